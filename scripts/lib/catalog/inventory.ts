@@ -1,0 +1,353 @@
+// Reads the catalog inventory of one database from one read-only snapshot: every
+// catalog query in ./sql, exact row counts, load order and cycles.
+
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type postgres from 'postgres';
+import type { Sql } from '../db/connect.ts';
+import { computeLoadOrder } from './load-order.ts';
+import type {
+  Column,
+  Constraint,
+  DefaultPrivilege,
+  EnumType,
+  EventTrigger,
+  Extension,
+  ForeignKey,
+  FunctionInfo,
+  Grant,
+  Index,
+  Inventory,
+  Policy,
+  SchemaInfo,
+  Sequence,
+  Table,
+  Trigger,
+  View,
+} from './model.ts';
+import { isPlatformSchema } from './platform.ts';
+
+const sqlDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'sql');
+type Row = Record<string, unknown>;
+type Tx = postgres.TransactionSql<Record<string, never>>;
+
+const query = (tx: Tx, name: string): Promise<Row[]> =>
+  tx.file(path.join(sqlDir, `${name}.sql`)) as unknown as Promise<Row[]>;
+
+const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+const str = (v: unknown): string => String(v);
+const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+
+export interface InventoryOptions {
+  /** Count rows exactly (the default); estimates only when false. */
+  exactCounts?: boolean;
+  onProgress?: (message: string) => void;
+}
+
+/** Reads the inventory in its own READ ONLY, REPEATABLE READ transaction. */
+export async function readInventory(sql: Sql, options: InventoryOptions = {}): Promise<Inventory> {
+  return (await sql.begin('read only isolation level repeatable read', (tx) =>
+    readInventoryIn(tx as Tx, options),
+  )) as Inventory;
+}
+
+/** Reads the inventory inside a transaction the caller opened (to share its snapshot). */
+export async function readInventoryIn(tx: Tx, options: InventoryOptions = {}): Promise<Inventory> {
+  const [db] = await query(tx, 'database');
+  const [
+    schemaRows,
+    tableRows,
+    columnRows,
+    constraintRows,
+    indexRows,
+    viewRows,
+    functionRows,
+    triggerRows,
+    policyRows,
+    grantRows,
+    defaultPrivilegeRows,
+    extensionRows,
+    sequenceRows,
+    typeRows,
+    eventTriggerRows,
+  ] = await Promise.all(
+    [
+      'schemas',
+      'tables',
+      'columns',
+      'constraints',
+      'indexes',
+      'views',
+      'functions',
+      'triggers',
+      'policies',
+      'grants',
+      'default-privileges',
+      'extensions',
+      'sequences',
+      'types',
+      'event-triggers',
+    ].map((name) => query(tx, name)),
+  );
+
+  const columnsOf = groupBy(columnRows!, (r) => num(r.table_oid), toColumn);
+  const constraintsOf = groupBy(
+    constraintRows!,
+    (r) => num(r.table_oid),
+    (r) => r,
+  );
+  const indexesOf = groupBy(
+    indexRows!,
+    (r) => num(r.table_oid),
+    (r): Index => ({ name: str(r.name), definition: str(r.definition) }),
+  );
+
+  const foreignKeys: ForeignKey[] = [];
+  const tables: Table[] = tableRows!.map((r) => {
+    const oid = num(r.oid);
+    const schema = str(r.schema);
+    const name = str(r.name);
+    const columns = columnsOf.get(oid) ?? [];
+    const cons = constraintsOf.get(oid) ?? [];
+    const constraints: Constraint[] = cons.map((c) => ({
+      name: str(c.name),
+      type: str(c.type) as Constraint['type'],
+      definition: str(c.definition),
+      columns: strings(c.columns),
+    }));
+    for (const c of cons.filter((c) => c.type === 'foreign key')) {
+      foreignKeys.push({
+        name: str(c.name),
+        table: `${schema}.${name}`,
+        columns: strings(c.columns),
+        references: `${str(c.ref_schema)}.${str(c.ref_table)}`,
+        refColumns: strings(c.ref_columns),
+        deferrable: Boolean(c.deferrable),
+        nullable: Boolean(c.nullable),
+        definition: str(c.definition),
+      });
+    }
+    return {
+      schema,
+      name,
+      kind: str(r.kind) as Table['kind'],
+      owner: str(r.owner),
+      platform: isPlatformSchema(schema),
+      isPartition: Boolean(r.is_partition),
+      unlogged: Boolean(r.unlogged),
+      primaryKey: constraints.find((c) => c.type === 'primary key')?.columns ?? [],
+      columns,
+      generatedColumns: columns.filter((c) => c.generated !== null).map((c) => c.name),
+      identityColumns: columns.filter((c) => c.identity !== null).map((c) => c.name),
+      constraints,
+      indexes: indexesOf.get(oid) ?? [],
+      rowCount: null,
+      estimatedRows: num(r.estimated_rows),
+      sizeBytes: num(r.size_bytes),
+      rlsEnabled: Boolean(r.rls_enabled),
+      rlsForced: Boolean(r.rls_forced),
+      readable: Boolean(r.readable),
+    };
+  });
+
+  if (options.exactCounts !== false) await countRows(tx, tables, options.onProgress);
+
+  const views: View[] = viewRows!.map((r) => ({
+    schema: str(r.schema),
+    name: str(r.name),
+    kind: str(r.kind) as View['kind'],
+    owner: str(r.owner),
+    platform: isPlatformSchema(str(r.schema)),
+    definition: str(r.definition),
+    populated: Boolean(r.populated),
+    options: strings(r.options),
+    columns: columnsOf.get(num(r.oid)) ?? [],
+    indexes: indexesOf.get(num(r.oid)) ?? [],
+  }));
+
+  const functions: FunctionInfo[] = functionRows!.map((r) => ({
+    schema: str(r.schema),
+    name: str(r.name),
+    arguments: str(r.arguments),
+    kind: str(r.kind) as FunctionInfo['kind'],
+    language: str(r.language),
+    result: strOrNull(r.result),
+    securityDefiner: Boolean(r.security_definer),
+    volatility: str(r.volatility) as FunctionInfo['volatility'],
+    owner: str(r.owner),
+    platform: isPlatformSchema(str(r.schema)),
+    definitionMd5: str(r.definition_md5),
+    config: strings(r.config),
+  }));
+
+  const triggers: Trigger[] = triggerRows!.map((r) => ({
+    schema: str(r.schema),
+    table: str(r.table),
+    name: str(r.name),
+    enabled: str(r.enabled) as Trigger['enabled'],
+    function: str(r.function),
+    definition: str(r.definition),
+    onPlatformTable: isPlatformSchema(str(r.schema)),
+    platform: isPlatformSchema(str(r.function).split('.')[0]!),
+  }));
+
+  const policies: Policy[] = policyRows!.map((r) => ({
+    schema: str(r.schema),
+    table: str(r.table),
+    name: str(r.name),
+    command: str(r.command) as Policy['command'],
+    permissive: Boolean(r.permissive),
+    roles: strings(r.roles),
+    using: strOrNull(r.using_expr),
+    check: strOrNull(r.check_expr),
+    onPlatformTable: isPlatformSchema(str(r.schema)),
+  }));
+
+  const grants: Grant[] = grantRows!.map((r) => ({
+    kind: str(r.kind) as Grant['kind'],
+    schema: str(r.schema),
+    name: str(r.name),
+    grantee: str(r.grantee),
+    privilege: str(r.privilege),
+    grantable: Boolean(r.grantable),
+    grantor: str(r.grantor),
+    platform: isPlatformSchema(str(r.schema)),
+  }));
+
+  const defaultPrivileges: DefaultPrivilege[] = defaultPrivilegeRows!.map((r) => ({
+    role: str(r.role),
+    schema: strOrNull(r.schema),
+    objectType: str(r.object_type) as DefaultPrivilege['objectType'],
+    grantee: str(r.grantee),
+    privilege: str(r.privilege),
+    grantable: Boolean(r.grantable),
+  }));
+
+  const sequences: Sequence[] = sequenceRows!.map((r) => ({
+    schema: str(r.schema),
+    name: str(r.name),
+    dataType: str(r.data_type),
+    start: num(r.start_value),
+    increment: num(r.increment),
+    min: num(r.min_value),
+    max: num(r.max_value),
+    cycle: Boolean(r.cycle),
+    cache: num(r.cache_size),
+    lastValue: r.last_value === null ? null : num(r.last_value),
+    ownedBy: strOrNull(r.owned_by),
+    identity: Boolean(r.identity),
+    platform: isPlatformSchema(str(r.schema)),
+  }));
+
+  const extensions: Extension[] = extensionRows!.map((r) => ({
+    name: str(r.name),
+    schema: str(r.schema),
+    version: str(r.version),
+  }));
+  const enums: EnumType[] = typeRows!.map((r) => ({
+    schema: str(r.schema),
+    name: str(r.name),
+    labels: strings(r.labels),
+    platform: isPlatformSchema(str(r.schema)),
+  }));
+  const eventTriggers: EventTrigger[] = eventTriggerRows!.map((r) => ({
+    name: str(r.name),
+    event: str(r.event),
+    owner: str(r.owner),
+    function: str(r.function),
+    enabled: Boolean(r.enabled),
+  }));
+  const schemas: SchemaInfo[] = schemaRows!.map((r) => ({
+    name: str(r.name),
+    owner: str(r.owner),
+    platform: isPlatformSchema(str(r.name)),
+  }));
+
+  const order = computeLoadOrder(
+    tables.map((t) => `${t.schema}.${t.name}`),
+    foreignKeys.map((fk) => ({
+      id: `${fk.table}.${fk.name}`,
+      from: fk.table,
+      to: fk.references,
+      breakable: fk.nullable || fk.deferrable,
+    })),
+  );
+
+  return {
+    database: {
+      name: str(db!.name),
+      serverVersion: str(db!.server_version),
+      serverVersionNum: num(db!.server_version_num),
+      currentUser: str(db!.current_user),
+      isSuperuser: Boolean(db!.is_superuser),
+      owner: str(db!.owner),
+      encoding: str(db!.encoding),
+      sizeBytes: num(db!.size_bytes),
+    },
+    readAt: new Date().toISOString(),
+    schemas,
+    tables,
+    foreignKeys,
+    views,
+    functions,
+    triggers,
+    policies,
+    grants,
+    defaultPrivileges,
+    sequences,
+    extensions,
+    enums,
+    eventTriggers,
+    loadOrder: order.levels,
+    cycles: order.cycles,
+    selfReferencing: order.selfReferencing,
+  };
+}
+
+/** Exact `count(*)` of every readable table, a few hundred tables per round trip. */
+async function countRows(tx: Tx, tables: Table[], onProgress?: (m: string) => void): Promise<void> {
+  const readable = tables.filter((t) => t.readable && t.kind === 'table');
+  const estimated = readable.reduce((s, t) => s + t.estimatedRows, 0);
+  onProgress?.(
+    `counting rows exactly in ${readable.length} tables (about ${estimated.toLocaleString('en-US')} rows)`,
+  );
+  const batchSize = 200;
+  for (let i = 0; i < readable.length; i += batchSize) {
+    const batch = readable.slice(i, i + batchSize);
+    const parts = batch.map(
+      (t, k) => tx`select ${i + k}::int as i, count(*)::int8 as n from ${tx(t.schema)}.${tx(t.name)}`,
+    );
+    const unioned = parts.reduce((acc, part) => tx`${acc} union all ${part}`);
+    const rows = (await unioned) as unknown as { i: number; n: string | number }[];
+    for (const r of rows) readable[r.i - i]!.rowCount = Number(r.n);
+  }
+  // A partitioned parent's count is its partitions' rows: count it for completeness.
+  for (const t of tables.filter((t) => t.readable && t.kind === 'partitioned')) {
+    const [r] = await tx`select count(*)::int8 as n from ${tx(t.schema)}.${tx(t.name)}`;
+    t.rowCount = Number(r!.n);
+  }
+}
+
+function groupBy<T>(rows: Row[], key: (r: Row) => number, map: (r: Row) => T): Map<number, T[]> {
+  const out = new Map<number, T[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const list = out.get(k) ?? [];
+    list.push(map(r));
+    out.set(k, list);
+  }
+  return out;
+}
+
+function toColumn(r: Row): Column {
+  return {
+    name: str(r.name),
+    type: str(r.type),
+    notNull: Boolean(r.not_null),
+    default: strOrNull(r.default_expr),
+    generated: strOrNull(r.generated_expr),
+    identity: (strOrNull(r.identity) as Column['identity']) ?? null,
+    collation: strOrNull(r.collation),
+  };
+}

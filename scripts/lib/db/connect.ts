@@ -1,0 +1,102 @@
+// Opens postgres.js connections for jobs and turns connection failures into
+// one-line errors that name the database (never its password) and the fix.
+
+import postgres from 'postgres';
+import { type EnvsyncError, InputError, JobError } from '../cli/errors.ts';
+import type { DatabaseTarget } from './url.ts';
+
+export type Sql = postgres.Sql<Record<string, never>>;
+
+export interface ConnectOptions {
+  applicationName: string;
+  /** Seconds to wait for the server; bounded so an unreachable host never hangs a job. */
+  connectTimeout?: number;
+  max?: number;
+}
+
+export const DEFAULT_CONNECT_TIMEOUT = 10;
+
+/** Connects and proves the connection with `select 1`, so bad input fails here, early. */
+export async function connect(target: DatabaseTarget, options: ConnectOptions): Promise<Sql> {
+  const sql = postgres(target.url, {
+    max: options.max ?? 1,
+    connect_timeout: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
+    idle_timeout: 30,
+    prepare: false,
+    onnotice: () => {},
+    connection: { application_name: options.applicationName },
+  }) as Sql;
+  try {
+    await sql`select 1`;
+    return sql;
+  } catch (error) {
+    await sql.end({ timeout: 1 }).catch(() => {});
+    throw connectionError(target, error);
+  }
+}
+
+interface PgLikeError {
+  code?: string;
+  message?: string;
+  detail?: string;
+  hint?: string;
+}
+
+export function connectionError(target: DatabaseTarget, error: unknown): EnvsyncError {
+  const e = (error ?? {}) as PgLikeError;
+  const where = `${target.flag} ${target.display}`;
+  const fromVar = target.envVar ? ` in ${target.envVar}` : '';
+  switch (e.code) {
+    case 'ECONNREFUSED':
+      return new InputError(
+        `${where}: connection refused`,
+        `check the host and port${fromVar} and that the server is running`,
+      );
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new InputError(`${where}: host not found`, `check the host name${fromVar}`);
+    case 'CONNECT_TIMEOUT':
+    case 'ETIMEDOUT':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return new InputError(
+        `${where}: no answer from the server (connect timeout)`,
+        `check the host, port and firewall${fromVar}; the server must accept connections from this machine`,
+      );
+    case '28P01':
+      return new InputError(
+        `${where}: password authentication failed`,
+        `check the password${fromVar} (percent-encode special characters)`,
+      );
+    case '28000':
+      return new InputError(
+        `${where}: the server refused this role or host (${e.message ?? 'no pg_hba.conf entry'})`,
+        `check the user name${fromVar} and the server's access rules`,
+      );
+    case '3D000':
+      return new InputError(
+        `${where}: database does not exist`,
+        `check the database name at the end of the URL${fromVar}`,
+      );
+    case '53300':
+      return new JobError(`${where}: too many connections`, 'retry later or raise max_connections');
+    case '57P03':
+      return new JobError(`${where}: the server is starting up or shutting down`, 'retry in a moment');
+    default:
+      return new JobError(
+        `${where}: cannot connect (${e.code ?? 'error'}: ${e.message ?? String(error)})`,
+        `check the connection URL${fromVar}`,
+        { cause: error },
+      );
+  }
+}
+
+/** A Postgres error as one line that keeps its code, detail and hint. */
+export function describePgError(error: unknown): string {
+  const e = (error ?? {}) as PgLikeError;
+  if (!e.code || !/^[0-9A-Z]{5}$/.test(e.code)) return e.message ?? String(error);
+  const parts = [`${e.message} (SQLSTATE ${e.code})`];
+  if (e.detail) parts.push(`detail: ${e.detail}`);
+  if (e.hint) parts.push(`hint: ${e.hint}`);
+  return parts.join('; ');
+}

@@ -1,0 +1,119 @@
+// analyze: the catalog inventory of one database, read from one read-only snapshot.
+
+import { readInventory } from '../catalog/inventory.ts';
+import type { Inventory } from '../catalog/model.ts';
+import {
+  type AttentionItem,
+  attentionItems,
+  countObjects,
+  type InventoryCounts,
+} from '../catalog/summary.ts';
+import { InputError } from '../cli/errors.ts';
+import { connect } from '../db/connect.ts';
+import { type DatabaseTarget, resolveDatabase } from '../db/url.ts';
+import { renderAnalyzeSummary } from '../report/analyze-summary.ts';
+import type { Job, JobContext, ParsedFlags } from './runner.ts';
+
+export interface AnalyzeOptions {
+  db: DatabaseTarget;
+  exactCounts: boolean;
+  connectTimeout: number;
+}
+
+export interface AnalyzeResult extends Inventory {
+  /** The database analyzed, as shown to people (never with its password). */
+  target: { name: string; display: string };
+  counts: InventoryCounts;
+  attention: AttentionItem[];
+  durationMs: number;
+}
+
+export async function runAnalyze(ctx: JobContext, options: AnalyzeOptions): Promise<AnalyzeResult> {
+  const started = ctx.now().getTime();
+  ctx.log.info(`analyze ${options.db.display}`);
+  const sql = await connect(options.db, {
+    applicationName: 'envsync analyze',
+    connectTimeout: options.connectTimeout,
+  });
+  try {
+    const inventory = await readInventory(sql, {
+      exactCounts: options.exactCounts,
+      onProgress: (m) => ctx.log.info(m),
+    });
+    return {
+      target: { name: options.db.name, display: options.db.display },
+      ...inventory,
+      counts: countObjects(inventory),
+      attention: attentionItems(inventory),
+      durationMs: ctx.now().getTime() - started,
+    };
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+export function parseConnectTimeout(value: unknown): number {
+  if (value === undefined) return 10;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 300) {
+    throw new InputError(
+      `--connect-timeout ${String(value)} is not a number of seconds`,
+      'use e.g. --connect-timeout 10',
+    );
+  }
+  return n;
+}
+
+export const analyzeJob: Job<AnalyzeOptions, AnalyzeResult> = {
+  name: 'analyze',
+  description:
+    'Catalog inventory of one database: schemas, tables (PK, generated/identity columns, exact rows, size), ' +
+    'FK load order and cycles, views, functions, triggers, RLS and policies, grants, sequences, extensions, enums. ' +
+    'Read-only: runs in one READ ONLY transaction.',
+  examples: [
+    'npm run analyze -- --db dev',
+    'npx tsx scripts/analyze.ts --db postgres://postgres@localhost:54322/postgres --out /tmp/a',
+  ],
+  flags: {
+    db: {
+      type: 'string',
+      value: '<env|url>',
+      description: 'database: dev, staging, production (→ <NAME>_DATABASE_URL) or a URL',
+    },
+    'estimate-only': {
+      type: 'boolean',
+      description: 'use planner estimates instead of exact row counts (fast on huge tables)',
+    },
+    'connect-timeout': {
+      type: 'string',
+      value: '<seconds>',
+      description: 'how long to wait for the server (default 10)',
+    },
+  },
+  parse(flags: ParsedFlags, env) {
+    if (typeof flags.db !== 'string' || flags.db === '') {
+      throw new InputError('--db is required', 'pass --db dev (reads DEV_DATABASE_URL) or --db postgres://…');
+    }
+    return {
+      db: resolveDatabase('--db', flags.db, env),
+      exactCounts: flags['estimate-only'] !== true,
+      connectTimeout: parseConnectTimeout(flags['connect-timeout']),
+    };
+  },
+  run: runAnalyze,
+  render: renderAnalyzeSummary,
+  verdict: (r) => ({
+    ok: true,
+    headline: `${r.counts.app.tables} app tables, ${r.counts.app.rows.toLocaleString('en-US')} rows, ${r.cycles.length} FK cycle(s), ${r.attention.length} item(s) need attention`,
+    problems: [],
+    warnings: r.attention.filter((a) => a.kind !== 'unreadable-table').map((a) => a.message),
+  }),
+  outputs: (r) => ({
+    tables: r.counts.app.tables,
+    rows: r.counts.app.rows,
+    size_bytes: r.counts.app.sizeBytes,
+    cycles: r.cycles.length,
+    attention: r.attention.length,
+    server_version: r.database.serverVersion,
+  }),
+};

@@ -1,0 +1,183 @@
+// demo: the main job on local throwaway databases. Starts `dev` and `staging`,
+// loads the demo app, seeds dev, leaves staging stale, analyzes both, shows the gap.
+
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import postgres from 'postgres';
+import { compareInventories, type InventoryComparison } from '../catalog/compare.ts';
+import { InputError } from '../cli/errors.ts';
+import { redactUrl } from '../db/url.ts';
+import {
+  makeStaleStaging,
+  migrate,
+  type SupabaseCluster,
+  startSupabaseCluster,
+} from '../demo/environment.ts';
+import { seedDemoData } from '../demo/seed-data.ts';
+import { renderDemoSummary } from '../report/demo-summary.ts';
+import type { AnalyzeResult } from './analyze.ts';
+import { analyzeJob } from './analyze.ts';
+import { type Job, type JobContext, type JobRecord, runJob } from './runner.ts';
+
+export interface DemoOptions {
+  scale: number;
+  keep: boolean;
+  out: string;
+}
+
+export interface DemoResult {
+  scale: number;
+  dev: { display: string; tables: number; rows: number };
+  staging: { display: string; tables: number; rows: number };
+  comparison: InventoryComparison;
+  timings: { clustersMs: number; seedMs: number; analyzeMs: number; totalMs: number };
+  /** When --keep: where the clusters live and how to stop them. */
+  kept?: { dataDirs: string[]; stopCommand: string };
+}
+
+export function parseScale(value: unknown): number {
+  if (value === undefined) return 1;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) {
+    throw new InputError(
+      `--scale ${String(value)} is not a whole number from 1 to 1000`,
+      'use e.g. --scale 1 (≈50k rows) or --scale 100 (≈5M rows)',
+    );
+  }
+  return n;
+}
+
+export async function runDemo(ctx: JobContext, options: DemoOptions): Promise<DemoResult> {
+  const t0 = ctx.now().getTime();
+  ctx.log.info('starting two local Supabase-shaped clusters: dev and staging');
+  const [dev, staging] = await Promise.all([
+    startSupabaseCluster('dev', options.keep),
+    startSupabaseCluster('staging', options.keep),
+  ]);
+  try {
+    const t1 = ctx.now().getTime();
+    const devSql = postgres(dev.url, { max: 1, onnotice: () => {} });
+    const stagingSql = postgres(staging.url, { max: 1, onnotice: () => {} });
+    try {
+      ctx.log.info(`dev: applying migrations and seeding at scale ${options.scale}`);
+      ctx.log.info('staging: older migrations, partial data, a leftover table (as the seed notes found it)');
+      await Promise.all([
+        migrate(devSql).then(() =>
+          seedDemoData(devSql, {
+            scale: options.scale,
+            onTable: (t, rows, ms) =>
+              ctx.log.info(`  dev: seeded ${t}: ${rows.toLocaleString('en-US')} rows in ${ms} ms`),
+          }),
+        ),
+        makeStaleStaging(stagingSql, options.scale),
+      ]);
+    } finally {
+      await Promise.all([devSql.end(), stagingSql.end()]);
+    }
+    const t2 = ctx.now().getTime();
+
+    const env = {
+      ...process.env,
+      DEV_DATABASE_URL: dev.url,
+      STAGING_DATABASE_URL: staging.url,
+      ENVSYNC_ENV_FILE: 'none',
+    };
+    const analyzed: AnalyzeResult[] = [];
+    for (const name of ['dev', 'staging']) {
+      const out = path.join(options.out, `analyze-${name}`);
+      const code = await runJob(analyzeJob, ['--db', name, '--out', out], env, {
+        stdout: (l) => ctx.log.info(`  [analyze ${name}] ${l}`),
+        stderr: (l) => ctx.log.warn(`[analyze ${name}] ${l}`),
+      });
+      if (code !== 0) throw new Error(`analyze of ${name} failed (exit ${code}); see ${out}`);
+      const record = JSON.parse(
+        readFileSync(path.join(out, 'analyze.json'), 'utf8'),
+      ) as JobRecord<AnalyzeResult>;
+      analyzed.push(record.result!);
+    }
+    const [devInv, stagingInv] = analyzed as [AnalyzeResult, AnalyzeResult];
+    const t3 = ctx.now().getTime();
+    const result: DemoResult = {
+      scale: options.scale,
+      dev: { display: redactUrl(dev.url), tables: devInv.counts.app.tables, rows: devInv.counts.app.rows },
+      staging: {
+        display: redactUrl(staging.url),
+        tables: stagingInv.counts.app.tables,
+        rows: stagingInv.counts.app.rows,
+      },
+      comparison: compareInventories(devInv, stagingInv),
+      timings: {
+        clustersMs: t1 - t0,
+        seedMs: t2 - t1,
+        analyzeMs: t3 - t2,
+        totalMs: ctx.now().getTime() - t0,
+      },
+    };
+    for (const line of comparisonLines(result.comparison)) ctx.log.info(line);
+    if (options.keep) {
+      result.kept = keepInstructions([dev, staging]);
+      ctx.log.info('clusters kept running; paste these lines into .env to use them:');
+      // Deliberately printed: these are this demo's own throwaway local databases.
+      ctx.log.info(`DEV_DATABASE_URL=${dev.url}`);
+      ctx.log.info(`STAGING_DATABASE_URL=${staging.url}`);
+      ctx.log.info(`stop them with: ${result.kept.stopCommand}`);
+    }
+    return result;
+  } finally {
+    if (!options.keep) await Promise.all([dev.cluster.destroy(), staging.cluster.destroy()]);
+  }
+}
+
+/** What differs, as plain lines for the console (the Markdown summary has the same as a table). */
+function comparisonLines(c: InventoryComparison): string[] {
+  const differing = c.tables.filter((t) => t.status !== 'same');
+  if (differing.length === 0) return ['dev and staging hold the same tables and row counts'];
+  const width = Math.max(...differing.map((t) => t.table.length));
+  const n = (v: number | null) => (v === null ? '—' : v.toLocaleString('en-US')).padStart(8);
+  return [
+    `what differs between dev and staging (${differing.length} of ${c.tables.length} tables):`,
+    `  ${'table'.padEnd(width)}  ${'dev'.padStart(8)}  ${'staging'.padStart(8)}  status`,
+    ...differing.map(
+      (t) => `  ${t.table.padEnd(width)}  ${n(t.sourceRows)}  ${n(t.targetRows)}  ${t.status}`,
+    ),
+    ...c.counts.map(
+      (d) =>
+        `  app ${d.kind}: dev ${d.source.toLocaleString('en-US')}, staging ${d.target.toLocaleString('en-US')}`,
+    ),
+  ];
+}
+
+function keepInstructions(clusters: SupabaseCluster[]): { dataDirs: string[]; stopCommand: string } {
+  const dirs = clusters.map((c) => c.cluster.baseDir);
+  const stop = dirs.map((d) => `kill -INT $(head -1 ${d}/data/postmaster.pid)`).join('; ');
+  return { dataDirs: dirs, stopCommand: `${stop}; sleep 1; rm -rf ${dirs.join(' ')}` };
+}
+
+export const demoJob: Job<DemoOptions, DemoResult> = {
+  name: 'demo',
+  description:
+    'Starts two local throwaway Supabase-shaped clusters (dev and staging), loads the demo hotel app, seeds dev, ' +
+    'leaves staging stale (missing tables, partial data), analyzes both and shows what differs.',
+  examples: ['npm run demo', 'npm run demo -- --scale 20', 'npm run demo -- --keep'],
+  flags: {
+    scale: { type: 'string', value: '<n>', description: 'data size: 1 ≈ 50k rows (default), 100 ≈ 5M rows' },
+    keep: {
+      type: 'boolean',
+      description: 'leave the clusters running and print DEV_/STAGING_DATABASE_URL lines',
+    },
+  },
+  parse: (flags) => ({
+    scale: parseScale(flags.scale),
+    keep: flags.keep === true,
+    out: typeof flags.out === 'string' ? flags.out : path.join('artifacts', 'demo'),
+  }),
+  run: runDemo,
+  render: renderDemoSummary,
+  verdict: (r) => ({
+    ok: true,
+    headline: `dev ${r.dev.tables} tables / ${r.dev.rows.toLocaleString('en-US')} rows; staging ${r.staging.tables} tables / ${r.staging.rows.toLocaleString('en-US')} rows; ${r.comparison.tables.filter((t) => t.status !== 'same').length} tables differ (${(r.timings.totalMs / 1000).toFixed(1)} s)`,
+    problems: [],
+    warnings: [],
+  }),
+  outputs: (r) => ({ differing_tables: r.comparison.tables.filter((t) => t.status !== 'same').length }),
+};

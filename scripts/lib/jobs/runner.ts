@@ -1,0 +1,280 @@
+// The one job runner: flags → validated options → core → `<job>.json` + `summary.md`,
+// GitHub Actions step summary/outputs/annotations/masking, and the exit code.
+
+import { accessSync, constants, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import * as core from '@actions/core';
+import { withDotEnv } from '../cli/env-file.ts';
+import { EnvsyncError, type ExitCode, InputError } from '../cli/errors.ts';
+import { environmentSecrets } from '../db/url.ts';
+import { SecretMask } from './secret-mask.ts';
+
+export interface Logger {
+  info(line: string): void;
+  warn(line: string): void;
+}
+
+export interface JobContext {
+  log: Logger;
+  now: () => Date;
+}
+
+export interface FlagSpec {
+  type: 'string' | 'boolean';
+  description: string;
+  /** What the value looks like in the usage text (`<env|url>`). */
+  value?: string;
+  multiple?: boolean;
+}
+
+export type ParsedFlags = Record<string, string | boolean | string[] | boolean[] | undefined>;
+
+export interface JobVerdict {
+  ok: boolean;
+  /** One line for people: what happened. */
+  headline: string;
+  /** Why it failed (annotations as errors). */
+  problems: string[];
+  /** What needs attention without failing (annotations as warnings). */
+  warnings: string[];
+}
+
+export interface Job<Options, Result> {
+  name: string;
+  description: string;
+  examples: string[];
+  flags: Record<string, FlagSpec>;
+  /** Untrusted flags and environment → validated options; throws InputError(s). */
+  parse(flags: ParsedFlags, env: NodeJS.ProcessEnv): Options;
+  run(ctx: JobContext, options: Options): Promise<Result>;
+  render(result: Result): string;
+  verdict(result: Result): JobVerdict;
+  outputs(result: Result): Record<string, string | number | boolean>;
+}
+
+export interface JobRecord<Result> {
+  job: string;
+  status: 'ok' | 'failed' | 'error';
+  exitCode: ExitCode;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  result?: Result;
+  error?: { message: string; hint: string };
+}
+
+export interface RunnerIO {
+  stdout: (line: string) => void;
+  stderr: (line: string) => void;
+}
+
+const processIO: RunnerIO = {
+  stdout: (line) => process.stdout.write(`${line}\n`),
+  stderr: (line) => process.stderr.write(`${line}\n`),
+};
+
+const commonFlags: Record<string, FlagSpec> = {
+  out: {
+    type: 'string',
+    value: '<dir>',
+    description: 'where <job>.json and summary.md go (default artifacts/<job>/)',
+  },
+  verbose: { type: 'boolean', description: 'print stack traces of unexpected errors' },
+  help: { type: 'boolean', description: 'print this help' },
+};
+
+export function usage(job: Job<unknown, unknown>): string {
+  const flags = { ...job.flags, ...commonFlags };
+  const width = Math.max(...Object.entries(flags).map(([n, f]) => n.length + (f.value?.length ?? 0) + 3));
+  const lines = Object.entries(flags).map(([name, f]) => {
+    const left = `--${name}${f.value ? ` ${f.value}` : ''}`;
+    return `  ${left.padEnd(width)}  ${f.description}`;
+  });
+  return [
+    `usage: npx tsx scripts/${job.name}.ts [flags]   (or npm run ${job.name} -- [flags])`,
+    '',
+    job.description,
+    '',
+    'flags:',
+    ...lines,
+    '',
+    'examples:',
+    ...job.examples.map((e) => `  ${e}`),
+    '',
+    'exit codes: 0 done and verified, 1 the job ran and failed, 2 bad input or configuration',
+  ].join('\n');
+}
+
+/** Runs a job as a script does; returns the exit code. */
+export async function runJob<O, R>(
+  job: Job<O, R>,
+  argv: string[],
+  rawEnv: NodeJS.ProcessEnv = process.env,
+  io: RunnerIO = processIO,
+): Promise<ExitCode> {
+  const startedAt = new Date();
+  const env = withDotEnv(rawEnv);
+  const inActions = env.GITHUB_ACTIONS === 'true';
+  const mask = new SecretMask();
+  mask.add(environmentSecrets(env));
+  if (inActions) for (const s of mask.values) core.setSecret(s);
+
+  const say = (line: string) => io.stdout(mask.apply(line));
+  const log: Logger = {
+    info: say,
+    warn: (line) => say(`warning: ${line}`),
+  };
+  let outDir: string | undefined;
+  let verbose = argv.includes('--verbose');
+
+  const finish = (record: JobRecord<R>, markdown: string): void => {
+    if (!outDir) return;
+    writeArtifact(path.join(outDir, `${job.name}.json`), mask.apply(`${JSON.stringify(record, null, 2)}\n`));
+    writeArtifact(path.join(outDir, 'summary.md'), mask.apply(markdown));
+  };
+
+  try {
+    const flags = parseFlags(job, argv);
+    verbose = flags.verbose === true;
+    if (flags.help) {
+      io.stdout(usage(job as Job<unknown, unknown>));
+      return 0;
+    }
+    const options = job.parse(flags, env);
+    // Anything the options carry that looks like a URL secret is masked too.
+    mask.add(collectSecrets(options));
+    if (inActions) for (const s of mask.values) core.setSecret(s);
+    outDir = prepareOutDir(typeof flags.out === 'string' ? flags.out : path.join('artifacts', job.name));
+
+    const result = await job.run({ log, now: () => new Date() }, options);
+    const verdict = job.verdict(result);
+    const exitCode: ExitCode = verdict.ok ? 0 : 1;
+    const finishedAt = new Date();
+    const markdown = job.render(result);
+    finish(
+      {
+        job: job.name,
+        status: verdict.ok ? 'ok' : 'failed',
+        exitCode,
+        startedAt: startedAt.toISOString(),
+        finishedAt: finishedAt.toISOString(),
+        durationMs: finishedAt.getTime() - startedAt.getTime(),
+        result,
+      },
+      markdown,
+    );
+    if (inActions) await publishToActions(mask.apply(markdown), job.outputs(result), verdict, mask);
+    const line = `${verdict.ok ? 'ok' : 'failed'}: ${verdict.headline}`;
+    if (verdict.ok) say(line);
+    else io.stderr(mask.apply(line));
+    for (const p of verdict.problems) io.stderr(mask.apply(`  - ${p}`));
+    if (outDir)
+      say(`artifacts: ${path.join(outDir, `${job.name}.json`)}, ${path.join(outDir, 'summary.md')}`);
+    return exitCode;
+  } catch (error) {
+    const known = error instanceof EnvsyncError;
+    const exitCode: ExitCode = known ? error.exitCode : 1;
+    const message = known ? error.message : `unexpected error: ${(error as Error)?.message ?? String(error)}`;
+    const hint = known
+      ? error.hint
+      : 'rerun with --verbose for the stack trace, and report it if it persists';
+    io.stderr(mask.apply(`error: ${message}`));
+    io.stderr(mask.apply(`hint: ${hint}`));
+    if (verbose && error instanceof Error && error.stack) io.stderr(mask.apply(error.stack));
+    const finishedAt = new Date();
+    try {
+      finish(
+        {
+          job: job.name,
+          status: 'error',
+          exitCode,
+          startedAt: startedAt.toISOString(),
+          finishedAt: finishedAt.toISOString(),
+          durationMs: finishedAt.getTime() - startedAt.getTime(),
+          error: { message, hint },
+        },
+        `## ${job.name}: error\n\n**${escapeMarkdown(message)}**\n\nHow to fix: ${escapeMarkdown(hint)}\n`,
+      );
+    } catch {
+      // The artifact is optional for errors; the one-line error above is what counts.
+    }
+    if (inActions) {
+      core.error(mask.apply(`${message} — ${hint}`), { title: `envsync ${job.name}` });
+      core.setOutput('status', 'error');
+    }
+    return exitCode;
+  }
+}
+
+function parseFlags(job: Job<unknown, unknown>, argv: string[]): ParsedFlags {
+  const spec = { ...job.flags, ...commonFlags };
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: Object.fromEntries(
+        Object.entries(spec).map(([name, f]) => [name, { type: f.type, multiple: f.multiple ?? false }]),
+      ),
+      strict: true,
+      allowPositionals: true,
+    });
+    if (positionals.length > 0) {
+      throw new InputError(
+        `unexpected argument '${positionals[0]}'`,
+        `flags are long GNU style (--name value); see npm run ${job.name} -- --help`,
+      );
+    }
+    return values as ParsedFlags;
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    const raw = (error as Error).message.split('\n')[0] ?? 'invalid flags';
+    throw new InputError(raw.replace(/\.$/, ''), `see npm run ${job.name} -- --help`);
+  }
+}
+
+function prepareOutDir(dir: string): string {
+  const resolved = path.resolve(dir);
+  try {
+    mkdirSync(resolved, { recursive: true });
+    accessSync(resolved, constants.W_OK);
+  } catch (error) {
+    throw new InputError(
+      `--out ${dir} is not writable (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      'choose a directory you can write to with --out',
+    );
+  }
+  return resolved;
+}
+
+function writeArtifact(file: string, text: string): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+
+function collectSecrets(value: unknown, out: string[] = []): string[] {
+  if (value && typeof value === 'object') {
+    const v = value as Record<string, unknown>;
+    if (Array.isArray(v.secrets)) out.push(...(v.secrets as string[]));
+    for (const child of Object.values(v)) if (child && typeof child === 'object') collectSecrets(child, out);
+  }
+  return out;
+}
+
+async function publishToActions(
+  markdown: string,
+  outputs: Record<string, string | number | boolean>,
+  verdict: JobVerdict,
+  mask: SecretMask,
+): Promise<void> {
+  // core.summary.write() throws without GITHUB_STEP_SUMMARY: only write when it is set.
+  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown, true).write();
+  core.setOutput('status', verdict.ok ? 'ok' : 'failed');
+  for (const [key, value] of Object.entries(outputs)) core.setOutput(key, mask.apply(String(value)));
+  for (const p of verdict.problems) core.error(mask.apply(p));
+  for (const w of verdict.warnings) core.warning(mask.apply(w));
+}
+
+export function escapeMarkdown(text: string): string {
+  return text.replace(/([|*_`<>[\]])/g, '\\$1');
+}

@@ -1,0 +1,47 @@
+// The demo's result for people: what differs between dev and staging, table by table.
+
+import type { DemoResult } from '../jobs/demo.ts';
+import { code, formatCount, formatDuration, table } from './markdown.ts';
+
+export function renderDemoSummary(r: DemoResult): string {
+  const c = r.comparison;
+  const differing = c.tables.filter((t) => t.status !== 'same');
+  const out = [
+    `## envsync demo — dev vs staging (scale ${r.scale})`,
+    '',
+    `dev ${code(r.dev.display)}: ${r.dev.tables} app tables, ${formatCount(r.dev.rows)} rows · ` +
+      `staging ${code(r.staging.display)}: ${r.staging.tables} app tables, ${formatCount(r.staging.rows)} rows`,
+    '',
+    `Clusters ${formatDuration(r.timings.clustersMs)} · load ${formatDuration(r.timings.seedMs)} · ` +
+      `analyze both ${formatDuration(r.timings.analyzeMs)} · total ${formatDuration(r.timings.totalMs)}`,
+    '',
+    `### Tables that differ (${differing.length} of ${c.tables.length})`,
+    '',
+    differing.length
+      ? table(
+          ['Table', 'dev rows', 'staging rows', 'Status'],
+          differing.map((t) => [
+            code(t.table),
+            formatCount(t.sourceRows),
+            formatCount(t.targetRows),
+            t.status,
+          ]),
+          ['l', 'r', 'r', 'l'],
+        )
+      : 'None: staging holds the same tables and row counts as dev.',
+    '',
+  ];
+  if (c.counts.length) {
+    out.push('### App objects that differ', '');
+    out.push(
+      table(
+        ['Kind', 'dev', 'staging'],
+        c.counts.map((d) => [d.kind, formatCount(d.source), formatCount(d.target)]),
+        ['l', 'r', 'r'],
+      ),
+      '',
+    );
+  }
+  if (r.kept) out.push('Clusters kept running. Stop them with:', '', '```', r.kept.stopCommand, '```', '');
+  return out.join('\n');
+}
