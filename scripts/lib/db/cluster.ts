@@ -13,6 +13,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import net from 'node:net';
@@ -223,6 +224,7 @@ export class Cluster {
       this.host,
       ...Object.entries(this.settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
     ];
+    const logOffset = existsSync(this.logFile) ? statSync(this.logFile).size : 0;
     const postgresCmd = [path.join(this.binaries.bindir, 'postgres'), ...args].map(shellQuote).join(' ');
     if (this.detached) {
       const child = spawn('sh', ['-c', `exec ${postgresCmd} >> ${shellQuote(this.logFile)} 2>&1`], {
@@ -243,10 +245,10 @@ export class Cluster {
       this.watchdog.unref();
       (this.watchdog.stdin as unknown as { unref?: () => void }).unref?.();
     }
-    await this.waitReady();
+    await this.waitReady(logOffset);
   }
 
-  private async waitReady(timeoutMs = 15_000): Promise<void> {
+  private async waitReady(logOffset: number, timeoutMs = 15_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let lastError: unknown;
     while (Date.now() < deadline) {
@@ -258,10 +260,12 @@ export class Cluster {
       } catch (error) {
         lastError = error;
         await sql.end({ timeout: 0 }).catch(() => {});
-        const log = existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : '';
+        // Only what this start wrote; our own polling causes "starting up" rejections.
+        const log = existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8').slice(logOffset) : '';
         if (
-          /could not bind|could not create listen socket|FATAL/.test(log) &&
-          !/starting up/.test(log.slice(-200))
+          /could not bind|could not create any TCP|FATAL: {2}(?!the database system is (starting up|not yet accepting))/.test(
+            log,
+          )
         ) {
           throw new Error(
             `cluster ${this.name} failed to start: ${log.trim().split('\n').slice(-3).join(' | ')}`,
@@ -371,8 +375,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const template = templateDir(binaries, runAs);
   const name = options.name ?? 'pg';
   const settings = {
+    // fsync off is safe against a killed server (the OS keeps the writes); synchronous_commit
+    // stays on so a commit acknowledged before a kill survives it, as on a real server.
     fsync: 'off',
-    synchronous_commit: 'off',
     full_page_writes: 'off',
     max_connections: '60',
     shared_buffers: '128MB',

@@ -117,8 +117,17 @@ export async function runJob<O, R>(
   const env = withDotEnv(rawEnv);
   const inActions = env.GITHUB_ACTIONS === 'true';
   const mask = new SecretMask();
-  mask.add(environmentSecrets(env));
-  if (inActions) for (const s of mask.values) core.setSecret(s);
+  const masked = new Set<string>();
+  /** In Actions, every secret is registered with the runner before anything is printed. */
+  const addSecrets = (values: string[]) => {
+    mask.add(values);
+    if (!inActions) return;
+    for (const s of mask.values) {
+      if (!masked.has(s)) core.setSecret(s);
+      masked.add(s);
+    }
+  };
+  addSecrets(environmentSecrets(env));
 
   const say = (line: string) => io.stdout(mask.apply(line));
   const log: Logger = {
@@ -126,14 +135,29 @@ export async function runJob<O, R>(
     warn: (line) => say(`warning: ${line}`),
   };
   let outDir: string | undefined;
+  /** Where artifacts go once the flags are read; created only when something is written. */
+  let outPath: string | undefined;
   let verbose = argv.includes('--verbose');
+  // Publishing to Actions is a report, never a reason for the job itself to fail.
+  const toActions = async (what: string, publish: () => unknown): Promise<void> => {
+    if (!inActions) return;
+    try {
+      await publish();
+    } catch (error) {
+      io.stderr(
+        mask.apply(`warning: could not write the ${what} for GitHub Actions: ${(error as Error).message}`),
+      );
+    }
+  };
 
   const finish = (record: JobRecord<R>, markdown: string): void => {
+    if (!outDir && outPath) outDir = prepareOutDir(outPath);
     if (!outDir) return;
     writeArtifact(path.join(outDir, `${job.name}.json`), mask.apply(`${JSON.stringify(record, null, 2)}\n`));
     writeArtifact(path.join(outDir, 'summary.md'), mask.apply(markdown));
   };
 
+  outPath = rawOutFlag(argv);
   try {
     const flags = parseFlags(job, argv);
     verbose = flags.verbose === true;
@@ -141,11 +165,11 @@ export async function runJob<O, R>(
       io.stdout(usage(job as Job<unknown, unknown>));
       return 0;
     }
+    outPath = typeof flags.out === 'string' ? flags.out : path.join('artifacts', job.name);
     const options = job.parse(flags, env);
     // Anything the options carry that looks like a URL secret is masked too.
-    mask.add(collectSecrets(options));
-    if (inActions) for (const s of mask.values) core.setSecret(s);
-    outDir = prepareOutDir(typeof flags.out === 'string' ? flags.out : path.join('artifacts', job.name));
+    addSecrets(collectSecrets(options));
+    outDir = prepareOutDir(outPath);
 
     const result = await job.run({ log, now: () => new Date() }, options);
     const verdict = job.verdict(result);
@@ -164,7 +188,9 @@ export async function runJob<O, R>(
       },
       markdown,
     );
-    if (inActions) await publishToActions(mask.apply(markdown), job.outputs(result), verdict, mask);
+    await toActions('step summary and outputs', () =>
+      publishToActions(mask.apply(markdown), job.outputs(result), verdict, mask),
+    );
     const line = `${verdict.ok ? 'ok' : 'failed'}: ${verdict.headline}`;
     if (verdict.ok) say(line);
     else io.stderr(mask.apply(line));
@@ -183,6 +209,7 @@ export async function runJob<O, R>(
     io.stderr(mask.apply(`hint: ${hint}`));
     if (verbose && error instanceof Error && error.stack) io.stderr(mask.apply(error.stack));
     const finishedAt = new Date();
+    const errorMarkdown = `## ${job.name}: error\n\n**${escapeMarkdown(message)}**\n\nHow to fix: ${escapeMarkdown(hint)}\n`;
     try {
       finish(
         {
@@ -194,15 +221,18 @@ export async function runJob<O, R>(
           durationMs: finishedAt.getTime() - startedAt.getTime(),
           error: { message, hint },
         },
-        `## ${job.name}: error\n\n**${escapeMarkdown(message)}**\n\nHow to fix: ${escapeMarkdown(hint)}\n`,
+        errorMarkdown,
       );
     } catch {
       // The artifact is optional for errors; the one-line error above is what counts.
     }
-    if (inActions) {
-      core.error(mask.apply(`${message} — ${hint}`), { title: `envsync ${job.name}` });
-      core.setOutput('status', 'error');
-    }
+    await toActions('error annotation', () =>
+      core.error(mask.apply(`${message} — ${hint}`), { title: `envsync ${job.name}` }),
+    );
+    await toActions('step summary', async () => {
+      if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(mask.apply(errorMarkdown), true).write();
+    });
+    await toActions('status output', () => core.setOutput('status', 'error'));
     return exitCode;
   }
 }
@@ -230,6 +260,13 @@ function parseFlags(job: Job<unknown, unknown>, argv: string[]): ParsedFlags {
     const raw = (error as Error).message.split('\n')[0] ?? 'invalid flags';
     throw new InputError(raw.replace(/\.$/, ''), `see npm run ${job.name} -- --help`);
   }
+}
+
+/** `--out DIR` / `--out=DIR` read without validating the other flags (for the error artifact). */
+function rawOutFlag(argv: string[]): string | undefined {
+  const i = argv.indexOf('--out');
+  if (i >= 0 && argv[i + 1] && !argv[i + 1]!.startsWith('--')) return argv[i + 1];
+  return argv.find((a) => a.startsWith('--out='))?.slice('--out='.length);
 }
 
 function prepareOutDir(dir: string): string {

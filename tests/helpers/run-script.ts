@@ -1,0 +1,55 @@
+// Runs a job script the way a user does (`tsx scripts/<job>.ts …`) and captures
+// its exit code and output.
+
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { repoRoot } from '../../scripts/lib/cli/env-file.ts';
+
+export interface ScriptRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
+
+/** The environment a script sees: no .env, no Actions, no database URLs but those given. */
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/_DATABASE_URL$|^GITHUB_|^RUNNER_|^INPUT_/.test(k)) continue;
+    env[k] = v;
+  }
+  return { ...env, ENVSYNC_ENV_FILE: 'none', NO_COLOR: '1', ...extra };
+}
+
+export function runScript(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = cleanEnv(),
+  timeoutMs = 120_000,
+): Promise<ScriptRun> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(tsx, [path.join(repoRoot, 'scripts', `${script}.ts`), ...args], {
+      cwd: repoRoot,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}

@@ -1,0 +1,107 @@
+// A Supabase-shaped database for one test: its own throwaway cluster, or a fresh
+// database on the server TEST_DATABASE_URL names. Real PostgreSQL, never a mock.
+
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import type { Cluster } from '../../scripts/lib/db/cluster.ts';
+import { redactUrl } from '../../scripts/lib/db/url.ts';
+import { migrate, startSupabaseCluster } from '../../scripts/lib/demo/environment.ts';
+import { seedDemoData } from '../../scripts/lib/demo/seed-data.ts';
+import { installPlatform } from '../../scripts/lib/demo/supabase-fixture.ts';
+
+export interface TestDatabase {
+  /** The app role `postgres` (not a superuser), with its password. */
+  url: string;
+  password: string;
+  display: string;
+  /** Present when the database has a cluster of its own (it can be stopped or killed). */
+  cluster?: Cluster;
+  /** A connection as the app role. */
+  app(): postgres.Sql;
+  /** A superuser connection, for arranging test situations. */
+  superuser(): postgres.Sql;
+  close(): Promise<void>;
+}
+
+export interface TestDatabaseOptions {
+  /** Apply the demo app's migrations (all, or the first n). Default: all. */
+  migrations?: boolean | number;
+  /** Seed the demo data at this scale (after migrations). */
+  scale?: number;
+}
+
+const open: TestDatabase[] = [];
+
+export async function supabaseDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
+  const db = process.env.TEST_DATABASE_URL
+    ? await onSharedServer(process.env.TEST_DATABASE_URL)
+    : await onOwnCluster();
+  open.push(db);
+  const migrations = options.migrations ?? true;
+  if (migrations !== false || options.scale) {
+    const app = db.app();
+    try {
+      if (migrations !== false) await migrate(app, migrations === true ? undefined : migrations);
+      if (options.scale) await seedDemoData(app, { scale: options.scale });
+    } finally {
+      await app.end();
+    }
+  }
+  return db;
+}
+
+const connectionTo = (url: string) => () => postgres(url, { max: 2, onnotice: () => {} });
+
+async function onOwnCluster(): Promise<TestDatabase> {
+  const s = await startSupabaseCluster('test');
+  return {
+    url: s.url,
+    password: s.appPassword,
+    display: redactUrl(s.url),
+    cluster: s.cluster,
+    app: connectionTo(s.url),
+    superuser: connectionTo(s.cluster.superuserUrl()),
+    close: () => s.cluster.destroy(),
+  };
+}
+
+async function onSharedServer(serverUrl: string): Promise<TestDatabase> {
+  const password = process.env.ENVSYNC_TEST_APP_PASSWORD ?? 'envsync-test';
+  const name = `envsync_test_${randomBytes(5).toString('hex')}`;
+  const main = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  const dbUrl = new URL(serverUrl);
+  dbUrl.pathname = `/${name}`;
+  try {
+    await main`select pg_advisory_lock(872341)`;
+    await main.unsafe(`create database ${name}`);
+    const target = postgres(dbUrl.toString(), { max: 1, onnotice: () => {} });
+    try {
+      await installPlatform(main, target, password);
+    } finally {
+      await target.end();
+    }
+  } finally {
+    await main`select pg_advisory_unlock(872341)`.catch(() => {});
+    await main.end();
+  }
+  const appUrl = new URL(dbUrl.toString());
+  appUrl.username = 'postgres';
+  appUrl.password = password;
+  return {
+    url: appUrl.toString(),
+    password,
+    display: redactUrl(appUrl.toString()),
+    app: connectionTo(appUrl.toString()),
+    superuser: connectionTo(dbUrl.toString()),
+    close: async () => {
+      const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}
+
+/** Closes every database this test file opened (call from afterAll). */
+export async function closeAll(): Promise<void> {
+  await Promise.all(open.splice(0).map((db) => db.close()));
+}

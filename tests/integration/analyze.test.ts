@@ -1,0 +1,190 @@
+// analyze on the demo app's dev database, run as a user runs it.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { AnalyzeResult } from '../../scripts/lib/jobs/analyze.ts';
+import type { JobRecord } from '../../scripts/lib/jobs/runner.ts';
+import { cleanEnv, runScript } from '../helpers/run-script.ts';
+import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
+
+let db: TestDatabase;
+let result: AnalyzeResult;
+let summary: string;
+
+beforeAll(async () => {
+  db = await supabaseDatabase({ scale: 1 });
+  const out = mkdtempSync(path.join(os.tmpdir(), 'envsync-analyze-'));
+  const run = await runScript(
+    'analyze',
+    ['--db', 'dev', '--out', out],
+    cleanEnv({ DEV_DATABASE_URL: db.url }),
+  );
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  const record = JSON.parse(readFileSync(path.join(out, 'analyze.json'), 'utf8')) as JobRecord<AnalyzeResult>;
+  expect(record.status).toBe('ok');
+  result = record.result!;
+  summary = readFileSync(path.join(out, 'summary.md'), 'utf8');
+});
+afterAll(closeAll);
+
+const table = (q: string) => {
+  const t = result.tables.find((t) => `${t.schema}.${t.name}` === q);
+  if (!t) throw new Error(`no table ${q} in the inventory`);
+  return t;
+};
+
+test('reads as the non-superuser app role', () => {
+  expect(result.database).toMatchObject({ currentUser: 'postgres', isSuperuser: false, owner: 'postgres' });
+  expect(result.target.display).toBe(db.display);
+});
+
+test('finds the non-id primary keys, including a composite one', () => {
+  expect(table('public.tenant_registry').primaryKey).toEqual(['tenant_id']);
+  expect(table('public.sire_countries').primaryKey).toEqual(['country_code']);
+  expect(table('public.staff_users').primaryKey).toEqual(['user_id']);
+  expect(table('hotels.policies').primaryKey).toEqual(['tenant_id', 'policy_key']);
+  expect(table('public.user_tenant_permissions').primaryKey).toEqual(['user_id', 'tenant_id']);
+  expect(table('public.job_logs').primaryKey).toEqual([]);
+});
+
+test('finds generated and identity columns', () => {
+  expect(table('public.guest_reservations').generatedColumns).toEqual([
+    'nights',
+    'accommodation_unit_id_key',
+  ]);
+  expect(table('public.guest_reservations').columns.find((c) => c.name === 'nights')!.generated).toBe(
+    '(check_out - check_in)',
+  );
+  expect(table('auth.users').generatedColumns).toEqual(['confirmed_at']);
+  expect(table('public.chat_messages').identityColumns).toEqual(['id']);
+  expect(table('public.chat_messages').columns.find((c) => c.name === 'id')!.identity).toBe('by default');
+  expect(table('public.audit_log').columns.find((c) => c.name === 'id')!.identity).toBe('always');
+});
+
+test('row counts are exact: equal to count(*) of every table', async () => {
+  const su = db.superuser();
+  try {
+    for (const t of result.tables) {
+      const [r] = await su`select count(*)::int as n from ${su(t.schema)}.${su(t.name)}`;
+      expect(`${t.schema}.${t.name}=${t.rowCount}`).toBe(`${t.schema}.${t.name}=${r!.n}`);
+    }
+  } finally {
+    await su.end();
+  }
+  expect(table('public.chat_messages').rowCount).toBe(40_000);
+  expect(result.counts.app.rows).toBeGreaterThan(45_000);
+});
+
+test('names the FK cycle with its FKs and the nullable one that breaks it', () => {
+  expect(result.cycles).toEqual([
+    {
+      tables: ['public.staff_users', 'public.tenant_registry'],
+      foreignKeys: [
+        'public.staff_users.staff_users_tenant_id_fkey',
+        'public.tenant_registry.tenant_registry_owner_user_id_fkey',
+      ],
+      breakableAt: ['public.tenant_registry.tenant_registry_owner_user_id_fkey'],
+    },
+  ]);
+  expect(result.selfReferencing).toEqual(['hotels.accommodation_units', 'public.staff_users']);
+});
+
+test('load order puts every referenced table first (or in the same cycle)', () => {
+  const level = new Map(result.loadOrder.flatMap((l, i) => l.map((t) => [t, i] as const)));
+  expect(level.size).toBe(result.tables.length);
+  const inCycle = new Set(result.cycles.flatMap((c) => c.tables));
+  for (const fk of result.foreignKeys) {
+    if (fk.table === fk.references) continue;
+    if (inCycle.has(fk.table) && inCycle.has(fk.references)) continue;
+    expect(`${fk.table} after ${fk.references}: ${level.get(fk.references)! < level.get(fk.table)!}`).toBe(
+      `${fk.table} after ${fk.references}: true`,
+    );
+  }
+  expect(level.get('auth.users')).toBe(0);
+  expect(level.get('public.chat_messages')).toBeGreaterThan(level.get('public.chat_conversations')!);
+});
+
+test('finds RLS flags, policies, and the user objects on platform tables', () => {
+  expect(table('public.guest_reservations')).toMatchObject({ rlsEnabled: true, rlsForced: false });
+  expect(table('public.user_tenant_permissions')).toMatchObject({ rlsEnabled: true, rlsForced: true });
+  expect(table('public.sire_countries').rlsEnabled).toBe(false);
+  const trigger = result.triggers.find((t) => t.name === 'on_auth_user_created')!;
+  expect(trigger).toMatchObject({
+    schema: 'auth',
+    table: 'users',
+    onPlatformTable: true,
+    platform: false,
+    enabled: 'origin',
+  });
+  expect(result.policies.find((p) => p.schema === 'storage')).toMatchObject({
+    table: 'objects',
+    name: 'staff read tenant files',
+    onPlatformTable: true,
+  });
+  const kinds = result.attention.map((a) => `${a.kind}: ${a.object}`);
+  expect(kinds).toEqual(
+    expect.arrayContaining([
+      'fk-cycle: public.staff_users ↔ public.tenant_registry',
+      'no-primary-key: public.job_logs',
+      'rls-without-policies: public.sync_history',
+      'trigger-on-platform-table: auth.users',
+      'policy-on-platform-table: storage.objects',
+    ]),
+  );
+});
+
+test('counts every object kind, app and platform apart', () => {
+  expect(result.counts.app).toMatchObject({
+    schemas: 2,
+    tables: 15,
+    views: 1,
+    matviews: 1,
+    enums: 1,
+    sequences: 3,
+  });
+  expect(result.counts.app.functions).toBe(5);
+  expect(result.counts.app.triggers).toBe(8);
+  expect(result.counts.app.policies).toBe(11);
+  expect(result.counts.app.grants).toBeGreaterThan(0);
+  expect(result.counts.platform.tables).toBe(5);
+  expect(result.extensions.map((e) => `${e.name}@${e.schema}`)).toEqual(
+    expect.arrayContaining(['pgcrypto@extensions', 'uuid-ossp@extensions']),
+  );
+  expect(result.eventTriggers.map((e) => e.name)).toEqual(['pgrst_ddl_watch']);
+  expect(result.defaultPrivileges.filter((d) => d.grantee === 'anon').length).toBeGreaterThan(0);
+});
+
+test('the summary reads totals, tables, then attention', () => {
+  expect(summary.indexOf('| Tables | 15 | 5 |')).toBeGreaterThan(0);
+  expect(summary.indexOf('`public.chat_messages`')).toBeGreaterThan(summary.indexOf('| Tables |'));
+  expect(summary.indexOf('### Needs attention')).toBeGreaterThan(summary.indexOf('### Platform tables'));
+});
+
+test('hostile identifiers are read and counted correctly', async () => {
+  const su = db.superuser();
+  try {
+    await su.unsafe(`
+      create schema "Mixed ""Schema""";
+      create table "Mixed ""Schema""".select ("we'ird col" int primary key, "ñandú" text, "from" text);
+      insert into "Mixed ""Schema""".select select g, 'x', 'y' from generate_series(1, 37) g;
+      create table "Mixed ""Schema"""."Tab\`le|pipe" (id int references "Mixed ""Schema""".select);
+      grant usage on schema "Mixed ""Schema""" to postgres;
+      grant select on all tables in schema "Mixed ""Schema""" to postgres;
+    `);
+  } finally {
+    await su.end();
+  }
+  const out = mkdtempSync(path.join(os.tmpdir(), 'envsync-analyze-'));
+  const run = await runScript('analyze', ['--db', db.url, '--out', out]);
+  expect(run.code).toBe(0);
+  const r = (JSON.parse(readFileSync(path.join(out, 'analyze.json'), 'utf8')) as JobRecord<AnalyzeResult>)
+    .result!;
+  const hostile = r.tables.find((t) => t.schema === 'Mixed "Schema"' && t.name === 'select')!;
+  expect(hostile).toMatchObject({ rowCount: 37, primaryKey: ["we'ird col"] });
+  expect(r.loadOrder.flat()).toEqual(
+    expect.arrayContaining(['Mixed "Schema".select', 'Mixed "Schema".Tab`le|pipe']),
+  );
+  const md = readFileSync(path.join(out, 'summary.md'), 'utf8');
+  expect(md).toContain('``Mixed "Schema".Tab`le\\|pipe``');
+});

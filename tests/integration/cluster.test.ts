@@ -1,0 +1,108 @@
+// The throwaway-cluster harness: fast, not root, and never outlives its owner.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import postgres from 'postgres';
+import { repoRoot } from '../../scripts/lib/cli/env-file.ts';
+import { type Cluster, startCluster, sweepOrphanClusters } from '../../scripts/lib/db/cluster.ts';
+
+const external = !!process.env.TEST_DATABASE_URL;
+const maybe = external ? test.skip : test;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+async function until(check: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return check();
+}
+
+describe('throwaway clusters', () => {
+  let cluster: Cluster | undefined;
+  afterEach(async () => {
+    await cluster?.destroy();
+    cluster = undefined;
+  });
+
+  maybe('start well under 3 s, accept password logins over TCP, and run as a non-root user', async () => {
+    const t0 = Date.now();
+    cluster = await startCluster({ name: 'speed' });
+    expect(Date.now() - t0).toBeLessThan(3000);
+    const sql = postgres(cluster.superuserUrl(), { max: 1 });
+    const [r] = await sql`select current_user as u, inet_server_port() as port`;
+    await sql.end();
+    expect(r).toEqual({ u: 'supabase_admin', port: cluster.port });
+    const uid = /Uid:\s+(\d+)/.exec(readFileSync(`/proc/${cluster.postmasterPid}/status`, 'utf8'))![1];
+    expect(Number(uid)).not.toBe(0);
+  });
+
+  maybe('refuse a wrong password', async () => {
+    cluster = await startCluster({ name: 'auth' });
+    const sql = postgres(cluster.url('supabase_admin', 'wrong'), { max: 1 });
+    await expect(sql`select 1`).rejects.toMatchObject({ code: '28P01' });
+    await sql.end();
+  });
+
+  maybe('survive a SIGKILL of the server and restart with committed data', async () => {
+    cluster = await startCluster({ name: 'restart' });
+    const sql = postgres(cluster.superuserUrl(), { max: 1 });
+    await sql`create table t (x int)`;
+    await sql`insert into t values (1), (2)`;
+    await sql.end();
+    const pid = cluster.postmasterPid!;
+    await cluster.stop('kill');
+    expect(alive(pid)).toBe(false);
+    await cluster.start();
+    const again = postgres(cluster.superuserUrl(), { max: 1 });
+    const [r] = await again`select count(*)::int as n from t`;
+    await again.end();
+    expect(r!.n).toBe(2);
+  });
+
+  maybe('destroy stops the server and removes its directory', async () => {
+    const c = await startCluster({ name: 'destroy' });
+    const pid = c.postmasterPid!;
+    await c.destroy();
+    expect(alive(pid)).toBe(false);
+    expect(existsSync(c.baseDir)).toBe(false);
+  });
+
+  maybe(
+    'a server dies with the process that started it, even on SIGKILL, and the sweep removes its files',
+    async () => {
+      // One process (node with the tsx loader), so the SIGKILL hits the cluster's owner itself.
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', path.join(repoRoot, 'tests', 'helpers', 'hold-cluster.ts')],
+        {
+          cwd: repoRoot,
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
+      const info = await new Promise<{ pid: number; baseDir: string }>((resolve, reject) => {
+        let buf = '';
+        child.stdout.on('data', (d) => {
+          buf += d;
+          if (buf.includes('\n')) resolve(JSON.parse(buf.split('\n')[0]!));
+        });
+        child.on('exit', (code) => reject(new Error(`holder exited early (${code})`)));
+      });
+      expect(alive(info.pid)).toBe(true);
+      child.kill('SIGKILL');
+      expect(await until(() => !alive(info.pid), 10_000)).toBe(true);
+      await until(() => child.exitCode !== null || child.signalCode !== null, 5000);
+      sweepOrphanClusters();
+      expect(existsSync(info.baseDir)).toBe(false);
+    },
+  );
+});

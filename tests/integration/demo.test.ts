@@ -1,0 +1,58 @@
+// The quick start: `npm run demo` shows what differs between dev and stale staging,
+// and leaves nothing running behind it.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { DemoResult } from '../../scripts/lib/jobs/demo.ts';
+import type { JobRecord } from '../../scripts/lib/jobs/runner.ts';
+import { runScript } from '../helpers/run-script.ts';
+
+const maybe = process.env.TEST_DATABASE_URL ? test.skip : test;
+
+function serversUnder(dir: string): number {
+  const out = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l.includes('postgres -D') && l.includes(dir)).length;
+}
+
+maybe('demo: staging misses tables and rows that dev has, and every cluster is gone afterwards', async () => {
+  const out = mkdtempSync(path.join(os.tmpdir(), 'envsync-demo-'));
+  const run = await runScript('demo', ['--out', out]);
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  expect(run.stdout).toMatch(/public\.compliance_submissions\s+500\s+—\s+missing on target/);
+  expect(run.stdout).toMatch(/public\.chat_messages\s+40,000\s+23,976\s+rows differ/);
+  expect(run.stdout).toMatch(/public\.legacy_sync_log\s+—\s+1\s+only on target/);
+  const record = JSON.parse(readFileSync(path.join(out, 'demo.json'), 'utf8')) as JobRecord<DemoResult>;
+  const result = record.result!;
+  expect(result.comparison.identical).toBe(false);
+  const differing = result.comparison.tables.filter((t) => t.status !== 'same').map((t) => t.table);
+  expect(differing).toEqual([
+    'public.audit_log',
+    'public.chat_conversations',
+    'public.chat_messages',
+    'public.compliance_submissions',
+    'public.job_logs',
+    'public.legacy_sync_log',
+    'public.sync_history',
+    'supabase_migrations.schema_migrations',
+  ]);
+  // Both analyses were written by the real analyze job.
+  expect(readFileSync(path.join(out, 'analyze-dev', 'summary.md'), 'utf8')).toContain('## envsync analyze');
+  expect(readFileSync(path.join(out, 'summary.md'), 'utf8')).toContain('### Tables that differ (8 of 21)');
+  expect(serversUnder('envsync-pg-dev-') + serversUnder('envsync-pg-staging-')).toBe(0);
+});
+
+test('demo rejects a bad --scale as bad input', async () => {
+  const run = await runScript('demo', [
+    '--scale',
+    'lots',
+    '--out',
+    mkdtempSync(path.join(os.tmpdir(), 'envsync-demo-')),
+  ]);
+  expect(run.code).toBe(2);
+  expect(run.stderr.trim().split('\n')).toEqual([
+    'error: --scale lots is not a whole number from 1 to 1000',
+    'hint: use e.g. --scale 1 (≈50k rows) or --scale 100 (≈5M rows)',
+  ]);
+});

@@ -1,0 +1,160 @@
+// The runner's contract, exercised with small pure jobs (no database involved).
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { InputError, JobError } from '../../scripts/lib/cli/errors.ts';
+import { type Job, runJob, usage } from '../../scripts/lib/jobs/runner.ts';
+
+interface EchoOptions {
+  word: string;
+  mode: string;
+}
+interface EchoResult {
+  word: string;
+  ok: boolean;
+}
+
+const echoJob: Job<EchoOptions, EchoResult> = {
+  name: 'echo',
+  description: 'Echoes a word.',
+  examples: ['npm run echo -- --word hi'],
+  flags: {
+    word: { type: 'string', value: '<word>', description: 'what to echo' },
+    mode: { type: 'string', value: '<mode>', description: 'ok, fail, input, job, crash' },
+  },
+  parse(flags) {
+    if (typeof flags.word !== 'string') throw new InputError('--word is required', 'pass --word something');
+    return { word: flags.word, mode: typeof flags.mode === 'string' ? flags.mode : 'ok' };
+  },
+  async run(ctx, o) {
+    ctx.log.info(`echoing ${o.word}`);
+    if (o.mode === 'job') throw new JobError('the echo chamber is closed', 'open it');
+    if (o.mode === 'crash') throw new TypeError('boom');
+    return { word: o.word, ok: o.mode !== 'fail' };
+  },
+  render: (r) => `## echo\n\n${r.word}\n`,
+  verdict: (r) => ({
+    ok: r.ok,
+    headline: `echoed ${r.word}`,
+    problems: r.ok ? [] : ['it failed'],
+    warnings: [],
+  }),
+  outputs: (r) => ({ word: r.word }),
+};
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { stdout: (l: string) => out.push(l), stderr: (l: string) => err.push(l) }, out, err };
+}
+
+const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'envsync-runner-'));
+const env = { ENVSYNC_ENV_FILE: 'none' };
+
+describe('runJob', () => {
+  test('success: exit 0, <job>.json and summary.md written', async () => {
+    const dir = tmp();
+    const c = capture();
+    expect(await runJob(echoJob, ['--word', 'hi', '--out', dir], env, c.io)).toBe(0);
+    const record = JSON.parse(readFileSync(path.join(dir, 'echo.json'), 'utf8'));
+    expect(record).toMatchObject({
+      job: 'echo',
+      status: 'ok',
+      exitCode: 0,
+      result: { word: 'hi', ok: true },
+    });
+    expect(readFileSync(path.join(dir, 'summary.md'), 'utf8')).toBe('## echo\n\nhi\n');
+    expect(c.out).toContain('echoing hi');
+    expect(c.out).toContain('ok: echoed hi');
+  });
+
+  test('a failed verdict: exit 1, status failed, the problems on stderr', async () => {
+    const dir = tmp();
+    const c = capture();
+    expect(await runJob(echoJob, ['--word', 'x', '--mode', 'fail', '--out', dir], env, c.io)).toBe(1);
+    expect(JSON.parse(readFileSync(path.join(dir, 'echo.json'), 'utf8')).status).toBe('failed');
+    expect(c.err).toEqual(['failed: echoed x', '  - it failed']);
+  });
+
+  test('bad input: exit 2, one error line and one hint line, no stack', async () => {
+    const c = capture();
+    const dir = tmp();
+    expect(await runJob(echoJob, ['--out', dir], env, c.io)).toBe(2);
+    expect(c.err).toEqual(['error: --word is required', 'hint: pass --word something']);
+    expect(JSON.parse(readFileSync(path.join(dir, 'echo.json'), 'utf8'))).toMatchObject({
+      status: 'error',
+      exitCode: 2,
+      error: { message: '--word is required' },
+    });
+  });
+
+  test('an unknown flag is bad input', async () => {
+    const c = capture();
+    expect(await runJob(echoJob, ['--word', 'a', '--bogus', '--out', tmp()], env, c.io)).toBe(2);
+    expect(c.err[0]).toMatch(/^error: Unknown option '--bogus'/);
+    expect(c.err[1]).toBe('hint: see npm run echo -- --help');
+  });
+
+  test('a stray positional argument is bad input', async () => {
+    const c = capture();
+    expect(await runJob(echoJob, ['--word', 'a', 'extra', '--out', tmp()], env, c.io)).toBe(2);
+    expect(c.err[0]).toBe("error: unexpected argument 'extra'");
+  });
+
+  test('a JobError is exit 1 with its own message and hint', async () => {
+    const c = capture();
+    expect(await runJob(echoJob, ['--word', 'a', '--mode', 'job', '--out', tmp()], env, c.io)).toBe(1);
+    expect(c.err).toEqual(['error: the echo chamber is closed', 'hint: open it']);
+  });
+
+  test('an unexpected error is exit 1 without a stack unless --verbose', async () => {
+    const quiet = capture();
+    expect(await runJob(echoJob, ['--word', 'a', '--mode', 'crash', '--out', tmp()], env, quiet.io)).toBe(1);
+    expect(quiet.err).toHaveLength(2);
+    expect(quiet.err[0]).toBe('error: unexpected error: boom');
+    const loud = capture();
+    await runJob(echoJob, ['--word', 'a', '--mode', 'crash', '--verbose', '--out', tmp()], env, loud.io);
+    expect(loud.err.join('\n')).toMatch(/TypeError: boom\n\s+at /);
+  });
+
+  test('--out that cannot be created is bad input', async () => {
+    const file = path.join(tmp(), 'a-file');
+    writeFileSync(file, 'x');
+    const c = capture();
+    expect(await runJob(echoJob, ['--word', 'a', '--out', path.join(file, 'sub')], env, c.io)).toBe(2);
+    expect(c.err[0]).toMatch(/^error: --out .*sub is not writable \(ENOTDIR\)$/);
+  });
+
+  test('--help prints usage with an example and exits 0 without writing anything', async () => {
+    const c = capture();
+    const dir = path.join(tmp(), 'never');
+    expect(await runJob(echoJob, ['--help', '--out', dir], env, c.io)).toBe(0);
+    expect(c.out.join('\n')).toBe(usage(echoJob as Job<unknown, unknown>));
+    expect(c.out.join('\n')).toContain('npm run echo -- --word hi');
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  test('secrets from the environment never reach output or artifacts', async () => {
+    const dir = tmp();
+    const c = capture();
+    const secretEnv = { ...env, DEV_DATABASE_URL: 'postgres://u:Very-Secret-9@h/db' };
+    await runJob(echoJob, ['--word', 'Very-Secret-9', '--out', dir], secretEnv, c.io);
+    const everything = [
+      ...c.out,
+      ...c.err,
+      readFileSync(path.join(dir, 'echo.json'), 'utf8'),
+      readFileSync(path.join(dir, 'summary.md'), 'utf8'),
+    ].join('\n');
+    expect(everything).not.toContain('Very-Secret-9');
+    expect(everything).toContain('***');
+  });
+
+  test('.env is read under the real environment, which wins', async () => {
+    const dir = tmp();
+    const envFile = path.join(dir, '.env');
+    writeFileSync(envFile, 'DEV_DATABASE_URL=postgres://u:from-file-pw@h/db\nOTHER_TOKEN=abcdefgh\n');
+    const c = capture();
+    await runJob(echoJob, ['--word', 'from-file-pw', '--out', dir], { ENVSYNC_ENV_FILE: envFile }, c.io);
+    expect(c.out.join('\n')).not.toContain('from-file-pw');
+  });
+});
