@@ -45,7 +45,7 @@ function tableOf(schema: string, name: string, extra: Partial<Table> = {}): Tabl
   };
 }
 
-export function sampleInventory(): Inventory {
+function sampleInventory(): Inventory {
   const tables = [
     tableOf('public', 'tenant_registry', { primaryKey: ['tenant_id'], rlsEnabled: true, rowCount: 3 }),
     tableOf('public', 'staff_users', {
