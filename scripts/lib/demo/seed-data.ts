@@ -479,7 +479,9 @@ export const seedTables: TableSeed[] = [
 ];
 
 // ── COPY text format ─────────────────────────────────────────────────────────
+const NEEDS_ESCAPE = /[\\\t\n\r]/;
 function escapeCopy(text: string): string {
+  if (!NEEDS_ESCAPE.test(text)) return text;
   return text.replace(/[\\\t\n\r]/g, (c) =>
     c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
   );
@@ -498,12 +500,21 @@ function copyCell(v: Cell): string {
   return escapeCopy(JSON.stringify(v));
 }
 
-function* copyChunks(seed: TableSeed, scale: number, keep: (i: number) => boolean): Generator<string> {
+function* copyChunks(
+  seed: TableSeed,
+  scale: number,
+  keep: (i: number) => boolean,
+  counter: { rows: number },
+): Generator<string> {
   const n = seed.count(scale);
   let chunk = '';
   for (let i = 0; i < n; i++) {
     if (!keep(i)) continue;
-    chunk += `${seed.row(i, scale).map(copyCell).join('\t')}\n`;
+    const cells = seed.row(i, scale);
+    let line = copyCell(cells[0]!);
+    for (let c = 1; c < cells.length; c++) line += `\t${copyCell(cells[c]!)}`;
+    chunk += `${line}\n`;
+    counter.rows++;
     if (chunk.length > 256 * 1024) {
       yield chunk;
       chunk = '';
@@ -543,16 +554,11 @@ export async function seedDemoData(sql: postgres.Sql, options: SeedOptions): Pro
       }
       const started = Date.now();
       const keep = (i: number) => options.keep?.(qualified, i) ?? true;
-      let count = 0;
-      const counted = (function* () {
-        for (const chunk of copyChunks(seed, options.scale, keep)) {
-          count += chunk.split('\n').length - 1;
-          yield chunk;
-        }
-      })();
+      const counter = { rows: 0 };
       const writable =
         await tx`copy ${tx(seed.schema)}.${tx(seed.table)} (${tx(seed.columns)}) from stdin`.writable();
-      await pipeline(Readable.from(counted), writable);
+      await pipeline(Readable.from(copyChunks(seed, options.scale, keep, counter)), writable);
+      const count = counter.rows;
       if (seed.identity) {
         await tx`select setval(pg_get_serial_sequence(${qualified}, ${seed.identity}),
                                coalesce((select max(${tx(seed.identity)}) from ${tx(seed.schema)}.${tx(seed.table)}), 1))`;
