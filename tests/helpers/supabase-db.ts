@@ -66,6 +66,16 @@ async function onOwnCluster(): Promise<TestDatabase> {
 }
 
 async function onSharedServer(serverUrl: string): Promise<TestDatabase> {
+  const user = decodeURIComponent(new URL(serverUrl).username);
+  if (user === 'postgres' || user === '') {
+    // The fixture makes `postgres` a non-superuser app owner, as on Supabase: it must not
+    // be the role the tests administer the server with (nor be demoted under our feet).
+    throw new Error(
+      'TEST_DATABASE_URL must connect as a superuser other than `postgres`, on a disposable server ' +
+        "(the fixture creates Supabase's roles there and makes `postgres` a non-superuser): " +
+        "CREATE ROLE supabase_admin SUPERUSER LOGIN PASSWORD '…' and use it in the URL",
+    );
+  }
   const password = process.env.ENVSYNC_TEST_APP_PASSWORD ?? 'envsync-test';
   const name = `envsync_test_${randomBytes(5).toString('hex')}`;
   const main = postgres(serverUrl, { max: 1, onnotice: () => {} });
@@ -99,6 +109,14 @@ async function onSharedServer(serverUrl: string): Promise<TestDatabase> {
       await admin.end();
     },
   };
+}
+
+/** The same URL with another password and/or database. */
+export function withUrl(url: string, change: { password?: string; database?: string }): string {
+  const u = new URL(url);
+  if (change.password !== undefined) u.password = encodeURIComponent(change.password);
+  if (change.database !== undefined) u.pathname = `/${encodeURIComponent(change.database)}`;
+  return u.toString();
 }
 
 /** Closes every database this test file opened (call from afterAll). */

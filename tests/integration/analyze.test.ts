@@ -34,6 +34,46 @@ const table = (q: string) => {
   return t;
 };
 
+const ownCluster = process.env.TEST_DATABASE_URL ? test.skip : test;
+
+ownCluster('never writes: every statement it sends is a read inside one READ ONLY transaction', async () => {
+  const su = db.superuser();
+  await su`alter system set log_statement = 'all'`;
+  await su`alter system set log_line_prefix = '@@%a@@ '`;
+  await su`select pg_reload_conf()`;
+  await su.end();
+  const logFile = db.cluster!.logFile;
+  const offset = readFileSync(logFile, 'utf8').length;
+  const run = await runScript('analyze', [
+    '--db',
+    db.url,
+    '--out',
+    mkdtempSync(path.join(os.tmpdir(), 'envsync-ro-')),
+  ]);
+  expect(run.code).toBe(0);
+  await new Promise((r) => setTimeout(r, 300));
+  // Rebuild whole entries (multi-line statements continue on lines without the prefix).
+  const entries: string[] = [];
+  for (const line of readFileSync(logFile, 'utf8').slice(offset).split('\n')) {
+    if (line.startsWith('@@')) entries.push(line);
+    else if (entries.length) entries[entries.length - 1] += `\n${line}`;
+  }
+  const statements = entries
+    .filter((e) => e.startsWith('@@envsync analyze@@ ') && e.includes('statement: '))
+    .map((e) =>
+      e
+        .slice(e.indexOf('statement: ') + 'statement: '.length)
+        .replace(/--[^\n]*/g, '')
+        .trim(),
+    );
+  expect(statements.length).toBeGreaterThan(10);
+  expect(statements).toContain('begin read only isolation level repeatable read');
+  for (const s of statements) expect(s).toMatch(/^(select|with|begin read only|commit)\b/i);
+  expect(statements.join('\n')).not.toMatch(
+    /\b(insert|update|delete|create|alter|drop|truncate|grant|copy)\s/i,
+  );
+});
+
 test('reads as the non-superuser app role', () => {
   expect(result.database).toMatchObject({ currentUser: 'postgres', isSuperuser: false, owner: 'postgres' });
   expect(result.target.display).toBe(db.display);

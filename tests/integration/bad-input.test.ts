@@ -6,7 +6,7 @@ import path from 'node:path';
 import { freePort } from '../../scripts/lib/db/cluster.ts';
 import { blackHole } from '../helpers/black-hole.ts';
 import { cleanEnv, runScript, type ScriptRun } from '../helpers/run-script.ts';
-import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
+import { closeAll, supabaseDatabase, type TestDatabase, withUrl } from '../helpers/supabase-db.ts';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -54,7 +54,7 @@ test('a malformed URL, without echoing it', async () => {
 });
 
 test('a wrong password', async () => {
-  const wrong = db.url.replace(encodeURIComponent(db.password), 'Wrong-Password-42');
+  const wrong = withUrl(db.url, { password: 'Wrong-Password-42' });
   const out = outDir();
   const run = await runScript(
     'analyze',
@@ -70,7 +70,7 @@ test('a wrong password', async () => {
 });
 
 test('a database that does not exist', async () => {
-  const url = db.url.replace(/\/postgres$/, '/no_such_db');
+  const url = withUrl(db.url, { database: 'no_such_db' });
   expectBadInput(await runScript('analyze', ['--db', url]), /database does not exist/, /database name/);
 });
 

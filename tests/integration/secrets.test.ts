@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cleanEnv, runScript } from '../helpers/run-script.ts';
-import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
+import { closeAll, supabaseDatabase, type TestDatabase, withUrl } from '../helpers/supabase-db.ts';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -78,7 +78,7 @@ test('in GitHub Actions, a failure becomes an error annotation and the summary s
   const out = mkdtempSync(path.join(os.tmpdir(), 'envsync-secret-'));
   const summaryFile = path.join(out, 'step-summary.md');
   writeFileSync(summaryFile, '');
-  const wrong = db.url.replace(encodeURIComponent(db.password), 'Another-Wrong-Pw-9');
+  const wrong = withUrl(db.url, { password: 'Another-Wrong-Pw-9' });
   const run = await runScript(
     'analyze',
     ['--db', 'staging', '--out', path.join(out, 'artifacts')],
@@ -91,7 +91,7 @@ test('in GitHub Actions, a failure becomes an error annotation and the summary s
   );
   expect(run.code).toBe(2);
   expect(run.stdout).toMatch(
-    /^::error title=envsync analyze::--db postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres: password authentication failed/m,
+    /^::error title=envsync analyze::--db postgres:\/\/postgres@127\.0\.0\.1:\d+\/\w+: password authentication failed/m,
   );
   expect(readFileSync(path.join(out, 'artifacts', 'summary.md'), 'utf8')).toContain(
     'password authentication failed',
