@@ -1,7 +1,7 @@
 // The Markdown renderers are pure: a fixed result must render to the golden file.
 
 import { compareInventories } from '../../scripts/lib/catalog/compare.ts';
-import type { Column, Inventory, Table } from '../../scripts/lib/catalog/model.ts';
+import type { Column, Inventory, Table, View } from '../../scripts/lib/catalog/model.ts';
 import { attentionItems, countObjects } from '../../scripts/lib/catalog/summary.ts';
 import type { AnalyzeResult } from '../../scripts/lib/jobs/analyze.ts';
 import type { DemoResult } from '../../scripts/lib/jobs/demo.ts';
@@ -45,6 +45,21 @@ function tableOf(schema: string, name: string, extra: Partial<Table> = {}): Tabl
   };
 }
 
+function viewOf(name: string, kind: View['kind']): View {
+  return {
+    schema: 'public',
+    name,
+    kind,
+    owner: 'postgres',
+    platform: false,
+    definition: 'select 1',
+    populated: false,
+    options: [],
+    columns: [],
+    indexes: [],
+  };
+}
+
 function sampleInventory(): Inventory {
   const tables = [
     tableOf('public', 'tenant_registry', { primaryKey: ['tenant_id'], rlsEnabled: true, rowCount: 3 }),
@@ -85,32 +100,7 @@ function sampleInventory(): Inventory {
     ],
     tables,
     foreignKeys: [],
-    views: [
-      {
-        schema: 'public',
-        name: 'v',
-        kind: 'view',
-        owner: 'postgres',
-        platform: false,
-        definition: 'select 1',
-        populated: false,
-        options: [],
-        columns: [],
-        indexes: [],
-      },
-      {
-        schema: 'public',
-        name: 'mv',
-        kind: 'matview',
-        owner: 'postgres',
-        platform: false,
-        definition: 'select 1',
-        populated: false,
-        options: [],
-        columns: [],
-        indexes: [],
-      },
-    ],
+    views: [viewOf('v', 'view'), viewOf('mv', 'matview')],
     functions: [],
     triggers: [
       {
