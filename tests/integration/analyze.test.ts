@@ -201,6 +201,21 @@ test('the summary reads totals, tables, then attention', () => {
   expect(summary.indexOf('### Needs attention')).toBeGreaterThan(summary.indexOf('### Platform tables'));
 });
 
+test('--estimate-only reports planner estimates, marked as such', async () => {
+  const out = mkdtempSync(path.join(os.tmpdir(), 'envsync-analyze-'));
+  const run = await runScript('analyze', ['--db', db.url, '--estimate-only', '--out', out]);
+  expect(run.code).toBe(0);
+  const r = (JSON.parse(readFileSync(path.join(out, 'analyze.json'), 'utf8')) as JobRecord<AnalyzeResult>)
+    .result!;
+  expect(r.exactCounts).toBe(false);
+  expect(r.tables.every((t) => t.rowCount === null)).toBe(true);
+  // The seed ends with ANALYZE, so the estimates are close to the truth.
+  expect(r.counts.app.rows).toBeGreaterThan(40_000);
+  const md = readFileSync(path.join(out, 'summary.md'), 'utf8');
+  expect(md).toContain('| Rows (planner estimate) | ≈');
+  expect(md).toMatch(/`public\.chat_messages` \| id \| ≈4\d,\d{3} \|/);
+});
+
 test('hostile identifiers are read and counted correctly', async () => {
   const su = db.superuser();
   try {

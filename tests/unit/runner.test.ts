@@ -149,6 +149,15 @@ describe('runJob', () => {
     expect(everything).toContain('***');
   });
 
+  test('a URL misplaced as a positional argument is masked in the error', async () => {
+    const c = capture();
+    expect(
+      await runJob(echoJob, ['--word', 'a', 'postgres://u:Positional-Pw-1@h/db', '--out', tmp()], env, c.io),
+    ).toBe(2);
+    expect(c.err[0]).toBe("error: unexpected argument '***'");
+    expect(c.err.join('\n')).not.toContain('Positional-Pw-1');
+  });
+
   test('.env is read under the real environment, which wins', async () => {
     const dir = tmp();
     const envFile = path.join(dir, '.env');

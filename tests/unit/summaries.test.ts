@@ -92,6 +92,7 @@ function sampleInventory(): Inventory {
       sizeBytes: 25 * 1024 * 1024,
     },
     readAt: '2026-01-01T00:00:00.000Z',
+    exactCounts: true,
     schemas: [
       { name: 'public', owner: 'pg_database_owner', platform: false },
       { name: 'hotels', owner: 'postgres', platform: false },

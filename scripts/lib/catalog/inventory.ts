@@ -286,6 +286,7 @@ export async function readInventoryIn(tx: Tx, options: InventoryOptions = {}): P
       sizeBytes: num(db!.size_bytes),
     },
     readAt: new Date().toISOString(),
+    exactCounts: options.exactCounts !== false,
     schemas,
     tables,
     foreignKeys,

@@ -202,6 +202,8 @@ export interface Inventory {
   database: DatabaseInfo;
   /** When the snapshot was read (ISO). */
   readAt: string;
+  /** Whether `rowCount`s are exact `count(*)` (false: only planner estimates were read). */
+  exactCounts: boolean;
   schemas: SchemaInfo[];
   tables: Table[];
   foreignKeys: ForeignKey[];

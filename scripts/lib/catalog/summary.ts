@@ -32,7 +32,7 @@ export function countObjects(inv: Inventory): InventoryCounts {
     return {
       schemas: inv.schemas.filter((s) => s.platform === platform).length,
       tables: tables.length,
-      rows: tables.reduce((s, t) => s + (t.rowCount ?? 0), 0),
+      rows: tables.reduce((s, t) => s + (t.rowCount ?? (inv.exactCounts ? 0 : t.estimatedRows)), 0),
       sizeBytes: tables.reduce((s, t) => s + t.sizeBytes, 0),
       views: inv.views.filter((v) => v.platform === platform && v.kind === 'view').length,
       matviews: inv.views.filter((v) => v.platform === platform && v.kind === 'matview').length,

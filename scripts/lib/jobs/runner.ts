@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import * as core from '@actions/core';
 import { withDotEnv } from '../cli/env-file.ts';
 import { EnvsyncError, type ExitCode, InputError } from '../cli/errors.ts';
-import { environmentSecrets } from '../db/url.ts';
+import { environmentSecrets, urlSecrets } from '../db/url.ts';
 import { SecretMask } from './secret-mask.ts';
 
 export interface Logger {
@@ -128,6 +128,8 @@ export async function runJob<O, R>(
     }
   };
   addSecrets(environmentSecrets(env));
+  // A URL anywhere on the command line (even a misplaced one) is masked before any message.
+  addSecrets(argv.flatMap((a) => (a.includes('://') ? urlSecrets(a.slice(a.indexOf('=') + 1)) : [])));
 
   const say = (line: string) => io.stdout(mask.apply(line));
   const log: Logger = {

@@ -22,7 +22,9 @@ export function renderAnalyzeSummary(r: AnalyzeResult): string {
       [
         row('Schemas', app.schemas, platform.schemas),
         row('Tables', app.tables, platform.tables),
-        row('Rows (exact)', formatCount(app.rows), formatCount(platform.rows)),
+        r.exactCounts
+          ? row('Rows (exact)', formatCount(app.rows), formatCount(platform.rows))
+          : row('Rows (planner estimate)', `≈${formatCount(app.rows)}`, `≈${formatCount(platform.rows)}`),
         row('Table size', formatBytes(app.sizeBytes), formatBytes(platform.sizeBytes)),
         row('Views / matviews', `${app.views} / ${app.matviews}`, `${platform.views} / ${platform.matviews}`),
         row('Functions', app.functions, platform.functions),
@@ -55,7 +57,7 @@ export function renderAnalyzeSummary(r: AnalyzeResult): string {
         `${level}${inCycle.has(q) ? ' ↻' : ''}`,
         code(q),
         t.primaryKey.length ? cell(t.primaryKey.join(', ')) : '**none**',
-        formatCount(t.rowCount),
+        r.exactCounts ? formatCount(t.rowCount) : `≈${formatCount(t.estimatedRows)}`,
         formatBytes(t.sizeBytes),
         t.rlsEnabled ? (t.rlsForced ? 'on (forced)' : 'on') : 'off',
         cell(t.generatedColumns.join(', ')),
