@@ -1,9 +1,8 @@
 // Deterministic demo data for the hotel guest-chat app, streamed with COPY.
 // Scale 1 ≈ 50k rows; scale 100 ≈ 5M rows. Same scale → same rows, byte for byte.
 
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type postgres from 'postgres';
+import { copyIn } from '../db/copy.ts';
 
 type Cell = string | number | boolean | null | string[] | Uint8Array | object;
 
@@ -504,7 +503,7 @@ function* copyChunks(
   seed: TableSeed,
   scale: number,
   keep: (i: number) => boolean,
-  counter: { rows: number },
+  counter: { rows: number; onChunk?: (done: number, total: number) => void },
 ): Generator<string> {
   const n = seed.count(scale);
   let chunk = '';
@@ -516,6 +515,7 @@ function* copyChunks(
     chunk += `${line}\n`;
     counter.rows++;
     if (chunk.length > 256 * 1024) {
+      counter.onChunk?.(i + 1, n);
       yield chunk;
       chunk = '';
     }
@@ -528,6 +528,23 @@ export interface SeedOptions {
   /** Which rows of a table to write (partial copies); all by default. */
   keep?: (table: string, i: number) => boolean;
   onTable?: (table: string, rows: number, ms: number) => void;
+  /** Long tables: called at most every `progressEveryMs` (default 5 s) while loading. */
+  onProgress?: (progress: SeedProgress) => void;
+  progressEveryMs?: number;
+}
+
+export interface SeedProgress {
+  table: string;
+  done: number;
+  total: number;
+  rowsPerSecond: number;
+  etaSeconds: number;
+}
+
+/** One progress line: rows done of total, rate, ETA. */
+export function describeSeedProgress(p: SeedProgress): string {
+  const n = (v: number) => v.toLocaleString('en-US');
+  return `${p.table}: ${n(p.done)} of ${n(p.total)} rows, ${n(p.rowsPerSecond)} rows/s, about ${p.etaSeconds} s left`;
 }
 
 export interface SeedResult {
@@ -554,10 +571,22 @@ export async function seedDemoData(sql: postgres.Sql, options: SeedOptions): Pro
       }
       const started = Date.now();
       const keep = (i: number) => options.keep?.(qualified, i) ?? true;
-      const counter = { rows: 0 };
-      const writable =
-        await tx`copy ${tx(seed.schema)}.${tx(seed.table)} (${tx(seed.columns)}) from stdin`.writable();
-      await pipeline(Readable.from(copyChunks(seed, options.scale, keep, counter)), writable);
+      let lastReport = started;
+      const counter = {
+        rows: 0,
+        onChunk: (done: number, total: number) => {
+          const now = Date.now();
+          if (!options.onProgress || now - lastReport < (options.progressEveryMs ?? 5000)) return;
+          lastReport = now;
+          const rowsPerSecond = Math.round((done / Math.max(1, now - started)) * 1000);
+          const etaSeconds = Math.round((total - done) / Math.max(1, rowsPerSecond));
+          options.onProgress({ table: qualified, done, total, rowsPerSecond, etaSeconds });
+        },
+      };
+      await copyIn(
+        tx`copy ${tx(seed.schema)}.${tx(seed.table)} (${tx(seed.columns)}) from stdin`,
+        copyChunks(seed, options.scale, keep, counter),
+      );
       const count = counter.rows;
       if (seed.identity) {
         await tx`select setval(pg_get_serial_sequence(${qualified}, ${seed.identity}),

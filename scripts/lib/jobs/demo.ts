@@ -13,7 +13,7 @@ import {
   type SupabaseCluster,
   startSupabaseCluster,
 } from '../demo/environment.ts';
-import { seedDemoData } from '../demo/seed-data.ts';
+import { describeSeedProgress, seedDemoData } from '../demo/seed-data.ts';
 import { renderDemoSummary } from '../report/demo-summary.ts';
 import type { AnalyzeResult } from './analyze.ts';
 import { analyzeJob } from './analyze.ts';
@@ -23,6 +23,8 @@ export interface DemoOptions {
   scale: number;
   keep: boolean;
   out: string;
+  /** The environment the nested analyze runs see (plus the demo's own URLs). */
+  env: NodeJS.ProcessEnv;
 }
 
 export interface DemoResult {
@@ -65,6 +67,7 @@ export async function runDemo(ctx: JobContext, options: DemoOptions): Promise<De
         migrate(devSql).then(() =>
           seedDemoData(devSql, {
             scale: options.scale,
+            onProgress: (p) => ctx.log.info(`  dev: ${describeSeedProgress(p)}`),
             onTable: (t, rows, ms) =>
               ctx.log.info(`  dev: seeded ${t}: ${rows.toLocaleString('en-US')} rows in ${ms} ms`),
           }),
@@ -77,7 +80,7 @@ export async function runDemo(ctx: JobContext, options: DemoOptions): Promise<De
     const t2 = ctx.now().getTime();
 
     const env = {
-      ...process.env,
+      ...options.env,
       DEV_DATABASE_URL: dev.url,
       STAGING_DATABASE_URL: staging.url,
       ENVSYNC_ENV_FILE: 'none',
@@ -166,10 +169,11 @@ export const demoJob: Job<DemoOptions, DemoResult> = {
       description: 'leave the clusters running and print DEV_/STAGING_DATABASE_URL lines',
     },
   },
-  parse: (flags) => ({
+  parse: (flags, env) => ({
     scale: parseScale(flags.scale),
     keep: flags.keep === true,
     out: typeof flags.out === 'string' ? flags.out : path.join('artifacts', 'demo'),
+    env,
   }),
   run: runDemo,
   render: renderDemoSummary,

@@ -6,7 +6,7 @@ import { InputError, JobError } from '../cli/errors.ts';
 import { connect, describePgError } from '../db/connect.ts';
 import { type DatabaseTarget, resolveDatabase } from '../db/url.ts';
 import { migrate } from '../demo/environment.ts';
-import { seedDemoData } from '../demo/seed-data.ts';
+import { describeSeedProgress, seedDemoData } from '../demo/seed-data.ts';
 import { code, formatCount, formatDuration, table } from '../report/markdown.ts';
 import { parseConnectTimeout } from './analyze.ts';
 import { parseScale } from './demo.ts';
@@ -48,6 +48,7 @@ export async function runSeed(ctx: JobContext, o: SeedJobOptions): Promise<SeedJ
     ctx.log.info(`seeding ${o.db.display} at scale ${o.scale}`);
     const seeded = await seedDemoData(sql, {
       scale: o.scale,
+      onProgress: (p) => ctx.log.info(`  ${describeSeedProgress(p)}`),
       onTable: (t, rows, ms) => {
         tables.push({ table: t, rows, ms });
         const rate = ms > 0 ? Math.round((rows / ms) * 1000) : rows;
