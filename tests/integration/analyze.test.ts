@@ -224,6 +224,10 @@ test('hostile identifiers are read and counted correctly', async () => {
       create table "Mixed ""Schema""".select ("we'ird col" int primary key, "ñandú" text, "from" text);
       insert into "Mixed ""Schema""".select select g, 'x', 'y' from generate_series(1, 37) g;
       create table "Mixed ""Schema"""."Tab\`le|pipe" (id int references "Mixed ""Schema""".select);
+      create table "Mixed ""Schema""".events (id int, at date not null) partition by range (at);
+      create table "Mixed ""Schema""".events_2025 partition of "Mixed ""Schema""".events for values from ('2025-01-01') to ('2026-01-01');
+      create table "Mixed ""Schema""".events_2026 partition of "Mixed ""Schema""".events for values from ('2026-01-01') to ('2027-01-01');
+      insert into "Mixed ""Schema""".events select g, date '2025-12-25' + g from generate_series(1, 10) g;
       grant usage on schema "Mixed ""Schema""" to postgres;
       grant select on all tables in schema "Mixed ""Schema""" to postgres;
     `);
@@ -240,6 +244,12 @@ test('hostile identifiers are read and counted correctly', async () => {
   expect(r.loadOrder.flat()).toEqual(
     expect.arrayContaining(['Mixed "Schema".select', 'Mixed "Schema".Tab`le|pipe']),
   );
+  const events = (n: string) => r.tables.find((t) => t.schema === 'Mixed "Schema"' && t.name === n)!;
+  expect(events('events')).toMatchObject({ kind: 'partitioned', rowCount: 10 });
+  expect(events('events_2025')).toMatchObject({ isPartition: true, rowCount: 6 });
+  expect(events('events_2026')).toMatchObject({ isPartition: true, rowCount: 4 });
+  // Rows are counted once: in the partitions, not again in their parent.
+  expect(r.counts.app.rows).toBe(result.counts.app.rows + 37 + 10);
   const md = readFileSync(path.join(out, 'summary.md'), 'utf8');
   expect(md).toContain('``Mixed "Schema".Tab`le\\|pipe``');
 });

@@ -4,7 +4,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
 import { repoRoot } from '../../scripts/lib/cli/env-file.ts';
-import { type Cluster, startCluster, sweepOrphanClusters } from '../../scripts/lib/db/cluster.ts';
+import { InputError } from '../../scripts/lib/cli/errors.ts';
+import {
+  type Cluster,
+  findServerBinaries,
+  startCluster,
+  sweepOrphanClusters,
+} from '../../scripts/lib/db/cluster.ts';
 
 const external = !!process.env.TEST_DATABASE_URL;
 const maybe = external ? test.skip : test;
@@ -26,6 +32,17 @@ async function until(check: () => boolean, ms: number): Promise<boolean> {
   }
   return check();
 }
+
+test('no suitable server binaries is bad input naming what to install', () => {
+  try {
+    findServerBinaries(99, { PATH: '/nonexistent' });
+    throw new Error('expected an error');
+  } catch (e) {
+    expect(e).toBeInstanceOf(InputError);
+    expect((e as InputError).message).toMatch(/^no PostgreSQL ≥ 99 server binaries/);
+    expect((e as InputError).hint).toMatch(/apt-get install postgresql .*brew install postgresql@16.*PG_BIN/);
+  }
+});
 
 describe('throwaway clusters', () => {
   let cluster: Cluster | undefined;

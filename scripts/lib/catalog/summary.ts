@@ -29,10 +29,12 @@ export interface InventoryCounts {
 export function countObjects(inv: Inventory): InventoryCounts {
   const side = (platform: boolean): ObjectCounts => {
     const tables = inv.tables.filter((t) => t.platform === platform);
+    // A partitioned parent holds no rows of its own: its partitions are counted.
+    const holding = tables.filter((t) => t.kind !== 'partitioned');
     return {
       schemas: inv.schemas.filter((s) => s.platform === platform).length,
       tables: tables.length,
-      rows: tables.reduce((s, t) => s + (t.rowCount ?? (inv.exactCounts ? 0 : t.estimatedRows)), 0),
+      rows: holding.reduce((s, t) => s + (t.rowCount ?? (inv.exactCounts ? 0 : t.estimatedRows)), 0),
       sizeBytes: tables.reduce((s, t) => s + t.sizeBytes, 0),
       views: inv.views.filter((v) => v.platform === platform && v.kind === 'view').length,
       matviews: inv.views.filter((v) => v.platform === platform && v.kind === 'matview').length,

@@ -20,6 +20,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
+import { InputError } from '../cli/errors.ts';
 
 export interface ServerBinaries {
   bindir: string;
@@ -65,9 +66,9 @@ export function findServerBinaries(minMajor = 15, env: NodeJS.ProcessEnv = proce
     .filter((b): b is ServerBinaries => !!b && b.major >= minMajor)
     .sort((a, b) => b.major - a.major);
   if (!found[0]) {
-    throw new Error(
-      `no PostgreSQL ≥ ${minMajor} server binaries found (initdb, postgres); install them: ` +
-        'Debian/Ubuntu `sudo apt-get install postgresql`, macOS `brew install postgresql@16`, or set PG_BIN',
+    throw new InputError(
+      `no PostgreSQL ≥ ${minMajor} server binaries (initdb, postgres) found in PG_BIN, pg_config --bindir, /usr/lib/postgresql/*/bin, Homebrew or PATH`,
+      'install them (Debian/Ubuntu: sudo apt-get install postgresql postgresql-contrib; macOS: brew install postgresql@16) or set PG_BIN to their directory',
     );
   }
   return found[0];
