@@ -1,0 +1,109 @@
+// Per-table content checksums and sequence states, computed in SQL on the server.
+// Shared by backup (manifest), rollback (proof) and validate (source vs target).
+//
+// A table's checksum is its row count plus two sums of 32-bit slices of each row's
+// md5: 64 bits of hash per row, order-independent, parallel-safe, and duplicate rows
+// add up instead of cancelling out (as XOR would).
+
+import type postgres from 'postgres';
+
+export interface TableChecksum {
+  /** `schema.table` */
+  table: string;
+  rows: number;
+  /** `md5x64:<sum of hash bits 0-31>:<sum of bits 32-63>` */
+  checksum: string;
+}
+
+export interface SequenceState {
+  /** `schema.sequence` */
+  sequence: string;
+  lastValue: string;
+  isCalled: boolean;
+}
+
+export interface TableRef {
+  schema: string;
+  name: string;
+}
+
+type Tx = postgres.TransactionSql<Record<string, never>> | postgres.Sql<Record<string, never>>;
+
+/**
+ * Row text must not depend on the session: fix every setting that changes how values
+ * print. Call inside the transaction that computes checksums.
+ */
+export async function pinOutputSettings(tx: Tx): Promise<void> {
+  await tx`select set_config('timezone', 'UTC', true), set_config('datestyle', 'ISO, YMD', true),
+                  set_config('intervalstyle', 'postgres', true), set_config('extra_float_digits', '1', true),
+                  set_config('bytea_output', 'hex', true)`;
+}
+
+/** Checksum of one table, in the caller's transaction (and snapshot). */
+export async function tableChecksum(tx: Tx, table: TableRef): Promise<TableChecksum> {
+  const [r] = await tx`
+    select count(*)::int8 as rows,
+           coalesce(sum(('x' || substr(h, 1, 8))::bit(32)::int4::int8), 0)::text as a,
+           coalesce(sum(('x' || substr(h, 9, 8))::bit(32)::int4::int8), 0)::text as b
+    from (select md5(row(_envsync_row.*)::text) as h from ${tx(table.schema)}.${tx(table.name)} _envsync_row) hashed`;
+  return { table: `${table.schema}.${table.name}`, rows: Number(r!.rows), checksum: `md5x64:${r!.a}:${r!.b}` };
+}
+
+/** Every sequence's `last_value` and `is_called`, in the caller's transaction. */
+export async function sequenceStates(tx: Tx, sequences: TableRef[]): Promise<SequenceState[]> {
+  const out: SequenceState[] = [];
+  for (const s of sequences) {
+    const [r] = await tx`select last_value::text as v, is_called from ${tx(s.schema)}.${tx(s.name)}`;
+    out.push({ sequence: `${s.schema}.${s.name}`, lastValue: String(r!.v), isCalled: Boolean(r!.is_called) });
+  }
+  return out;
+}
+
+export interface ChecksumPlan {
+  /** Connections, each already inside a REPEATABLE READ transaction on the same snapshot. */
+  workers: Tx[];
+  tables: TableRef[];
+  onTable?: (done: TableChecksum, index: number, total: number) => void;
+}
+
+/**
+ * Checksums many tables over several connections that share one snapshot; the
+ * largest tables are handed out first so the workers finish together.
+ */
+export async function checksumTables(plan: ChecksumPlan): Promise<TableChecksum[]> {
+  const queue = plan.tables.map((t, i) => ({ t, i }));
+  const results = new Array<TableChecksum>(plan.tables.length);
+  let done = 0;
+  await Promise.all(
+    plan.workers.map(async (tx) => {
+      await pinOutputSettings(tx);
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const c = await tableChecksum(tx, next.t);
+        results[next.i] = c;
+        plan.onTable?.(c, ++done, plan.tables.length);
+      }
+    }),
+  );
+  return results;
+}
+
+export interface ChecksumDifference {
+  table: string;
+  expected?: { rows: number; checksum: string };
+  actual?: { rows: number; checksum: string };
+}
+
+/** Tables whose count or checksum differ, or that exist on one side only. */
+export function compareChecksums(expected: TableChecksum[], actual: TableChecksum[]): ChecksumDifference[] {
+  const a = new Map(actual.map((c) => [c.table, c]));
+  const e = new Map(expected.map((c) => [c.table, c]));
+  const out: ChecksumDifference[] = [];
+  for (const x of expected) {
+    const y = a.get(x.table);
+    if (!y || y.rows !== x.rows || y.checksum !== x.checksum) {
+      out.push({ table: x.table, expected: { rows: x.rows, checksum: x.checksum }, ...(y ? { actual: { rows: y.rows, checksum: y.checksum } } : {}) });
+    }
+  }
+  for (const y of actual) if (!e.has(y.table)) out.push({ table: y.table, actual: { rows: y.rows, checksum: y.checksum } });
+  return out.sort((p, q) => p.table.localeCompare(q.table));
+}

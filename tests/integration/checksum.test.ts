@@ -1,0 +1,127 @@
+// Table checksums: the same rows give the same checksum whatever their order and
+// whatever the session's settings; any change of content gives another.
+import postgres from 'postgres';
+import {
+  checksumTables,
+  compareChecksums,
+  pinOutputSettings,
+  tableChecksum,
+} from '../../scripts/lib/db/checksum.ts';
+import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
+
+let db: TestDatabase;
+let sql: postgres.Sql;
+beforeAll(async () => {
+  db = await supabaseDatabase({ migrations: false });
+  sql = db.app();
+  await sql.unsafe(`
+    create table public.a (id int, ts timestamptz, f float8, b bytea, j jsonb, "_envsync_row" text);
+    create table public.b (like public.a);
+    insert into public.a select g, timestamptz '2025-03-01 10:00+00' + g * interval '1 hour', g / 3.0, '\\x00ff', '{"k": [1, 2]}', 'x' || g
+      from generate_series(1, 500) g;
+    insert into public.b select * from public.a order by id desc;
+    create table public.dups1 (v int); insert into public.dups1 values (1), (1), (2), (2);
+    create table public.dups2 (v int); insert into public.dups2 values (3), (3), (4), (4);
+    create table "Odd ""Schema"" Name" (x int); insert into "Odd ""Schema"" Name" values (1);
+  `);
+});
+afterAll(async () => {
+  await sql.end();
+  await closeAll();
+});
+
+const sum = async (tx: postgres.Sql | postgres.TransactionSql, name: string) => {
+  await pinOutputSettings(tx);
+  return tableChecksum(tx, { schema: 'public', name });
+};
+
+test('the same rows in another order give the same checksum', async () => {
+  await sql.begin(async (tx) => {
+    const [a, b] = [await sum(tx, 'a'), await sum(tx, 'b')];
+    expect(a.rows).toBe(500);
+    expect({ rows: b.rows, checksum: b.checksum }).toEqual({ rows: a.rows, checksum: a.checksum });
+    expect(a.checksum).toMatch(/^md5x64:-?\d+:-?\d+$/);
+  });
+});
+
+test('one changed value changes the checksum', async () => {
+  await sql`update public.b set j = '{"k": [1, 3]}' where id = 250`;
+  try {
+    await sql.begin(async (tx) => {
+      expect((await sum(tx, 'b')).checksum).not.toBe((await sum(tx, 'a')).checksum);
+    });
+  } finally {
+    await sql`update public.b set j = '{"k": [1, 2]}' where id = 250`;
+  }
+});
+
+test('duplicate rows add up instead of cancelling out', async () => {
+  await sql.begin(async (tx) => {
+    const [x, y] = [await sum(tx, 'dups1'), await sum(tx, 'dups2')];
+    expect(x.rows).toBe(y.rows);
+    expect(x.checksum).not.toBe(y.checksum);
+  });
+});
+
+test("the session's time zone and output settings do not matter", async () => {
+  const base = await sql.begin((tx) => sum(tx, 'a'));
+  const other = await sql.begin(async (tx) => {
+    await tx`set local timezone = 'America/Bogota'`;
+    await tx`set local datestyle = 'SQL, DMY'`;
+    await tx`set local extra_float_digits = -3`;
+    await tx`set local bytea_output = 'escape'`;
+    return sum(tx, 'a');
+  });
+  expect(other.checksum).toBe(base.checksum);
+});
+
+test('hostile identifiers are quoted', async () => {
+  const c = await sql.begin((tx) => tableChecksum(tx, { schema: 'public', name: 'Odd "Schema" Name' }));
+  expect(c).toMatchObject({ table: 'public.Odd "Schema" Name', rows: 1 });
+});
+
+test('checksumTables over two snapshot-sharing workers equals one-by-one, and compareChecksums finds differences', async () => {
+  const tables = ['a', 'b', 'dups1', 'dups2'].map((name) => ({ schema: 'public', name }));
+  const leader = postgres(db.url, { max: 1 });
+  const workers = [postgres(db.url, { max: 1 }), postgres(db.url, { max: 1 })];
+  try {
+    const parallel = await leader.begin(async (lt) => {
+      await lt`set transaction isolation level repeatable read`;
+      const [row] = await lt`select pg_export_snapshot() as s`;
+      await sql`insert into public.dups1 values (5)`; // after the snapshot: not counted
+      const txs: Promise<unknown>[] = [];
+      const ready: postgres.TransactionSql[] = [];
+      let release!: () => void;
+      const done = new Promise<void>((r) => {
+        release = r;
+      });
+      for (const w of workers) {
+        txs.push(
+          w.begin(async (tx) => {
+            await tx`set transaction isolation level repeatable read`;
+            await tx.unsafe(`set transaction snapshot '${row!.s}'`);
+            ready.push(tx);
+            await done;
+          }),
+        );
+      }
+      while (ready.length < workers.length) await new Promise((r) => setTimeout(r, 10));
+      const out = await checksumTables({ workers: ready, tables });
+      release();
+      await Promise.all(txs);
+      return out;
+    });
+    const sequential = await sql.begin(async (tx) => {
+      await pinOutputSettings(tx);
+      const out = [];
+      for (const t of tables) out.push(await tableChecksum(tx, t));
+      return out;
+    });
+    // dups1 gained a row after the snapshot: the one difference.
+    expect(compareChecksums(parallel, sequential).map((d) => d.table)).toEqual(['public.dups1']);
+    expect(parallel.find((c) => c.table === 'public.dups1')!.rows).toBe(4);
+  } finally {
+    await sql`delete from public.dups1 where v = 5`;
+    await Promise.all([leader.end(), ...workers.map((w) => w.end())]);
+  }
+});
