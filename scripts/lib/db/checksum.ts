@@ -46,7 +46,11 @@ export async function tableChecksum(tx: Tx, table: TableRef): Promise<TableCheck
            coalesce(sum(('x' || substr(h, 1, 8))::bit(32)::int4::int8), 0)::text as a,
            coalesce(sum(('x' || substr(h, 9, 8))::bit(32)::int4::int8), 0)::text as b
     from (select md5(row(_envsync_row.*)::text) as h from ${tx(table.schema)}.${tx(table.name)} _envsync_row) hashed`;
-  return { table: `${table.schema}.${table.name}`, rows: Number(r!.rows), checksum: `md5x64:${r!.a}:${r!.b}` };
+  return {
+    table: `${table.schema}.${table.name}`,
+    rows: Number(r!.rows),
+    checksum: `md5x64:${r!.a}:${r!.b}`,
+  };
 }
 
 /** Every sequence's `last_value` and `is_called`, in the caller's transaction. */
@@ -101,9 +105,14 @@ export function compareChecksums(expected: TableChecksum[], actual: TableChecksu
   for (const x of expected) {
     const y = a.get(x.table);
     if (!y || y.rows !== x.rows || y.checksum !== x.checksum) {
-      out.push({ table: x.table, expected: { rows: x.rows, checksum: x.checksum }, ...(y ? { actual: { rows: y.rows, checksum: y.checksum } } : {}) });
+      out.push({
+        table: x.table,
+        expected: { rows: x.rows, checksum: x.checksum },
+        ...(y ? { actual: { rows: y.rows, checksum: y.checksum } } : {}),
+      });
     }
   }
-  for (const y of actual) if (!e.has(y.table)) out.push({ table: y.table, actual: { rows: y.rows, checksum: y.checksum } });
+  for (const y of actual)
+    if (!e.has(y.table)) out.push({ table: y.table, actual: { rows: y.rows, checksum: y.checksum } });
   return out.sort((p, q) => p.table.localeCompare(q.table));
 }

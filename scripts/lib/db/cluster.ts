@@ -2,7 +2,7 @@
 // template, copy it per cluster, start on a free port with the socket in a temp dir.
 // A watchdog shell ends the server when its owner process goes away, however it dies.
 
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   chownSync,
@@ -21,6 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { InputError } from '../cli/errors.ts';
+import { findPrograms } from './pg-binaries.ts';
 
 export interface ServerBinaries {
   bindir: string;
@@ -31,47 +32,18 @@ export interface ServerBinaries {
 const CLUSTER_PREFIX = 'envsync-pg-';
 export const BOOTSTRAP_SUPERUSER = 'supabase_admin';
 
-function versionOf(bindir: string): ServerBinaries | undefined {
-  const postgresBin = path.join(bindir, 'postgres');
-  if (!existsSync(postgresBin) || !existsSync(path.join(bindir, 'initdb'))) return undefined;
-  try {
-    const out = execFileSync(postgresBin, ['--version'], { encoding: 'utf8' });
-    const m = /(\d+)(?:\.(\d+))?/.exec(out);
-    if (!m) return undefined;
-    return { bindir, major: Number(m[1]), version: `${m[1]}.${m[2] ?? '0'}` };
-  } catch {
-    return undefined;
-  }
-}
-
-/** Server binaries ≥ minMajor: PG_BIN, `pg_config --bindir`, /usr/lib/postgresql/N/bin, Homebrew, PATH. */
+/** Server binaries ≥ minMajor (initdb and postgres side by side), newest first. */
 export function findServerBinaries(minMajor = 15, env: NodeJS.ProcessEnv = process.env): ServerBinaries {
-  const candidates: string[] = [];
-  if (env.PG_BIN) candidates.push(env.PG_BIN);
-  try {
-    candidates.push(execFileSync('pg_config', ['--bindir'], { encoding: 'utf8' }).trim());
-  } catch {
-    // no pg_config on PATH
-  }
-  for (const root of ['/usr/lib/postgresql', '/opt/homebrew/opt', '/usr/local/opt']) {
-    if (!existsSync(root)) continue;
-    for (const entry of readdirSync(root).sort().reverse()) {
-      if (root === '/usr/lib/postgresql') candidates.push(path.join(root, entry, 'bin'));
-      else if (entry.startsWith('postgresql')) candidates.push(path.join(root, entry, 'bin'));
-    }
-  }
-  for (const dir of (env.PATH ?? '').split(path.delimiter)) if (dir) candidates.push(dir);
-  const found = candidates
-    .map(versionOf)
-    .filter((b): b is ServerBinaries => !!b && b.major >= minMajor)
-    .sort((a, b) => b.major - a.major);
+  const found = findPrograms('postgres', env).filter(
+    (p) => p.major >= minMajor && existsSync(path.join(p.bindir, 'initdb')),
+  );
   if (!found[0]) {
     throw new InputError(
       `no PostgreSQL ≥ ${minMajor} server binaries (initdb, postgres) found in PG_BIN, pg_config --bindir, /usr/lib/postgresql/*/bin, Homebrew or PATH`,
       'install them (Debian/Ubuntu: sudo apt-get install postgresql postgresql-contrib; macOS: brew install postgresql@16) or set PG_BIN to their directory',
     );
   }
-  return found[0];
+  return { bindir: found[0].bindir, major: found[0].major, version: found[0].version };
 }
 
 interface RunAs {
