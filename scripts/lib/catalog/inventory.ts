@@ -54,6 +54,9 @@ export async function readInventory(sql: Sql, options: InventoryOptions = {}): P
 
 /** Reads the inventory inside a transaction the caller opened (to share its snapshot). */
 export async function readInventoryIn(tx: Tx, options: InventoryOptions = {}): Promise<Inventory> {
+  // Definitions (triggers, policies, views, defaults) print fully schema-qualified, as pg_dump's
+  // do, so they mean the same thing wherever they are replayed or compared.
+  await tx`select set_config('search_path', '', true)`;
   const [db] = await query(tx, 'database');
   const [
     schemaRows,

@@ -1,0 +1,254 @@
+// rollback: restores a database from a backup (or prepare's target snapshot) in one
+// transaction, after proving the files are intact, then proves the result equals
+// the manifest table by table and sequence by sequence.
+
+import path from 'node:path';
+import { fileSha256, readArchive } from '../backup/archive.ts';
+import { type BackupManifest, readManifest } from '../backup/manifest.ts';
+import { restoreBackup } from '../backup/restore.ts';
+import { compareWithManifest, type ManifestComparison } from '../backup/verify.ts';
+import { readInventory } from '../catalog/inventory.ts';
+import { InputError, JobError } from '../cli/errors.ts';
+import { connect } from '../db/connect.ts';
+import { type DatabaseIdentity, databaseIdentity, sameDatabase } from '../db/identity.ts';
+import { findClientProgram } from '../db/pg-binaries.ts';
+import { type DatabaseTarget, resolveDatabase } from '../db/url.ts';
+import { renderRollbackSummary } from '../report/rollback-summary.ts';
+import { parseConnectTimeout } from './analyze.ts';
+import type { Job, JobContext } from './runner.ts';
+
+export interface RollbackOptions {
+  target: DatabaseTarget;
+  from: string;
+  manifest: BackupManifest;
+  forceForeignBackup: boolean;
+  encryptionKey?: string;
+  connectTimeout: number;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface RollbackResult {
+  target: { name: string; display: string };
+  from: string;
+  backup: { createdAt: string; source: string; tables: number };
+  foreign: boolean;
+  timings: { verifyFilesMs: number; restoreMs: number; proveMs: number; totalMs: number };
+  comparison: ManifestComparison;
+}
+
+/** Every file's sha256 (and, when encrypted, its authentication tag) before anything is touched. */
+async function verifyFiles(o: RollbackOptions): Promise<void> {
+  for (const f of o.manifest.files) {
+    const file = path.join(o.from, f.name);
+    let actual: string;
+    try {
+      actual = await fileSha256(file);
+    } catch {
+      throw new JobError(
+        `${file} is missing: the backup is incomplete`,
+        'use a complete backup directory; the target was not touched',
+      );
+    }
+    if (actual !== f.sha256) {
+      throw new JobError(
+        `${file} does not match its sha256 in manifest.json: the file is corrupt or was altered`,
+        'use an intact backup; the target was not touched',
+      );
+    }
+    if (f.encrypted) {
+      try {
+        for await (const _ of readArchive(file, true, o.encryptionKey)) {
+          // consumed only to check the GCM tag at the end
+        }
+      } catch (error) {
+        throw new JobError(
+          `${file}: ${(error as Error).message}`,
+          'use an intact backup and the key it was taken with; the target was not touched',
+        );
+      }
+    }
+  }
+}
+
+export async function runRollback(ctx: JobContext, o: RollbackOptions): Promise<RollbackResult> {
+  const started = ctx.now().getTime();
+  ctx.log.info(
+    `rollback ${o.target.display} from ${o.from} (taken ${o.manifest.createdAt} from ${o.manifest.source.display})`,
+  );
+  await verifyFiles(o);
+  const verifyFilesMs = ctx.now().getTime() - started;
+  ctx.log.info(
+    `  ${o.manifest.files.length} file(s) intact (sha256${o.manifest.files.some((f) => f.encrypted) ? ' and AES-GCM tag' : ''})`,
+  );
+
+  const sql = await connect(o.target, {
+    applicationName: 'envsync rollback',
+    connectTimeout: o.connectTimeout,
+  });
+  try {
+    const identity: DatabaseIdentity = await databaseIdentity(sql);
+    const foreign = !sameDatabase(identity, o.manifest.source.identity);
+    if (foreign && !o.forceForeignBackup) {
+      throw new InputError(
+        `the backup in ${o.from} was taken from ${o.manifest.source.display}, not from ${o.target.display}`,
+        'restore a backup of this database, or pass --force-foreign-backup to replace it with another database’s backup',
+      );
+    }
+    const [v] = await sql`select current_setting('server_version_num')::int as num`;
+    const major = Math.floor(Number(v!.num) / 10000);
+    const psql = findClientProgram('psql', major, o.env);
+    const pgRestore = findClientProgram(
+      'pg_restore',
+      Math.max(major, Math.floor(o.manifest.source.serverVersionNum / 10000)),
+      o.env,
+    );
+    const inventory = await readInventory(sql, { exactCounts: false });
+
+    const restoreStart = ctx.now().getTime();
+    ctx.log.info(
+      `  restoring ${o.manifest.schemas.join(', ')} and the rows of ${o.manifest.platformTables.join(', ') || 'no platform table'} in one transaction`,
+    );
+    await restoreBackup({
+      target: o.target,
+      dir: o.from,
+      manifest: o.manifest,
+      psql,
+      pgRestore,
+      ...(o.encryptionKey ? { secret: o.encryptionKey } : {}),
+      env: o.env,
+      platformLoadOrder: inventory.loadOrder.flat(),
+    });
+    const restoreMs = ctx.now().getTime() - restoreStart;
+    ctx.log.info(
+      `  committed in ${(restoreMs / 1000).toFixed(1)} s; proving every table and sequence against the manifest`,
+    );
+
+    const proveStart = ctx.now().getTime();
+    const comparison = await compareWithManifest(sql, o.manifest);
+    return {
+      target: { name: o.target.name, display: o.target.display },
+      from: o.from,
+      backup: {
+        createdAt: o.manifest.createdAt,
+        source: o.manifest.source.display,
+        tables: o.manifest.tables.length,
+      },
+      foreign,
+      timings: {
+        verifyFilesMs,
+        restoreMs,
+        proveMs: ctx.now().getTime() - proveStart,
+        totalMs: ctx.now().getTime() - started,
+      },
+      comparison,
+    };
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/** `--target` that is production (by name or by the same URL) needs --allow-production. */
+export function guardProduction(
+  target: DatabaseTarget,
+  env: NodeJS.ProcessEnv,
+  allowed: boolean,
+  job: string,
+): void {
+  const production = env.PRODUCTION_DATABASE_URL ? resolveDatabase('--target', 'production', env) : undefined;
+  const isProduction =
+    target.name === 'production' || (production !== undefined && production.display === target.display);
+  if (isProduction && !allowed) {
+    throw new InputError(
+      `--target ${target.display} is production: ${job} replaces its data`,
+      `pass --allow-production to ${job} production on purpose`,
+    );
+  }
+}
+
+export const rollbackJob: Job<RollbackOptions, RollbackResult> = {
+  name: 'rollback',
+  description:
+    'Restores a database from a backup directory (backup’s, or the target snapshot prepare took) in ONE transaction: ' +
+    'app schemas replaced, platform-table rows replaced, the app’s triggers/policies on platform tables re-created. ' +
+    'Refuses a corrupt or tampered file before touching anything; then proves every table’s count and checksum and ' +
+    'every sequence equal the manifest.',
+  examples: [
+    'npm run rollback -- --target staging --from artifacts/prepare/snapshot',
+    'npm run rollback -- --target dev --from backups/dev-2026-11-21',
+  ],
+  flags: {
+    target: {
+      type: 'string',
+      value: '<env|url>',
+      description: 'database to restore: staging, dev, or a URL',
+    },
+    from: { type: 'string', value: '<dir>', description: 'backup directory (with manifest.json)' },
+    'allow-production': { type: 'boolean', description: 'allow a production target' },
+    'force-foreign-backup': { type: 'boolean', description: 'allow a backup taken from another database' },
+    'connect-timeout': {
+      type: 'string',
+      value: '<seconds>',
+      description: 'how long to wait for the server (default 10)',
+    },
+  },
+  parse(flags, env) {
+    const problems: InputError[] = [];
+    if (typeof flags.target !== 'string' || !flags.target)
+      problems.push(new InputError('--target is required', 'pass --target staging or a URL'));
+    if (typeof flags.from !== 'string' || !flags.from)
+      problems.push(
+        new InputError('--from is required', 'pass the backup directory, e.g. --from artifacts/backup'),
+      );
+    if (problems.length)
+      throw problems.length === 1
+        ? problems[0]!
+        : new InputError(problems.map((p) => p.message).join('; '), problems.map((p) => p.hint).join('; '));
+    const target = resolveDatabase('--target', flags.target as string, env);
+    guardProduction(target, env, flags['allow-production'] === true, 'rollback');
+    const manifest = readManifest(flags.from as string);
+    const key = env.BACKUP_ENCRYPTION_KEY;
+    if (manifest.files.some((f) => f.encrypted) && !key) {
+      throw new InputError(
+        'the backup is encrypted and BACKUP_ENCRYPTION_KEY is not set',
+        'set BACKUP_ENCRYPTION_KEY to the key the backup was taken with',
+      );
+    }
+    return {
+      target,
+      from: flags.from as string,
+      manifest,
+      forceForeignBackup: flags['force-foreign-backup'] === true,
+      ...(key ? { encryptionKey: key } : {}),
+      connectTimeout: parseConnectTimeout(flags['connect-timeout']),
+      env,
+    };
+  },
+  run: runRollback,
+  render: renderRollbackSummary,
+  verdict: (r) => ({
+    ok: r.comparison.identical,
+    headline: r.comparison.identical
+      ? `${r.target.display} restored and identical to the backup (${r.backup.tables} tables) in ${(r.timings.totalMs / 1000).toFixed(1)} s`
+      : `${r.target.display} restored but ${r.comparison.tables.length} table(s) and ${r.comparison.sequences.length} sequence(s) differ from the backup`,
+    problems: [
+      ...r.comparison.tables.map(
+        (d) =>
+          `table ${d.table}: expected ${d.expected ? `${d.expected.rows} rows` : 'nothing'}, found ${d.actual ? `${d.actual.rows} rows` : 'nothing'}${d.expected && d.actual && d.expected.rows === d.actual.rows ? ' with other content' : ''}`,
+      ),
+      ...r.comparison.sequences.map(
+        (s) =>
+          `sequence ${s.sequence}: expected ${s.expected?.lastValue}, found ${s.actual?.lastValue ?? 'nothing'}`,
+      ),
+    ],
+    warnings: r.foreign
+      ? [
+          `the backup came from another database (${r.backup.source}); restored because of --force-foreign-backup`,
+        ]
+      : [],
+  }),
+  outputs: (r) => ({
+    identical: r.comparison.identical,
+    tables: r.backup.tables,
+    restore_ms: r.timings.restoreMs,
+  }),
+};

@@ -1,0 +1,51 @@
+// The rollback result for people: what was restored, how long, and the proof.
+
+import type { RollbackResult } from '../jobs/rollback.ts';
+import { code, formatCount, formatDuration, table } from './markdown.ts';
+
+export function renderRollbackSummary(r: RollbackResult): string {
+  const c = r.comparison;
+  const out = [
+    `## envsync rollback — ${code(r.target.display)}`,
+    '',
+    `From ${code(r.from)}: backup of ${code(r.backup.source)} taken ${r.backup.createdAt}${r.foreign ? ' (**another database**, --force-foreign-backup)' : ''}.`,
+    '',
+    `Files verified ${formatDuration(r.timings.verifyFilesMs)} · restored in one transaction ${formatDuration(r.timings.restoreMs)} · proved ${formatDuration(r.timings.proveMs)} · total ${formatDuration(r.timings.totalMs)}`,
+    '',
+    c.identical
+      ? `**Identical to the backup:** ${r.backup.tables} tables (count and checksum) and every sequence.`
+      : `**${c.tables.length} table(s) and ${c.sequences.length} sequence(s) differ from the backup.**`,
+    '',
+  ];
+  if (c.tables.length) {
+    out.push(
+      table(
+        ['Table', 'Backup rows', 'Now rows', 'Content'],
+        c.tables.map((d) => [
+          code(d.table),
+          formatCount(d.expected?.rows),
+          formatCount(d.actual?.rows),
+          !d.expected
+            ? 'not in the backup'
+            : !d.actual
+              ? 'missing'
+              : d.expected.checksum === d.actual.checksum
+                ? 'same'
+                : 'differs',
+        ]),
+        ['l', 'r', 'r', 'l'],
+      ),
+      '',
+    );
+  }
+  if (c.sequences.length) {
+    out.push(
+      table(
+        ['Sequence', 'Backup', 'Now'],
+        c.sequences.map((s) => [code(s.sequence), s.expected?.lastValue ?? '—', s.actual?.lastValue ?? '—']),
+      ),
+      '',
+    );
+  }
+  return out.join('\n');
+}
