@@ -9,13 +9,16 @@ import { pipeline } from 'node:stream/promises';
 import { readArchive, writeArchive } from '../backup/archive.ts';
 import { type BackupFile, type BackupManifest, MANIFEST_FORMAT } from '../backup/manifest.ts';
 import { dropPlatformObjectStatements, platformObjectStatements } from '../backup/platform-objects.ts';
-import { readInventoryIn } from '../catalog/inventory.ts';
+import { restoreBackup } from '../backup/restore.ts';
+import { compareWithManifest, type ManifestComparison } from '../backup/verify.ts';
+import { readInventory, readInventoryIn } from '../catalog/inventory.ts';
 import type { Inventory } from '../catalog/model.ts';
 import { isPlatformSchema, PLATFORM_DATA_TABLES } from '../catalog/platform.ts';
 import { InputError, JobError } from '../cli/errors.ts';
 import { checksumTables, sequenceStates, type TableRef } from '../db/checksum.ts';
 import { connect, type Sql } from '../db/connect.ts';
-import { databaseIdentity } from '../db/identity.ts';
+import { guardProduction } from '../db/guards.ts';
+import { type DatabaseIdentity, databaseIdentity, sameDatabase } from '../db/identity.ts';
 import { libpqEnvironment } from '../db/libpq-env.ts';
 import { findClientProgram, type PgProgram } from '../db/pg-binaries.ts';
 import { ignoreClosedPipe, startProgram } from '../db/run-program.ts';
@@ -36,6 +39,8 @@ export interface BackupOptions {
   env: NodeJS.ProcessEnv;
   /** Parallel checksum connections (sharing the snapshot). */
   workers?: number;
+  /** A scratch database to restore into and prove the checksums on (it is replaced). */
+  verifyRestore?: DatabaseTarget;
 }
 
 export interface BackupResult {
@@ -162,6 +167,18 @@ export async function runBackup(ctx: JobContext, o: BackupOptions): Promise<Back
       sequences: taken.sequences,
       verification: { archivesRead: true, restoredInto: null, checksumsMatch: null },
     };
+    if (o.verifyRestore) {
+      const restoredStart = Date.now();
+      const comparison = await verifyByRestore(ctx, o, o.verifyRestore, manifest, taken.identity);
+      manifest.verification.restoredInto = o.verifyRestore.display;
+      manifest.verification.checksumsMatch = comparison.identical;
+      if (!comparison.identical) {
+        ctx.log.warn(`restored copy differs: ${comparison.tables.map((t) => t.table).join(', ')}`);
+      }
+      ctx.log.info(
+        `  restored into ${o.verifyRestore.display} and compared in ${((Date.now() - restoredStart) / 1000).toFixed(1)} s`,
+      );
+    }
     writeFileSync(path.join(o.out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     return {
       target: { name: o.db.name, display: o.db.display },
@@ -181,6 +198,48 @@ export async function runBackup(ctx: JobContext, o: BackupOptions): Promise<Back
     throw error;
   } finally {
     await Promise.all([leader.end({ timeout: 5 }), ...workers.map((w) => w.end({ timeout: 5 }))]);
+  }
+}
+
+/** Restores the fresh backup into a scratch database and compares it with the manifest. */
+async function verifyByRestore(
+  ctx: JobContext,
+  o: BackupOptions,
+  scratch: DatabaseTarget,
+  manifest: BackupManifest,
+  sourceIdentity: DatabaseIdentity,
+): Promise<ManifestComparison> {
+  const sql = await connect(scratch, {
+    applicationName: 'envsync backup verify',
+    connectTimeout: o.connectTimeout,
+  });
+  try {
+    if (sameDatabase(await databaseIdentity(sql), sourceIdentity)) {
+      throw new InputError(
+        '--verify-restore names the database being backed up',
+        'give a scratch database: it is replaced by the restore',
+      );
+    }
+    const [v] = await sql`select current_setting('server_version_num')::int as num`;
+    const major = Math.floor(Number(v!.num) / 10000);
+    ctx.log.info(`  restoring into ${scratch.display} to prove the backup`);
+    await restoreBackup({
+      target: scratch,
+      dir: o.out,
+      manifest,
+      psql: findClientProgram('psql', major, o.env),
+      pgRestore: findClientProgram(
+        'pg_restore',
+        Math.max(major, Math.floor(manifest.source.serverVersionNum / 10000)),
+        o.env,
+      ),
+      ...(o.encryptionKey ? { secret: o.encryptionKey } : {}),
+      env: o.env,
+      platformLoadOrder: (await readInventory(sql, { exactCounts: false })).loadOrder.flat(),
+    });
+    return await compareWithManifest(sql, manifest);
+  } finally {
+    await sql.end({ timeout: 5 });
   }
 }
 
@@ -299,6 +358,11 @@ export const backupJob: Job<BackupOptions, BackupResult> = {
   examples: ['npm run backup -- --db dev', 'npm run backup -- --db production --out backups/prod-2026-11-21'],
   flags: {
     db: { type: 'string', value: '<env|url>', description: 'database: dev, staging, production or a URL' },
+    'verify-restore': {
+      type: 'string',
+      value: '<env|url>',
+      description: 'also restore into this scratch database (it is REPLACED) and compare every checksum',
+    },
     schemas: {
       type: 'string',
       value: '<a,b>',
@@ -328,8 +392,21 @@ export const backupJob: Job<BackupOptions, BackupResult> = {
         'use a long random value, e.g. `openssl rand -base64 32`',
       );
     }
+    const db = resolveDatabase('--db', flags.db, env);
+    let verifyRestore: DatabaseTarget | undefined;
+    if (typeof flags['verify-restore'] === 'string') {
+      verifyRestore = resolveDatabase('--verify-restore', flags['verify-restore'], env);
+      guardProduction(verifyRestore, env, false, 'backup --verify-restore');
+      if (verifyRestore.display === db.display) {
+        throw new InputError(
+          '--verify-restore is the database being backed up',
+          'give a scratch database: it is replaced by the restore',
+        );
+      }
+    }
     return {
-      db: resolveDatabase('--db', flags.db, env),
+      db,
+      ...(verifyRestore ? { verifyRestore } : {}),
       out: typeof flags.out === 'string' ? flags.out : path.join('artifacts', 'backup'),
       ...(schemas ? { schemas } : {}),
       ...(key ? { encryptionKey: key } : {}),

@@ -10,6 +10,7 @@ import { compareWithManifest, type ManifestComparison } from '../backup/verify.t
 import { readInventory } from '../catalog/inventory.ts';
 import { InputError, JobError } from '../cli/errors.ts';
 import { connect } from '../db/connect.ts';
+import { guardProduction } from '../db/guards.ts';
 import { type DatabaseIdentity, databaseIdentity, sameDatabase } from '../db/identity.ts';
 import { findClientProgram } from '../db/pg-binaries.ts';
 import { type DatabaseTarget, resolveDatabase } from '../db/url.ts';
@@ -144,24 +145,6 @@ export async function runRollback(ctx: JobContext, o: RollbackOptions): Promise<
     };
   } finally {
     await sql.end({ timeout: 5 });
-  }
-}
-
-/** `--target` that is production (by name or by the same URL) needs --allow-production. */
-export function guardProduction(
-  target: DatabaseTarget,
-  env: NodeJS.ProcessEnv,
-  allowed: boolean,
-  job: string,
-): void {
-  const production = env.PRODUCTION_DATABASE_URL ? resolveDatabase('--target', 'production', env) : undefined;
-  const isProduction =
-    target.name === 'production' || (production !== undefined && production.display === target.display);
-  if (isProduction && !allowed) {
-    throw new InputError(
-      `--target ${target.display} is production: ${job} replaces its data`,
-      `pass --allow-production to ${job} production on purpose`,
-    );
   }
 }
 
