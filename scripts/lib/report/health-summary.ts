@@ -1,0 +1,27 @@
+// The health check for people: one table — probe, result, latency, detail.
+
+import type { HealthResult } from '../jobs/health-check.ts';
+import { cell, code, formatDuration, table } from './markdown.ts';
+
+export function renderHealthSummary(r: HealthResult): string {
+  const failed = r.probes.filter((p) => !p.ok).length;
+  return [
+    `## envsync health-check — ${code(r.target.display)}`,
+    '',
+    failed
+      ? `**${failed} of ${r.probes.length} probes failed** (${formatDuration(r.durationMs)}).`
+      : `All ${r.probes.length} probes healthy (${formatDuration(r.durationMs)}).`,
+    '',
+    table(
+      ['Probe', 'Result', 'Latency', 'Detail'],
+      r.probes.map((p) => [
+        cell(p.probe),
+        p.ok ? '✅ ok' : '❌ failed',
+        p.latencyMs === null ? '—' : `${p.latencyMs} ms`,
+        cell(p.detail) + (p.attempts > 1 ? ` (after ${p.attempts} attempts)` : ''),
+      ]),
+      ['l', 'l', 'r', 'l'],
+    ),
+    '',
+  ].join('\n');
+}
