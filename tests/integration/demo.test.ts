@@ -37,6 +37,19 @@ maybe('demo: staging misses tables and rows that dev has, and every cluster is g
     'public.sync_history',
     'supabase_migrations.schema_migrations',
   ]);
+  // The real jobs ran, each with its artifacts, and staging's rollback proved identical.
+  expect(result.steps.map((s) => `${s.step}:${s.job}:${s.exitCode}`)).toEqual([
+    'analyze-dev:analyze:0',
+    'analyze-staging:analyze:0',
+    'backup-dev:backup:0',
+    'snapshot-staging:backup:0',
+    'health-staging:health-check:0',
+    'rollback-staging:rollback:0',
+  ]);
+  expect(result.stagingRolledBack).toBe(true);
+  expect(readFileSync(path.join(out, 'snapshot-staging', 'manifest.json'), 'utf8')).toContain(
+    '"format": "envsync-backup/1"',
+  );
   // Both analyses were written by the real analyze job.
   expect(readFileSync(path.join(out, 'analyze-dev', 'summary.md'), 'utf8')).toContain('## envsync analyze');
   expect(readFileSync(path.join(out, 'summary.md'), 'utf8')).toContain('### Tables that differ (8 of 21)');

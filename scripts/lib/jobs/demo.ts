@@ -17,6 +17,9 @@ import { describeSeedProgress, seedDemoData } from '../demo/seed-data.ts';
 import { renderDemoSummary } from '../report/demo-summary.ts';
 import type { AnalyzeResult } from './analyze.ts';
 import { analyzeJob } from './analyze.ts';
+import { backupJob } from './backup.ts';
+import { healthCheckJob } from './health-check.ts';
+import { type RollbackResult, rollbackJob } from './rollback.ts';
 import { type Job, type JobContext, type JobRecord, runJob } from './runner.ts';
 
 export interface DemoOptions {
@@ -32,7 +35,17 @@ export interface DemoResult {
   dev: { display: string; tables: number; rows: number };
   staging: { display: string; tables: number; rows: number };
   comparison: InventoryComparison;
-  timings: { clustersMs: number; seedMs: number; analyzeMs: number; totalMs: number };
+  timings: {
+    clustersMs: number;
+    seedMs: number;
+    analyzeMs: number;
+    backupAndRollbackMs: number;
+    totalMs: number;
+  };
+  /** Every real job the demo ran, with its artifacts under <out>/<step>. */
+  steps: { step: string; job: string; exitCode: number; durationMs: number }[];
+  /** The rollback of staging from its snapshot proved identical. */
+  stagingRolledBack: boolean;
   /** When --keep: where the clusters live and how to stop them. */
   kept?: { dataDirs: string[]; stopCommand: string };
 }
@@ -85,21 +98,55 @@ export async function runDemo(ctx: JobContext, options: DemoOptions): Promise<De
       STAGING_DATABASE_URL: staging.url,
       ENVSYNC_ENV_FILE: 'none',
     };
-    const analyzed: AnalyzeResult[] = [];
-    for (const name of ['dev', 'staging']) {
-      const out = path.join(options.out, `analyze-${name}`);
-      const code = await runJob(analyzeJob, ['--db', name, '--out', out], env, {
-        stdout: (l) => ctx.log.info(`  [analyze ${name}] ${l}`),
-        stderr: (l) => ctx.log.warn(`[analyze ${name}] ${l}`),
+    /** Runs a real job as CI would, with its artifacts in <out>/<dir>, and returns its record. */
+    const step = async <R>(job: Job<never, R>, dir: string, args: string[]): Promise<JobRecord<R>> => {
+      const out = path.join(options.out, dir);
+      const code = await runJob(job as Job<unknown, R>, [...args, '--out', out], env, {
+        stdout: (l) => ctx.log.info(`  [${dir}] ${l}`),
+        stderr: (l) => ctx.log.info(`  [${dir}] ${l}`),
       });
-      if (code !== 0) throw new Error(`analyze of ${name} failed (exit ${code}); see ${out}`);
-      const record = JSON.parse(
-        readFileSync(path.join(out, 'analyze.json'), 'utf8'),
-      ) as JobRecord<AnalyzeResult>;
-      analyzed.push(record.result!);
-    }
+      const record = JSON.parse(readFileSync(path.join(out, `${job.name}.json`), 'utf8')) as JobRecord<R>;
+      if (code !== 0) throw new Error(`${dir} exited ${code}; see ${out}`);
+      steps.push({ step: dir, job: job.name, exitCode: code, durationMs: record.durationMs });
+      return record;
+    };
+    const steps: DemoResult['steps'] = [];
+    const analyzed = [
+      (await step(analyzeJob as never, 'analyze-dev', ['--db', 'dev'])).result as AnalyzeResult,
+      (await step(analyzeJob as never, 'analyze-staging', ['--db', 'staging'])).result as AnalyzeResult,
+    ];
     const [devInv, stagingInv] = analyzed as [AnalyzeResult, AnalyzeResult];
     const t3 = ctx.now().getTime();
+    ctx.log.info('backups: a verified backup of dev, and the snapshot of staging a sync would take first');
+    await step(backupJob as never, 'backup-dev', ['--db', 'dev']);
+    await step(backupJob as never, 'snapshot-staging', ['--db', 'staging']);
+    const criticalTables = 'public.tenant_registry,public.guest_reservations,public.chat_messages,auth.users';
+    await step(healthCheckJob as never, 'health-staging', [
+      '--db',
+      'staging',
+      '--critical-tables',
+      criticalTables,
+    ]);
+    ctx.log.info(
+      'a bad change lands on staging (messages deleted, a table dropped); rolling it back from the snapshot',
+    );
+    const broken = postgres(staging.url, { max: 1, onnotice: () => {} });
+    try {
+      await broken.unsafe(
+        'delete from public.chat_messages where id % 3 = 0; drop table hotels.policies cascade;',
+      );
+    } finally {
+      await broken.end();
+    }
+    const snapshotDir = path.join(options.out, 'snapshot-staging');
+    const rollback = await step(rollbackJob as never, 'rollback-staging', [
+      '--target',
+      'staging',
+      '--from',
+      snapshotDir,
+    ]);
+    const rolledBack = (rollback.result as RollbackResult).comparison.identical;
+    const t4 = ctx.now().getTime();
     const result: DemoResult = {
       scale: options.scale,
       dev: { display: redactUrl(dev.url), tables: devInv.counts.app.tables, rows: devInv.counts.app.rows },
@@ -113,8 +160,11 @@ export async function runDemo(ctx: JobContext, options: DemoOptions): Promise<De
         clustersMs: t1 - t0,
         seedMs: t2 - t1,
         analyzeMs: t3 - t2,
+        backupAndRollbackMs: t4 - t3,
         totalMs: ctx.now().getTime() - t0,
       },
+      steps,
+      stagingRolledBack: rolledBack,
     };
     for (const line of comparisonLines(result.comparison)) ctx.log.info(line);
     if (options.keep) {

@@ -13,7 +13,8 @@ export function renderDemoSummary(r: DemoResult): string {
       `staging ${code(r.staging.display)}: ${r.staging.tables} app tables, ${formatCount(r.staging.rows)} rows`,
     '',
     `Clusters ${formatDuration(r.timings.clustersMs)} · load ${formatDuration(r.timings.seedMs)} · ` +
-      `analyze both ${formatDuration(r.timings.analyzeMs)} · total ${formatDuration(r.timings.totalMs)}`,
+      `analyze both ${formatDuration(r.timings.analyzeMs)} · backups, health check and rollback ${formatDuration(r.timings.backupAndRollbackMs)} · ` +
+      `total ${formatDuration(r.timings.totalMs)}`,
     '',
     `### Tables that differ (${differing.length} of ${c.tables.length})`,
     '',
@@ -42,6 +43,20 @@ export function renderDemoSummary(r: DemoResult): string {
       '',
     );
   }
+  out.push(
+    '### The jobs it ran',
+    '',
+    table(
+      ['Step', 'Job', 'Exit', 'Time'],
+      r.steps.map((s) => [code(s.step), s.job, String(s.exitCode), formatDuration(s.durationMs)]),
+      ['l', 'l', 'r', 'r'],
+    ),
+    '',
+    r.stagingRolledBack
+      ? 'After a bad change, staging was rolled back from its snapshot in one transaction and proved identical to it.'
+      : '**The rollback of staging did not prove identical.**',
+    '',
+  );
   if (r.kept) out.push('Clusters kept running. Stop them with:', '', '```', r.kept.stopCommand, '```', '');
   return out.join('\n');
 }
