@@ -152,6 +152,23 @@ describe('rollback', () => {
     expect(after!.extra).toBeNull();
   });
 
+  test('an extension installed in public on the target survives (public is emptied, never dropped)', async () => {
+    const db = await supabaseDatabase({ scale: 1 });
+    const snap = await snapshotOf(db);
+    const su = db.superuser();
+    await su`create extension citext schema public`;
+    await su.end();
+    const run = await runScript('rollback', ['--target', db.url, '--from', snap, '--out', dir('rb')]);
+    expect(run.code).toBe(0);
+    const check = db.app();
+    const [r] =
+      await check`select extname, extnamespace::regnamespace::text as schema from pg_extension where extname = 'citext'`;
+    const [typed] = await check`select 'Hello'::public.citext = 'hello'::public.citext as eq`;
+    await check.end();
+    expect(r).toEqual({ extname: 'citext', schema: 'public' });
+    expect(typed!.eq).toBe(true);
+  });
+
   test('a flipped byte in the dump is refused before the target is touched (exit 1)', async () => {
     const db = await supabaseDatabase({ scale: 1 });
     const snap = await snapshotOf(db);

@@ -3,7 +3,8 @@
 // replaced, the app's objects on platform tables re-created. Any error, kill or
 // disconnect leaves the database exactly as it was.
 
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -18,17 +19,30 @@ import type { BackupManifest } from './manifest.ts';
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
-/** Schemas whose CREATE SCHEMA is in the archive (the others, like public, are emptied instead). */
-async function createdSchemas(pgRestore: PgProgram, archive: () => Readable): Promise<Set<string>> {
+/** The archive's table of contents (`pg_restore --list`). */
+async function tableOfContents(pgRestore: PgProgram, archive: () => Readable): Promise<string> {
   const program = startProgram(pgRestore.path, ['--list'], { PATH: process.env.PATH }, 'pg_restore --list');
   let toc = '';
   program.child.stdout!.on('data', (d) => {
     toc += d;
   });
   await Promise.all([pipeline(archive(), program.child.stdin!).catch(ignoreClosedPipe), program.done]);
-  const out = new Set<string>();
-  for (const m of toc.matchAll(/^\d+; \d+ \d+ SCHEMA - (.+?) \S+$/gm)) out.add(m[1]!);
-  return out;
+  return toc;
+}
+
+/**
+ * The same table of contents without the CREATE SCHEMA of schemas the target already has:
+ * those are emptied, never dropped — DROP SCHEMA … CASCADE would also drop any extension
+ * installed in them, which the app dump does not re-create.
+ */
+function withoutSchemaEntries(toc: string, existing: Set<string>): string {
+  return toc
+    .split('\n')
+    .filter((line) => {
+      const m = /^\d+; \d+ \d+ SCHEMA - (.+?) \S+$/.exec(line);
+      return !(m && existing.has(m[1]!));
+    })
+    .join('\n');
 }
 
 /** SQL that empties a schema the archive does not re-create (e.g. public), inside the transaction. */
@@ -68,6 +82,8 @@ export interface RestoreOptions {
   pgRestore: PgProgram;
   secret?: string;
   env: NodeJS.ProcessEnv;
+  /** Schemas the target has now: emptied in place rather than dropped. */
+  existingSchemas: string[];
   /** Platform tables in load order (parents first); their rows are deleted children first. */
   platformLoadOrder: string[];
   lockTimeout?: string;
@@ -81,7 +97,9 @@ export async function restoreBackup(o: RestoreOptions): Promise<void> {
   if (!app) throw new JobError(`the backup in ${o.dir} has no app archive`, 'take a new backup');
   const archive = (f: NonNullable<ReturnType<typeof file>>) => () =>
     readArchive(path.join(o.dir, f.name), f.encrypted, o.secret);
-  const recreated = await createdSchemas(o.pgRestore, archive(app));
+  const toc = await tableOfContents(o.pgRestore, archive(app));
+  const listFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'envsync-restore-')), 'app.list');
+  writeFileSync(listFile, withoutSchemaEntries(toc, new Set(o.existingSchemas)));
 
   const psql = startProgram(
     o.psql.path,
@@ -105,10 +123,10 @@ export async function restoreBackup(o: RestoreOptions): Promise<void> {
     });
   const children = [psql.child];
   /** Appends pg_restore's SQL for one archive to the psql input. */
-  const replay = async (f: NonNullable<ReturnType<typeof file>>) => {
+  const replay = async (f: NonNullable<ReturnType<typeof file>>, extraArgs: string[] = []) => {
     const restore = startProgram(
       o.pgRestore.path,
-      ['--file=-', '--no-password'],
+      ['--file=-', '--no-password', ...extraArgs],
       { PATH: o.env.PATH },
       `pg_restore (${f.name})`,
     );
@@ -130,7 +148,7 @@ export async function restoreBackup(o: RestoreOptions): Promise<void> {
     await write('SET session_replication_role = origin;');
     await write('-- 1. remove the app schemas (the archive re-creates them)');
     for (const s of o.manifest.schemas) {
-      await write(recreated.has(s) ? `DROP SCHEMA IF EXISTS ${ident(s)} CASCADE;` : emptySchemaSql(s));
+      if (o.existingSchemas.includes(s)) await write(emptySchemaSql(s));
     }
     await write('-- 2. remove the platform rows the backup holds (FK cascades apply)');
     const held = new Set(o.manifest.platformTables);
@@ -142,7 +160,7 @@ export async function restoreBackup(o: RestoreOptions): Promise<void> {
     await write('SET session_replication_role = replica;');
     const platformData = file('platform-data');
     if (platformData) await replay(platformData);
-    await replay(app);
+    await replay(app, [`--use-list=${listFile}`]);
     const objects = file('platform-objects');
     if (objects) await write(readFileSync(path.join(o.dir, objects.name), 'utf8'));
     await write('SET session_replication_role = origin;');

@@ -223,6 +223,7 @@ async function verifyByRestore(
     const [v] = await sql`select current_setting('server_version_num')::int as num`;
     const major = Math.floor(Number(v!.num) / 10000);
     ctx.log.info(`  restoring into ${scratch.display} to prove the backup`);
+    const scratchInventory = await readInventory(sql, { exactCounts: false });
     await restoreBackup({
       target: scratch,
       dir: o.out,
@@ -235,7 +236,8 @@ async function verifyByRestore(
       ),
       ...(o.encryptionKey ? { secret: o.encryptionKey } : {}),
       env: o.env,
-      platformLoadOrder: (await readInventory(sql, { exactCounts: false })).loadOrder.flat(),
+      existingSchemas: scratchInventory.schemas.map((x) => x.name),
+      platformLoadOrder: scratchInventory.loadOrder.flat(),
     });
     return await compareWithManifest(sql, manifest);
   } finally {
