@@ -307,7 +307,22 @@ describe('rollback', () => {
     expect(none.stderr).toMatch(/manifest\.json does not exist/);
   });
 
-  test('no password in logs, summaries, manifest or artifacts', () => {
+  test('no password in logs, summaries, manifest or artifacts (backup and rollback)', async () => {
+    const target = await supabaseDatabase({ migrations: false });
+    const out = dir('rb');
+    const rollback = await runScript(
+      'rollback',
+      ['--target', 'staging', '--from', backupDir, '--force-foreign-backup', '--out', out, '--verbose'],
+      cleanEnv({ STAGING_DATABASE_URL: target.url }),
+    );
+    expect(rollback.code).toBe(0);
+    for (const t of [
+      rollback.stdout,
+      rollback.stderr,
+      ...readdirSync(out).map((f) => readFileSync(path.join(out, f), 'utf8')),
+    ]) {
+      expect(t).not.toContain(target.password);
+    }
     const texts = [
       backupRun.stdout,
       backupRun.stderr,
