@@ -82,7 +82,7 @@ test('healthy: database, critical tables with RLS, an HTTP endpoint and Supabase
     ['database: select 1', true],
     ['table public.tenant_registry', true],
     ['table auth.users', true],
-    ['http 127.0.0.1:' + new URL(base).port + '/healthy', true],
+    [`http 127.0.0.1:${new URL(base).port}/healthy`, true],
     ['supabase: REST tenant_registry', true],
     ['supabase: auth health', true],
   ]);

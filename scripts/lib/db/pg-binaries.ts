@@ -27,7 +27,8 @@ export function candidateBinDirs(env: NodeJS.ProcessEnv = process.env): string[]
   for (const root of ['/usr/lib/postgresql', '/opt/homebrew/opt', '/usr/local/opt']) {
     if (!existsSync(root)) continue;
     const entries = readdirSync(root).sort(
-      (a, b) => Number.parseInt(b.replace(/\D+/g, '') || '0') - Number.parseInt(a.replace(/\D+/g, '') || '0'),
+      (a, b) =>
+        Number.parseInt(b.replace(/\D+/g, '') || '0', 10) - Number.parseInt(a.replace(/\D+/g, '') || '0', 10),
     );
     for (const entry of entries) {
       if (root === '/usr/lib/postgresql' || entry.startsWith('postgresql') || entry.startsWith('libpq')) {

@@ -8,9 +8,9 @@ import {
   countObjects,
   type InventoryCounts,
 } from '../catalog/summary.ts';
-import { InputError } from '../cli/errors.ts';
+import { connectTimeoutFlag, parseConnectTimeout, requireDatabase } from '../cli/database-flags.ts';
 import { connect } from '../db/connect.ts';
-import { type DatabaseTarget, resolveDatabase } from '../db/url.ts';
+import type { DatabaseTarget } from '../db/url.ts';
 import { renderAnalyzeSummary } from '../report/analyze-summary.ts';
 import type { Job, JobContext, ParsedFlags } from './runner.ts';
 
@@ -52,18 +52,6 @@ export async function runAnalyze(ctx: JobContext, options: AnalyzeOptions): Prom
   }
 }
 
-export function parseConnectTimeout(value: unknown): number {
-  if (value === undefined) return 10;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > 300) {
-    throw new InputError(
-      `--connect-timeout ${String(value)} is not a number of seconds`,
-      'use e.g. --connect-timeout 10',
-    );
-  }
-  return n;
-}
-
 export const analyzeJob: Job<AnalyzeOptions, AnalyzeResult> = {
   name: 'analyze',
   description:
@@ -84,18 +72,11 @@ export const analyzeJob: Job<AnalyzeOptions, AnalyzeResult> = {
       type: 'boolean',
       description: 'use planner estimates instead of exact row counts (fast on huge tables)',
     },
-    'connect-timeout': {
-      type: 'string',
-      value: '<seconds>',
-      description: 'how long to wait for the server (default 10)',
-    },
+    'connect-timeout': connectTimeoutFlag,
   },
   parse(flags: ParsedFlags, env) {
-    if (typeof flags.db !== 'string' || flags.db === '') {
-      throw new InputError('--db is required', 'pass --db dev (reads DEV_DATABASE_URL) or --db postgres://…');
-    }
     return {
-      db: resolveDatabase('--db', flags.db, env),
+      db: requireDatabase(flags, 'db', env),
       exactCounts: flags['estimate-only'] !== true,
       connectTimeout: parseConnectTimeout(flags['connect-timeout']),
     };

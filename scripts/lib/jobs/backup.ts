@@ -14,6 +14,7 @@ import { compareWithManifest, type ManifestComparison } from '../backup/verify.t
 import { readInventory, readInventoryIn } from '../catalog/inventory.ts';
 import type { Inventory } from '../catalog/model.ts';
 import { isPlatformSchema, PLATFORM_DATA_TABLES } from '../catalog/platform.ts';
+import { connectTimeoutFlag, parseConnectTimeout, requireDatabase } from '../cli/database-flags.ts';
 import { InputError, JobError } from '../cli/errors.ts';
 import { checksumTables, sequenceStates, type TableRef } from '../db/checksum.ts';
 import { connect, type Sql } from '../db/connect.ts';
@@ -24,7 +25,6 @@ import { findClientProgram, type PgProgram } from '../db/pg-binaries.ts';
 import { ignoreClosedPipe, startProgram } from '../db/run-program.ts';
 import { type DatabaseTarget, resolveDatabase } from '../db/url.ts';
 import { renderBackupSummary } from '../report/backup-summary.ts';
-import { parseConnectTimeout } from './analyze.ts';
 import type { Job, JobContext } from './runner.ts';
 
 export interface BackupOptions {
@@ -370,16 +370,9 @@ export const backupJob: Job<BackupOptions, BackupResult> = {
       value: '<a,b>',
       description: 'app schemas to dump (default: every non-platform schema)',
     },
-    'connect-timeout': {
-      type: 'string',
-      value: '<seconds>',
-      description: 'how long to wait for the server (default 10)',
-    },
+    'connect-timeout': connectTimeoutFlag,
   },
   parse(flags, env) {
-    if (typeof flags.db !== 'string' || flags.db === '') {
-      throw new InputError('--db is required', 'pass --db dev (reads DEV_DATABASE_URL) or --db postgres://…');
-    }
     const schemas =
       typeof flags.schemas === 'string'
         ? flags.schemas
@@ -394,7 +387,7 @@ export const backupJob: Job<BackupOptions, BackupResult> = {
         'use a long random value, e.g. `openssl rand -base64 32`',
       );
     }
-    const db = resolveDatabase('--db', flags.db, env);
+    const db = requireDatabase(flags, 'db', env);
     let verifyRestore: DatabaseTarget | undefined;
     if (typeof flags['verify-restore'] === 'string') {
       verifyRestore = resolveDatabase('--verify-restore', flags['verify-restore'], env);

@@ -5,9 +5,10 @@
 import { createClient } from '@supabase/supabase-js';
 import postgres from 'postgres';
 import WebSocket from 'ws';
+import { requireDatabase } from '../cli/database-flags.ts';
 import { EnvsyncError, InputError } from '../cli/errors.ts';
 import { connectionError } from '../db/connect.ts';
-import { type DatabaseTarget, resolveDatabase } from '../db/url.ts';
+import type { DatabaseTarget } from '../db/url.ts';
 import { renderHealthSummary } from '../report/health-summary.ts';
 import type { Job, JobContext } from './runner.ts';
 
@@ -307,9 +308,7 @@ export const healthCheckJob: Job<HealthOptions, HealthResult> = {
     },
   },
   parse(flags, env) {
-    if (typeof flags.db !== 'string' || !flags.db)
-      throw new InputError('--db is required', 'pass --db staging or a URL');
-    const db = resolveDatabase('--db', flags.db, env);
+    const db = requireDatabase(flags, 'db', env);
     const prefix = db.name === 'url' ? undefined : db.name.toUpperCase().replace(/-/g, '_');
     const urls = ((flags.url as string[] | undefined) ?? []).map((u) => {
       try {

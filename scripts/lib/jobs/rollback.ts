@@ -8,6 +8,7 @@ import { type BackupManifest, readManifest } from '../backup/manifest.ts';
 import { restoreBackup } from '../backup/restore.ts';
 import { compareWithManifest, type ManifestComparison } from '../backup/verify.ts';
 import { readInventory } from '../catalog/inventory.ts';
+import { connectTimeoutFlag, parseConnectTimeout } from '../cli/database-flags.ts';
 import { InputError, JobError } from '../cli/errors.ts';
 import { connect } from '../db/connect.ts';
 import { guardProduction } from '../db/guards.ts';
@@ -15,7 +16,6 @@ import { type DatabaseIdentity, databaseIdentity, sameDatabase } from '../db/ide
 import { findClientProgram } from '../db/pg-binaries.ts';
 import { type DatabaseTarget, resolveDatabase } from '../db/url.ts';
 import { renderRollbackSummary } from '../report/rollback-summary.ts';
-import { parseConnectTimeout } from './analyze.ts';
 import type { Job, JobContext } from './runner.ts';
 
 export interface RollbackOptions {
@@ -169,11 +169,7 @@ export const rollbackJob: Job<RollbackOptions, RollbackResult> = {
     from: { type: 'string', value: '<dir>', description: 'backup directory (with manifest.json)' },
     'allow-production': { type: 'boolean', description: 'allow a production target' },
     'force-foreign-backup': { type: 'boolean', description: 'allow a backup taken from another database' },
-    'connect-timeout': {
-      type: 'string',
-      value: '<seconds>',
-      description: 'how long to wait for the server (default 10)',
-    },
+    'connect-timeout': connectTimeoutFlag,
   },
   parse(flags, env) {
     const problems: InputError[] = [];

@@ -2,13 +2,13 @@
 // (optionally applying the demo migrations first). A demo and benchmark tool.
 
 import postgres from 'postgres';
+import { connectTimeoutFlag, parseConnectTimeout, requireDatabase } from '../cli/database-flags.ts';
 import { InputError, JobError } from '../cli/errors.ts';
 import { connect, describePgError } from '../db/connect.ts';
 import { type DatabaseTarget, resolveDatabase } from '../db/url.ts';
 import { migrate } from '../demo/environment.ts';
 import { describeSeedProgress, seedDemoData } from '../demo/seed-data.ts';
 import { code, formatCount, formatDuration, table } from '../report/markdown.ts';
-import { parseConnectTimeout } from './analyze.ts';
 import { parseScale } from './demo.ts';
 import type { Job, JobContext } from './runner.ts';
 
@@ -95,17 +95,10 @@ export const seedJob: Job<SeedJobOptions, SeedJobResult> = {
     },
     scale: { type: 'string', value: '<n>', description: 'data size: 1 ≈ 50k rows (default), 100 ≈ 5M rows' },
     migrate: { type: 'boolean', description: 'apply supabase/migrations first' },
-    'connect-timeout': {
-      type: 'string',
-      value: '<seconds>',
-      description: 'how long to wait for the server (default 10)',
-    },
+    'connect-timeout': connectTimeoutFlag,
   },
   parse(flags, env) {
-    if (typeof flags.db !== 'string' || flags.db === '') {
-      throw new InputError('--db is required', 'pass --db dev (reads DEV_DATABASE_URL) or --db postgres://…');
-    }
-    const db = resolveDatabase('--db', flags.db, env);
+    const db = requireDatabase(flags, 'db', env);
     const production = env.PRODUCTION_DATABASE_URL ? resolveDatabase('--db', 'production', env) : undefined;
     if (db.name === 'production' || (production && production.display === db.display)) {
       throw new InputError(
