@@ -116,3 +116,29 @@ export function compareChecksums(expected: TableChecksum[], actual: TableChecksu
     if (!e.has(y.table)) out.push({ table: y.table, actual: { rows: y.rows, checksum: y.checksum } });
   return out.sort((p, q) => p.table.localeCompare(q.table));
 }
+
+/**
+ * Opens `count` extra connections that import `snapshot` (exported by a transaction the
+ * caller keeps open), runs `fn` with them, and closes them.
+ */
+export async function withSnapshotWorkers<T>(
+  open: () => Promise<postgres.Sql<Record<string, never>>>,
+  snapshot: string,
+  count: number,
+  fn: (workers: Tx[]) => Promise<T>,
+): Promise<T> {
+  const workers: postgres.Sql<Record<string, never>>[] = [];
+  try {
+    for (let i = 0; i < count; i++) workers.push(await open());
+    for (const w of workers) {
+      await w.unsafe('begin isolation level repeatable read read only');
+      await w.unsafe(`set transaction snapshot '${snapshot.replace(/[^0-9A-Za-z-]/g, '')}'`);
+    }
+    return await fn(workers);
+  } finally {
+    for (const w of workers) {
+      await w.unsafe('commit').catch(() => {});
+      await w.end({ timeout: 5 }).catch(() => {});
+    }
+  }
+}

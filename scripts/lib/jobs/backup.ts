@@ -16,8 +16,8 @@ import type { Inventory } from '../catalog/model.ts';
 import { isPlatformSchema, PLATFORM_DATA_TABLES } from '../catalog/platform.ts';
 import { connectTimeoutFlag, parseConnectTimeout, requireDatabase } from '../cli/database-flags.ts';
 import { InputError, JobError } from '../cli/errors.ts';
-import { checksumTables, sequenceStates, type TableRef } from '../db/checksum.ts';
-import { connect, type Sql } from '../db/connect.ts';
+import { checksumTables, sequenceStates, type TableRef, withSnapshotWorkers } from '../db/checksum.ts';
+import { connect } from '../db/connect.ts';
 import { guardProduction } from '../db/guards.ts';
 import { type DatabaseIdentity, databaseIdentity, sameDatabase } from '../db/identity.ts';
 import { libpqEnvironment } from '../db/libpq-env.ts';
@@ -56,7 +56,6 @@ const quotePattern = (name: string) => `"${name.replace(/"/g, '""')}"`;
 export async function runBackup(ctx: JobContext, o: BackupOptions): Promise<BackupResult> {
   const started = ctx.now().getTime();
   const leader = await connect(o.db, { applicationName: 'envsync backup', connectTimeout: o.connectTimeout });
-  const workers: Sql[] = [];
   try {
     const [v] =
       await leader`select current_setting('server_version_num')::int as num, current_setting('server_version') as version`;
@@ -64,11 +63,6 @@ export async function runBackup(ctx: JobContext, o: BackupOptions): Promise<Back
     const pgDump = findClientProgram('pg_dump', serverMajor, o.env);
     const pgRestore = findClientProgram('pg_restore', serverMajor, o.env);
     mkdirSync(o.out, { recursive: true });
-    for (let i = 0; i < (o.workers ?? 2); i++) {
-      workers.push(
-        await connect(o.db, { applicationName: 'envsync backup checksum', connectTimeout: o.connectTimeout }),
-      );
-    }
     ctx.log.info(`backup ${o.db.display} with ${path.basename(pgDump.path)} ${pgDump.version}`);
 
     const taken = await leader.begin('isolation level repeatable read read only', async (tx) => {
@@ -92,26 +86,23 @@ export async function runBackup(ctx: JobContext, o: BackupOptions): Promise<Back
       const dumpStart = Date.now();
       const dumping = dumpArchives(ctx, pgDump, o, snapshot, schemas, platformTables);
       const sumStart = Date.now();
-      const summing = (async () => {
-        for (const w of workers) {
-          await w.unsafe('begin isolation level repeatable read read only');
-          await w.unsafe(`set transaction snapshot '${snapshot.replace(/'/g, '')}'`);
-        }
-        try {
-          return await checksumTables({
-            workers: workers as never,
+      const summing = withSnapshotWorkers(
+        () => connect(o.db, { applicationName: 'envsync backup checksum', connectTimeout: o.connectTimeout }),
+        snapshot,
+        o.workers ?? 2,
+        (workers) =>
+          checksumTables({
+            workers,
             tables,
             onTable: (c, done, total) => {
-              if (done === total || done % 25 === 0)
+              if (done === total || done % 25 === 0) {
                 ctx.log.info(
                   `  checksums: ${done} of ${total} tables (last ${c.table}: ${c.rows.toLocaleString('en-US')} rows)`,
                 );
+              }
             },
-          });
-        } finally {
-          for (const w of workers) await w.unsafe('commit').catch(() => {});
-        }
-      })().then((r) => ({ r, ms: Date.now() - sumStart }));
+          }),
+      ).then((r) => ({ r, ms: Date.now() - sumStart }));
       const sequences = await sequenceStates(
         tx as never,
         inv.sequences.filter((s) => schemas.includes(s.schema)),
@@ -197,7 +188,7 @@ export async function runBackup(ctx: JobContext, o: BackupOptions): Promise<Back
       rmSync(path.join(o.out, f), { force: true });
     throw error;
   } finally {
-    await Promise.all([leader.end({ timeout: 5 }), ...workers.map((w) => w.end({ timeout: 5 }))]);
+    await leader.end({ timeout: 5 });
   }
 }
 
