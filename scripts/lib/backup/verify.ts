@@ -7,6 +7,8 @@ import {
   compareChecksums,
   type SequenceState,
   sequenceStates,
+  type TableRef,
+  withSnapshotWorkers,
 } from '../db/checksum.ts';
 import type { Sql } from '../db/connect.ts';
 import type { BackupManifest } from './manifest.ts';
@@ -17,44 +19,49 @@ export interface ManifestComparison {
   identical: boolean;
 }
 
-const split = (q: string) => {
+const split = (q: string): TableRef => {
   const [schema, name] = q.split(/\.(.+)/) as [string, string];
   return { schema, name };
 };
 
-export async function compareWithManifest(sql: Sql, manifest: BackupManifest): Promise<ManifestComparison> {
+/**
+ * Compares the database with the manifest. `open` gives extra connections: with it,
+ * tables are checksummed over two workers sharing the comparison's snapshot.
+ */
+export async function compareWithManifest(
+  sql: Sql,
+  manifest: BackupManifest,
+  open?: () => Promise<Sql>,
+): Promise<ManifestComparison> {
   return (await sql.begin('isolation level repeatable read read only', async (tx) => {
-    const existing = new Set(
-      (
-        await tx`select n.nspname || '.' || c.relname as q from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('r', 'S')`
-      ).map((r) => String(r.q)),
-    );
-    const present = manifest.tables.filter((t) => existing.has(t.table));
-    const actual = await checksumTables({
-      workers: [tx as never],
-      tables: present.map((t) => split(t.table)),
-    });
+    const [{ snapshot }] = (await tx`select pg_export_snapshot() as snapshot`) as unknown as [
+      { snapshot: string },
+    ];
+    const sum = (tables: TableRef[]) =>
+      open
+        ? withSnapshotWorkers(open, snapshot, 2, (workers) => checksumTables({ workers, tables }))
+        : checksumTables({ workers: [tx as never], tables });
+    const relations = await tx`select n.nspname || '.' || c.relname as q, c.relkind::text as kind
+                               from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('r', 'S')`;
+    const existing = new Set(relations.map((r) => String(r.q)));
+    const expectedTables = new Set(manifest.tables.map((t) => t.table));
     // Tables now in the restored schemas that the backup did not have count as differences too.
-    const extra = [...existing].filter(
-      (q) =>
-        manifest.schemas.includes(split(q).schema) &&
-        !manifest.tables.some((t) => t.table === q) &&
-        !manifest.sequences.some((s) => s.sequence === q),
-    );
-    const extraSums = await checksumTables({
-      workers: [tx as never],
-      tables: (
-        await tx`select n.nspname || '.' || c.relname as q from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind = 'r'`
+    const extra = relations
+      .filter(
+        (r) =>
+          r.kind === 'r' &&
+          manifest.schemas.includes(split(String(r.q)).schema) &&
+          !expectedTables.has(String(r.q)),
       )
-        .map((r) => String(r.q))
-        .filter((q) => extra.includes(q))
-        .map(split),
-    });
-    const tables = compareChecksums(manifest.tables, [...actual, ...extraSums]);
-    const seqPresent = manifest.sequences.filter((s) => existing.has(s.sequence));
+      .map((r) => split(String(r.q)));
+    const actual = await sum([
+      ...manifest.tables.filter((t) => existing.has(t.table)).map((t) => split(t.table)),
+      ...extra,
+    ]);
+    const tables = compareChecksums(manifest.tables, actual);
     const states = await sequenceStates(
       tx as never,
-      seqPresent.map((s) => split(s.sequence)),
+      manifest.sequences.filter((s) => existing.has(s.sequence)).map((s) => split(s.sequence)),
     );
     const sequences: ManifestComparison['sequences'] = [];
     for (const e of manifest.sequences) {

@@ -230,7 +230,9 @@ async function verifyByRestore(
       existingSchemas: scratchInventory.schemas.map((x) => x.name),
       platformLoadOrder: scratchInventory.loadOrder.flat(),
     });
-    return await compareWithManifest(sql, manifest);
+    return await compareWithManifest(sql, manifest, () =>
+      connect(scratch, { applicationName: 'envsync backup verify', connectTimeout: o.connectTimeout }),
+    );
   } finally {
     await sql.end({ timeout: 5 });
   }

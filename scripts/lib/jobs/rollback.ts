@@ -126,7 +126,9 @@ export async function runRollback(ctx: JobContext, o: RollbackOptions): Promise<
     );
 
     const proveStart = ctx.now().getTime();
-    const comparison = await compareWithManifest(sql, o.manifest);
+    const comparison = await compareWithManifest(sql, o.manifest, () =>
+      connect(o.target, { applicationName: 'envsync rollback proof', connectTimeout: o.connectTimeout }),
+    );
     return {
       target: { name: o.target.name, display: o.target.display },
       from: o.from,
