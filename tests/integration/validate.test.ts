@@ -75,6 +75,32 @@ test('every kind of drift is found and named (exit 1)', async () => {
   expect(md).toContain('### Data');
 });
 
+test('--locate narrows differing tables to their keys, single and composite', async () => {
+  const sql = staging.superuser();
+  await sql.unsafe(`
+    update hotels.policies set body = 'changed' where policy_key = 'pets' and tenant_id = (select min(tenant_id::text)::uuid from hotels.policies);
+    delete from public.sire_cities where city_code = 'K00123';
+    update public.chat_messages set tokens = tokens + 1 where id in (31000, 12);
+  `);
+  const [p] = await sql`select min(tenant_id::text) as t from hotels.policies`;
+  await sql.end();
+  const d = out();
+  const run = await runScript(
+    'validate',
+    ['--source', 'dev', '--target', 'staging', '--locate', '--out', d],
+    env(),
+  );
+  expect(run.code).toBe(1);
+  const located = Object.fromEntries(result(d).located.map((l) => [l.table, l.keys]));
+  expect(located['hotels.policies']).toEqual([JSON.stringify([p!.t, 'pets'])]);
+  expect(located['public.sire_cities']).toEqual([JSON.stringify(['K00123'])]);
+  // id 7 was changed by the previous test, 12 and 31000 by this one; ids come back as text (bigint).
+  expect(located['public.chat_messages']).toEqual(['["12"]', '["31000"]', '["7"]']);
+  expect(readFileSync(path.join(d, 'summary.md'), 'utf8')).toContain(
+    'Differing keys of `public.chat_messages` (id): `["12"]`',
+  );
+});
+
 test('the same database spelled two ways is refused (exit 2)', async () => {
   const other = dev.url.replace('127.0.0.1', 'localhost');
   const run = await runScript('validate', ['--source', dev.url, '--target', other, '--out', out()]);

@@ -39,13 +39,21 @@ export async function pinOutputSettings(tx: Tx): Promise<void> {
                   set_config('bytea_output', 'hex', true)`;
 }
 
-/** Checksum of one table, in the caller's transaction (and snapshot). */
-export async function tableChecksum(tx: Tx, table: TableRef): Promise<TableChecksum> {
+/** The per-row hash every checksum sums: md5 of the row's text (alias `_envsync_row`). */
+export const rowHash = (tx: Tx) => tx`md5(row(_envsync_row.*)::text)`;
+
+/** Checksum of one table (or of the rows `where` selects), in the caller's transaction. */
+export async function tableChecksum(
+  tx: Tx,
+  table: TableRef,
+  where?: postgres.PendingQuery<postgres.Row[]>,
+): Promise<TableChecksum> {
+  const filter = where ? tx`where ${where}` : tx``;
   const [r] = await tx`
     select count(*)::int8 as rows,
            coalesce(sum(('x' || substr(h, 1, 8))::bit(32)::int4::int8), 0)::text as a,
            coalesce(sum(('x' || substr(h, 9, 8))::bit(32)::int4::int8), 0)::text as b
-    from (select md5(row(_envsync_row.*)::text) as h from ${tx(table.schema)}.${tx(table.name)} _envsync_row) hashed`;
+    from (select ${rowHash(tx)} as h from ${tx(table.schema)}.${tx(table.name)} _envsync_row ${filter}) hashed`;
   return {
     table: `${table.schema}.${table.name}`,
     rows: Number(r!.rows),

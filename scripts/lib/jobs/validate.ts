@@ -18,6 +18,7 @@ import {
 } from '../db/checksum.ts';
 import { connect } from '../db/connect.ts';
 import { databaseIdentity, sameDatabase } from '../db/identity.ts';
+import { locateDifferences } from '../db/locate.ts';
 import type { DatabaseTarget } from '../db/url.ts';
 import { renderValidateSummary } from '../report/validate-summary.ts';
 import type { Job, JobContext } from './runner.ts';
@@ -27,6 +28,8 @@ export interface ValidateOptions {
   target: DatabaseTarget;
   connectTimeout: number;
   workers: number;
+  /** Narrow each table whose data differs to its differing primary keys. */
+  locate: boolean;
 }
 
 export interface ValidateResult {
@@ -35,6 +38,8 @@ export interface ValidateResult {
   objects: ObjectDifference[];
   data: ChecksumDifference[];
   sequences: { sequence: string; source?: SequenceState; target?: SequenceState }[];
+  /** With --locate: the first differing keys of each differing table that has a primary key. */
+  located: { table: string; primaryKey: string[]; keys: string[]; truncated: boolean }[];
   tablesCompared: number;
   rowsCompared: number;
   identical: boolean;
@@ -132,12 +137,39 @@ export async function runValidate(ctx: JobContext, o: ValidateOptions): Promise<
     if (b && (b.lastValue !== a.lastValue || b.isCalled !== a.isCalled))
       sequences.push({ sequence: a.sequence, source: a, target: b });
   }
+  const located: ValidateResult['located'] = [];
+  if (o.locate && data.length) {
+    const [a, b] = await Promise.all(
+      [o.source, o.target].map((db) =>
+        connect(db, { applicationName: 'envsync validate locate', connectTimeout: o.connectTimeout }),
+      ),
+    );
+    try {
+      for (const d of data.filter((x) => x.expected && x.actual)) {
+        const t = src!.inventory.tables.find((x) => `${x.schema}.${x.name}` === d.table);
+        if (!t || t.primaryKey.length === 0) continue;
+        const found = await locateDifferences(a!, b!, { schema: t.schema, name: t.name }, t.primaryKey);
+        located.push({
+          table: d.table,
+          primaryKey: t.primaryKey,
+          keys: found.keys.sort(),
+          truncated: found.truncated,
+        });
+        ctx.log.info(
+          `  ${d.table}: ${found.keys.length}${found.truncated ? '+' : ''} differing key(s) located`,
+        );
+      }
+    } finally {
+      await Promise.all([a!.end({ timeout: 5 }), b!.end({ timeout: 5 })]);
+    }
+  }
   const result: ValidateResult = {
     source: { name: o.source.name, display: o.source.display },
     target: { name: o.target.name, display: o.target.display },
     objects,
     data,
     sequences,
+    located,
     tablesCompared: src!.checksums.length,
     rowsCompared: src!.checksums.reduce((n, c) => n + c.rows, 0),
     identical: objects.length === 0 && data.length === 0 && sequences.length === 0,
@@ -164,6 +196,10 @@ export const validateJob: Job<ValidateOptions, ValidateResult> = {
   flags: {
     source: { type: 'string', value: '<env|url>', description: 'the database the target should replicate' },
     target: { type: 'string', value: '<env|url>', description: 'the replica to check' },
+    locate: {
+      type: 'boolean',
+      description: 'narrow each differing table to its first 20 differing primary keys (bisection)',
+    },
     'connect-timeout': connectTimeoutFlag,
   },
   parse(flags, env) {
@@ -175,7 +211,13 @@ export const validateJob: Job<ValidateOptions, ValidateResult> = {
         'validate a replica against its source',
       );
     }
-    return { source, target, connectTimeout: parseConnectTimeout(flags['connect-timeout']), workers: 2 };
+    return {
+      source,
+      target,
+      connectTimeout: parseConnectTimeout(flags['connect-timeout']),
+      workers: 2,
+      locate: flags.locate === true,
+    };
   },
   run: runValidate,
   render: renderValidateSummary,

@@ -53,6 +53,12 @@ export function renderValidateSummary(r: ValidateResult): string {
       '',
     );
   }
+  for (const l of r.located) {
+    out.push(
+      `Differing keys of ${code(l.table)} (${l.primaryKey.join(', ')})${l.truncated ? ', first 20' : ''}: ${l.keys.map(code).join(', ') || 'none found (rows changed while comparing?)'}`,
+      '',
+    );
+  }
   if (r.sequences.length) {
     out.push(
       '### Sequences',
