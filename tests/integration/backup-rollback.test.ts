@@ -1,22 +1,16 @@
 // backup → rollback, proven with checksums on real clusters: restores are exact and
 // atomic, damaged files are refused before anything is touched, guards hold.
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
 import type { BackupManifest } from '../../scripts/lib/backup/manifest.ts';
-import { compareWithManifest } from '../../scripts/lib/backup/verify.ts';
 import type { BackupResult } from '../../scripts/lib/jobs/backup.ts';
 import type { RollbackResult } from '../../scripts/lib/jobs/rollback.ts';
-import type { JobRecord } from '../../scripts/lib/jobs/runner.ts';
+import { dir, record, sameAs, snapshotOf } from '../helpers/backups.ts';
 import { cleanEnv, runScript, type ScriptRun } from '../helpers/run-script.ts';
 import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
 
 const ownCluster = process.env.TEST_DATABASE_URL ? test.skip : test;
-const dir = (label: string) => mkdtempSync(path.join(os.tmpdir(), `envsync-${label}-`));
-const record = <R>(d: string, job: string) =>
-  JSON.parse(readFileSync(path.join(d, `${job}.json`), 'utf8')) as JobRecord<R>;
-
 let source: TestDatabase;
 let backupDir: string;
 let backupRun: ScriptRun;
@@ -31,30 +25,6 @@ beforeAll(async () => {
   );
 });
 afterAll(closeAll);
-
-/** The database's current state, as a manifest to compare against later. */
-async function snapshotOf(db: TestDatabase): Promise<string> {
-  const d = dir('state');
-  const run = await runScript('backup', ['--db', db.url, '--out', d]);
-  expect(run.code).toBe(0);
-  return d;
-}
-
-async function sameAs(
-  db: TestDatabase,
-  manifestDir: string,
-): Promise<{ identical: boolean; tables: string[] }> {
-  const manifest = JSON.parse(
-    readFileSync(path.join(manifestDir, 'manifest.json'), 'utf8'),
-  ) as BackupManifest;
-  const sql = postgres(db.url, { max: 1, onnotice: () => {} });
-  try {
-    const c = await compareWithManifest(sql as never, manifest);
-    return { identical: c.identical, tables: c.tables.map((t) => t.table) };
-  } finally {
-    await sql.end();
-  }
-}
 
 describe('backup', () => {
   test('writes verified archives, sha256 files and a manifest of every table from one snapshot', () => {
@@ -391,38 +361,5 @@ describe('atomicity: a restore interrupted half-way leaves the target exactly as
     await interrupted(async (db) => {
       await db.cluster!.stop('kill');
     });
-  });
-});
-
-describe('backup --verify-restore', () => {
-  test('at scale 20: restored into a scratch database, every checksum equals the manifest', async () => {
-    const big = await supabaseDatabase({ scale: 20 });
-    const scratch = await supabaseDatabase({ migrations: false });
-    const out = dir('verify');
-    const run = await runScript('backup', ['--db', big.url, '--verify-restore', scratch.url, '--out', out]);
-    expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
-    const m = record<BackupResult>(out, 'backup').result!.manifest;
-    expect(m.verification).toEqual({
-      archivesRead: true,
-      restoredInto: scratch.display,
-      checksumsMatch: true,
-    });
-    expect(m.tables.find((t) => t.table === 'public.chat_messages')!.rows).toBe(800_000);
-    expect(await sameAs(scratch, out)).toEqual({ identical: true, tables: [] });
-    expect(readFileSync(path.join(out, 'summary.md'), 'utf8')).toContain('checksums equal the manifest');
-  });
-
-  test('refuses the source itself as the scratch database', async () => {
-    const run = await runScript('backup', [
-      '--db',
-      source.url,
-      '--verify-restore',
-      source.url,
-      '--out',
-      dir('v'),
-    ]);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/^error: --verify-restore is the database being backed up$/m);
   });
 });
