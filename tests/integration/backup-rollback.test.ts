@@ -50,6 +50,17 @@ describe('backup', () => {
     );
   });
 
+  test('bad input aimed at an existing backup directory leaves that backup intact', async () => {
+    const d = dir('again');
+    expect((await runScript('backup', ['--db', source.url, '--out', d])).code).toBe(0);
+    const before = readFileSync(path.join(d, 'manifest.json'), 'utf8');
+    const run = await runScript('backup', ['--db', source.url, '--schemas', 'nope', '--out', d]);
+    expect(run.code).toBe(2);
+    expect(readFileSync(path.join(d, 'manifest.json'), 'utf8')).toBe(before);
+    const check = await runScript('rollback', ['--target', source.url, '--from', d, '--out', dir('rb')]);
+    expect(check.code).toBe(0);
+  });
+
   test('refuses platform schemas and unknown schemas as bad input', async () => {
     const platform = await runScript('backup', [
       '--db',

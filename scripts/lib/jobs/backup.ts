@@ -56,6 +56,7 @@ const quotePattern = (name: string) => `"${name.replace(/"/g, '""')}"`;
 export async function runBackup(ctx: JobContext, o: BackupOptions): Promise<BackupResult> {
   const started = ctx.now().getTime();
   const leader = await connect(o.db, { applicationName: 'envsync backup', connectTimeout: o.connectTimeout });
+  let writing = false;
   try {
     const [v] =
       await leader`select current_setting('server_version_num')::int as num, current_setting('server_version') as version`;
@@ -84,6 +85,7 @@ export async function runBackup(ctx: JobContext, o: BackupOptions): Promise<Back
       );
 
       const dumpStart = Date.now();
+      writing = true;
       const dumping = dumpArchives(ctx, pgDump, o, snapshot, schemas, platformTables);
       const sumStart = Date.now();
       const summing = withSnapshotWorkers(
@@ -183,9 +185,14 @@ export async function runBackup(ctx: JobContext, o: BackupOptions): Promise<Back
       },
     };
   } catch (error) {
-    // Never leave a file that looks like a good backup.
-    for (const f of ['app.dump', 'platform-data.dump', 'manifest.json'])
-      rmSync(path.join(o.out, f), { force: true });
+    // Never leave a file that looks like a good backup — but a failure before this run
+    // wrote anything (bad input) must not destroy an earlier backup in the same directory.
+    if (writing) {
+      for (const f of ['app.dump', 'platform-data.dump', 'platform-objects.sql', 'manifest.json']) {
+        rmSync(path.join(o.out, f), { force: true });
+        rmSync(path.join(o.out, `${f}.sha256`), { force: true });
+      }
+    }
     throw error;
   } finally {
     await leader.end({ timeout: 5 });
