@@ -268,6 +268,15 @@ describe('rollback', () => {
     expect(allowed.code).toBe(0);
   });
 
+  test('missing --target and --from are reported together, as bad input', async () => {
+    const run = await runScript('rollback', ['--out', dir('rb')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim().split('\n')).toEqual([
+      'error: --target is required; --from is required',
+      'hint: pass --target staging or a URL; pass the backup directory, e.g. --from artifacts/backup',
+    ]);
+  });
+
   test('a corrupt or missing manifest is bad input', async () => {
     const d = dir('corrupt');
     writeFileSync(path.join(d, 'manifest.json'), '{"format": "envsync-backup/1", "files": "nope"}');

@@ -9,7 +9,7 @@ import { restoreBackup } from '../backup/restore.ts';
 import { compareWithManifest, type ManifestComparison } from '../backup/verify.ts';
 import { readInventory } from '../catalog/inventory.ts';
 import { connectTimeoutFlag, parseConnectTimeout } from '../cli/database-flags.ts';
-import { InputError, JobError } from '../cli/errors.ts';
+import { InputError, InputErrors, JobError } from '../cli/errors.ts';
 import { connect } from '../db/connect.ts';
 import { guardProduction } from '../db/guards.ts';
 import { type DatabaseIdentity, databaseIdentity, sameDatabase } from '../db/identity.ts';
@@ -181,10 +181,7 @@ export const rollbackJob: Job<RollbackOptions, RollbackResult> = {
       problems.push(
         new InputError('--from is required', 'pass the backup directory, e.g. --from artifacts/backup'),
       );
-    if (problems.length)
-      throw problems.length === 1
-        ? problems[0]!
-        : new InputError(problems.map((p) => p.message).join('; '), problems.map((p) => p.hint).join('; '));
+    if (problems.length) throw problems.length === 1 ? problems[0]! : new InputErrors(problems);
     const target = resolveDatabase('--target', flags.target as string, env);
     guardProduction(target, env, flags['allow-production'] === true, 'rollback');
     const manifest = readManifest(flags.from as string);

@@ -5,7 +5,8 @@ import postgres from 'postgres';
 import { connectTimeoutFlag, parseConnectTimeout, requireDatabase } from '../cli/database-flags.ts';
 import { InputError, JobError } from '../cli/errors.ts';
 import { connect, describePgError } from '../db/connect.ts';
-import { type DatabaseTarget, resolveDatabase } from '../db/url.ts';
+import { isProduction } from '../db/guards.ts';
+import type { DatabaseTarget } from '../db/url.ts';
 import { migrate } from '../demo/environment.ts';
 import { describeSeedProgress, seedDemoData } from '../demo/seed-data.ts';
 import { code, formatCount, formatDuration, table } from '../report/markdown.ts';
@@ -99,8 +100,7 @@ export const seedJob: Job<SeedJobOptions, SeedJobResult> = {
   },
   parse(flags, env) {
     const db = requireDatabase(flags, 'db', env);
-    const production = env.PRODUCTION_DATABASE_URL ? resolveDatabase('--db', 'production', env) : undefined;
-    if (db.name === 'production' || (production && production.display === db.display)) {
+    if (isProduction(db, env)) {
       throw new InputError(
         '--db is production: seed never writes demo data there',
         'seed dev, staging or a local database',
