@@ -46,7 +46,7 @@ function withoutSchemaEntries(toc: string, existing: Set<string>): string {
 }
 
 /** SQL that empties a schema the archive does not re-create (e.g. public), inside the transaction. */
-function emptySchemaSql(schema: string): string {
+export function emptySchemaSql(schema: string): string {
   return `DO $envsync$
 DECLARE r record;
 BEGIN

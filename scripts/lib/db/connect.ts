@@ -1,6 +1,7 @@
 // Opens postgres.js connections for jobs and turns connection failures into
 // one-line errors that name the database (never its password) and the fix.
 
+import net from 'node:net';
 import postgres from 'postgres';
 import { type EnvsyncError, InputError, JobError } from '../cli/errors.ts';
 import type { DatabaseTarget } from './url.ts';
@@ -16,6 +17,32 @@ export interface ConnectOptions {
 
 export const DEFAULT_CONNECT_TIMEOUT = 10;
 
+/**
+ * TCP sockets with Nagle's algorithm off. postgres.js leaves it on, and a COPY's last
+ * small messages (CopyDone after the data) then wait for a delayed ACK: ~40 ms per
+ * statement round trip, 85 ms per copied table measured here. postgres.js starts its own
+ * connect timer only once the socket exists, so this one bounds the TCP connect itself.
+ */
+function noDelaySocket(timeoutSeconds: number) {
+  return (o: { host: string[]; port: number[]; path?: string | false }) =>
+    new Promise<net.Socket>((resolve, reject) => {
+      const s = o.path ? net.connect(o.path) : net.connect({ host: o.host[0]!, port: o.port[0]! });
+      const timer = setTimeout(() => {
+        s.destroy();
+        reject(Object.assign(new Error('connect timeout'), { code: 'CONNECT_TIMEOUT' }));
+      }, timeoutSeconds * 1000);
+      s.once('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      s.once('connect', () => {
+        clearTimeout(timer);
+        s.setNoDelay(true);
+        resolve(s);
+      });
+    });
+}
+
 /** Connects and proves the connection with `select 1`, so bad input fails here, early. */
 export async function connect(target: DatabaseTarget, options: ConnectOptions): Promise<Sql> {
   const sql = postgres(target.url, {
@@ -25,6 +52,8 @@ export async function connect(target: DatabaseTarget, options: ConnectOptions): 
     prepare: false,
     onnotice: () => {},
     connection: { application_name: options.applicationName },
+    // Typed in postgres.js's code, missing from its .d.ts.
+    ...({ socket: noDelaySocket(options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT) } as object),
   }) as Sql;
   try {
     await sql`select 1`;

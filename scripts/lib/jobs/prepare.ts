@@ -1,0 +1,197 @@
+// prepare: everything sync needs to know before it starts — the preflight (each check
+// named, with its fix), the plan (what is replaced, copied and removed, with estimates
+// and both schemas' fingerprints) and the target's rollback snapshot. Changes nothing
+// on either database.
+
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { diffInventories } from '../catalog/diff.ts';
+import { readInventory } from '../catalog/inventory.ts';
+import { connectTimeoutFlag, parseConnectTimeout, requireDatabase } from '../cli/database-flags.ts';
+import { InputError } from '../cli/errors.ts';
+import { guardProduction, isProduction } from '../db/guards.ts';
+import type { DatabaseTarget } from '../db/url.ts';
+import { renderPlanSummary } from '../report/plan-summary.ts';
+import { PLAN_FORMAT, type SyncPlan, schemaFingerprint } from '../sync/plan.ts';
+import { preflight } from '../sync/preflight.ts';
+import { openPair, syncScope } from '../sync/scope.ts';
+import { runBackup } from './backup.ts';
+import type { Job, JobContext } from './runner.ts';
+
+export interface PrepareOptions {
+  source: DatabaseTarget;
+  target: DatabaseTarget;
+  out: string;
+  allowProduction: boolean;
+  /** Take the target's rollback snapshot (default). */
+  snapshot: boolean;
+  platformTables?: string[];
+  connectTimeout: number;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface PrepareResult {
+  plan: SyncPlan;
+  ready: boolean;
+  snapshotMs: number | null;
+}
+
+/** Throughput this machine class sustains end to end (COPY + index build), for the estimate. */
+const ESTIMATED_BYTES_PER_SECOND = 40 * 1048576;
+
+export async function runPrepare(ctx: JobContext, o: PrepareOptions): Promise<PrepareResult> {
+  ctx.log.info(`prepare ${o.source.display} → ${o.target.display}`);
+  const pair = await openPair(o.source, o.target, 'prepare', o.connectTimeout);
+  let plan: SyncPlan;
+  try {
+    const [srcInv, tgtInv] = await Promise.all([
+      readInventory(pair.src, { exactCounts: false }),
+      readInventory(pair.tgt, { exactCounts: false }),
+    ]);
+    const scope = syncScope(srcInv, tgtInv, o.platformTables);
+    const checks = await preflight({
+      tgt: pair.tgt,
+      srcInv,
+      tgtInv,
+      schemas: scope.schemas,
+      env: o.env,
+      productionAllowed: isProduction(o.target, o.env) ? o.allowProduction : null,
+    });
+    for (const c of checks) {
+      const line = `  ${c.status === 'pass' ? 'ok  ' : c.status === 'warn' ? 'warn' : 'FAIL'} ${c.name}: ${c.detail}`;
+      if (c.status === 'fail') ctx.log.warn(line);
+      else if (c.status === 'warn') ctx.log.warn(line);
+      else ctx.log.info(line);
+    }
+    const diff = diffInventories(srcInv, tgtInv);
+    const bytes = scope.tables.reduce((n, t) => n + t.bytes, 0);
+    const side = (inv: typeof srcInv, identity: typeof pair.srcIdentity, db: DatabaseTarget) => ({
+      display: db.display,
+      identity,
+      serverVersion: inv.database.serverVersion,
+      fingerprint: schemaFingerprint(inv),
+    });
+    plan = {
+      format: PLAN_FORMAT,
+      createdAt: ctx.now().toISOString(),
+      source: side(srcInv, pair.srcIdentity, o.source),
+      target: side(tgtInv, pair.tgtIdentity, o.target),
+      checks,
+      schemas: scope.schemas,
+      platformTables: scope.platformTables,
+      platformObjects: [
+        ...srcInv.triggers
+          .filter((t) => t.onPlatformTable && !t.platform)
+          .map((t) => `trigger ${t.name} on ${t.schema}.${t.table}`),
+        ...srcInv.policies
+          .filter((p) => p.onPlatformTable)
+          .map((p) => `policy ${p.name} on ${p.schema}.${p.table}`),
+      ],
+      tables: scope.tables.map((t) => ({
+        table: `${t.schema}.${t.name}`,
+        estimatedRows: t.estimatedRows,
+        bytes: t.bytes,
+        platform: t.platform,
+      })),
+      removes: diff.filter((d) => d.change === 'only on target'),
+      changes: diff.filter((d) => d.change !== 'only on target'),
+      estimatedSeconds: Math.ceil(2 + bytes / ESTIMATED_BYTES_PER_SECOND),
+      snapshot: null,
+    };
+  } finally {
+    await pair.close();
+  }
+  const ready = !plan.checks.some((c) => c.status === 'fail');
+  let snapshotMs: number | null = null;
+  if (ready && o.snapshot) {
+    // The rollback point: what the sync could change on the target, through the backup code.
+    const t0 = Date.now();
+    ctx.log.info('  taking the target’s rollback snapshot');
+    await runBackup(ctx, {
+      db: o.target,
+      out: path.join(o.out, 'snapshot'),
+      ...(o.platformTables ? { platformTables: o.platformTables } : {}),
+      ...(o.env.BACKUP_ENCRYPTION_KEY ? { encryptionKey: o.env.BACKUP_ENCRYPTION_KEY } : {}),
+      connectTimeout: o.connectTimeout,
+      env: o.env,
+    });
+    snapshotMs = Date.now() - t0;
+    plan.snapshot = 'snapshot';
+  }
+  writeFileSync(path.join(o.out, 'plan.json'), `${JSON.stringify(plan, null, 2)}\n`);
+  return { plan, ready, snapshotMs };
+}
+
+export const prepareJob: Job<PrepareOptions, PrepareResult> = {
+  name: 'prepare',
+  description:
+    'Preflight and plan for a sync, changing nothing but taking the target’s rollback snapshot: both databases ' +
+    'reachable, versions, pg_dump, target privileges and session_replication_role, extensions and roles the source ' +
+    'needs, target ≠ source, production guard, envsync lock, blocking sessions; then plan.json — schemas replaced, ' +
+    'platform rows copied, the app’s objects on platform tables, every table with estimates, what only the target ' +
+    'has and will be removed, an estimated duration and both schemas’ fingerprints. Exit 1 when a check fails.',
+  examples: ['npm run prepare-sync -- --source dev --target staging --out artifacts/prepare'],
+  flags: {
+    source: { type: 'string', value: '<env|url>', description: 'the database to replicate' },
+    target: { type: 'string', value: '<env|url>', description: 'the database the sync will replace' },
+    'allow-production': { type: 'boolean', description: 'allow planning a sync into production' },
+    'no-snapshot': {
+      type: 'boolean',
+      description: 'skip the target’s rollback snapshot (no rollback possible)',
+    },
+    'platform-tables': {
+      type: 'string',
+      value: '<s.t,…>',
+      description:
+        'platform tables whose rows are copied (default auth.users,auth.identities,supabase_migrations.schema_migrations)',
+    },
+    'connect-timeout': connectTimeoutFlag,
+  },
+  parse(flags, env) {
+    const source = requireDatabase(flags, 'source', env);
+    const target = requireDatabase(flags, 'target', env);
+    if (source.display === target.display) {
+      throw new InputError(
+        `--target ${target.display} is the same database as --source`,
+        'a sync copies one database into another',
+      );
+    }
+    guardProduction(target, env, flags['allow-production'] === true, 'prepare');
+    const platformTables =
+      typeof flags['platform-tables'] === 'string'
+        ? flags['platform-tables']
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : undefined;
+    return {
+      source,
+      target,
+      out: typeof flags.out === 'string' ? flags.out : path.join('artifacts', 'prepare'),
+      allowProduction: flags['allow-production'] === true,
+      snapshot: flags['no-snapshot'] !== true,
+      ...(platformTables ? { platformTables } : {}),
+      connectTimeout: parseConnectTimeout(flags['connect-timeout']),
+      env,
+    };
+  },
+  run: runPrepare,
+  render: renderPlanSummary,
+  verdict: (r) => {
+    const failed = r.plan.checks.filter((c) => c.status === 'fail');
+    return {
+      ok: r.ready,
+      headline: r.ready
+        ? `ready to sync ${r.plan.source.display} → ${r.plan.target.display}: ${r.plan.tables.length} tables, ${r.plan.changes.length} object(s) to create or change, ${r.plan.removes.length} to remove`
+        : `preflight failed for ${r.plan.target.display}: ${failed.map((c) => c.name).join(', ')}`,
+      problems: failed.map((c) => `${c.name}: ${c.detail}${c.hint ? ` — ${c.hint}` : ''}`),
+      warnings: r.plan.checks.filter((c) => c.status === 'warn').map((c) => `${c.name}: ${c.detail}`),
+    };
+  },
+  outputs: (r) => ({
+    ready: r.ready,
+    tables: r.plan.tables.length,
+    removes: r.plan.removes.length,
+    estimated_seconds: r.plan.estimatedSeconds,
+  }),
+};

@@ -1,0 +1,536 @@
+// sync: makes the target an exact replica of the source — app schemas' DDL, every row,
+// sequences, grants, RLS and policies, the platform tables' rows and the app's objects
+// on them — in ONE target transaction, reading the source from ONE exported snapshot.
+// Any error, kill or disconnect leaves the target exactly as it was.
+
+import { dropPlatformObjectStatements, platformObjectStatements } from '../backup/platform-objects.ts';
+import { emptySchemaSql } from '../backup/restore.ts';
+import { diffInventories, type ObjectDifference } from '../catalog/diff.ts';
+import { readInventory, readInventoryIn } from '../catalog/inventory.ts';
+import type { Grant, Inventory } from '../catalog/model.ts';
+import { connectTimeoutFlag, parseConnectTimeout, requireDatabase } from '../cli/database-flags.ts';
+import { EnvsyncError, InputError, JobError } from '../cli/errors.ts';
+import { pinOutputSettings, sequenceStates } from '../db/checksum.ts';
+import { describePgError } from '../db/connect.ts';
+import { guardProduction, isProduction } from '../db/guards.ts';
+import { sameDatabase } from '../db/identity.ts';
+import { libpqEnvironment } from '../db/libpq-env.ts';
+import { ENVSYNC_LOCK_KEY } from '../db/lock.ts';
+import { findClientProgram } from '../db/pg-binaries.ts';
+import type { DatabaseTarget } from '../db/url.ts';
+import { renderSyncSummary } from '../report/sync-summary.ts';
+import { binaryPortableTables, type CopiedTable, copyTable } from '../sync/copy-table.ts';
+import { readPlan, type SyncPlan, schemaFingerprint } from '../sync/plan.ts';
+import { blockingSessions, describeBlocker, type PreflightCheck, preflight } from '../sync/preflight.ts';
+import { dumpSchemaSections } from '../sync/schema-dump.ts';
+import { openPair, type Scope, syncScope } from '../sync/scope.ts';
+import type { Job, JobContext } from './runner.ts';
+
+export interface SyncOptions {
+  source: DatabaseTarget;
+  target: DatabaseTarget;
+  /** A prepare directory: its plan.json must still match both databases. */
+  planDir?: string;
+  dryRun: boolean;
+  allowProduction: boolean;
+  terminateBlockers: boolean;
+  lockTimeout: string;
+  platformTables?: string[];
+  connectTimeout: number;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface RowDelta {
+  table: string;
+  source: number | null;
+  target: number | null;
+}
+
+export interface SyncResult {
+  source: { name: string; display: string };
+  target: { name: string; display: string };
+  dryRun: boolean;
+  plan: string | null;
+  checks: PreflightCheck[];
+  schemas: string[];
+  removedSchemas: string[];
+  platformTables: string[];
+  /** Schema differences before the sync (what it changed, or would change with --dry-run). */
+  changes: ObjectDifference[];
+  /** --dry-run: every copied table's row count on both sides. */
+  rowDeltas: RowDelta[];
+  tables: CopiedTable[];
+  sequences: number;
+  terminated: number[];
+  totals: { rows: number; bytes: number };
+  timings: {
+    preparationMs: number;
+    schemaMs: number;
+    copyMs: number;
+    postDataMs: number;
+    commitMs: number;
+    totalMs: number;
+  };
+  committed: boolean;
+}
+
+const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
+const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
+const qname = (schema: string, name: string) => `${ident(schema)}.${ident(name)}`;
+
+const GRANT_TARGET: Record<Grant['kind'], string> = {
+  schema: 'SCHEMA',
+  table: 'TABLE',
+  view: 'TABLE',
+  matview: 'TABLE',
+  sequence: 'SEQUENCE',
+  function: 'FUNCTION',
+};
+
+function grantObject(g: Grant): string {
+  if (g.kind === 'schema') return ident(g.name);
+  if (g.kind === 'function') {
+    const i = g.name.indexOf('(');
+    return `${ident(g.schema)}.${ident(g.name.slice(0, i))}${g.name.slice(i)}`;
+  }
+  return qname(g.schema, g.name);
+}
+
+/**
+ * Grants made exactly the source's: objects created on the target pick up the target's
+ * default privileges (on Supabase: everything to anon/authenticated), which pg_dump's
+ * GRANTs do not take back — a security matter, so every extra grant is revoked.
+ */
+export function grantCorrections(source: Inventory, target: Inventory, schemas: string[]): string[] {
+  const inScope = (g: Grant) => schemas.includes(g.schema);
+  const key = (g: Grant) => `${g.kind}|${g.schema}|${g.name}|${g.grantee}|${g.privilege}|${g.grantable}`;
+  const wanted = new Set(source.grants.filter(inScope).map(key));
+  const present = new Set(target.grants.filter(inScope).map(key));
+  const grantee = (g: Grant) => (g.grantee === 'public' ? 'PUBLIC' : ident(g.grantee));
+  return [
+    ...target.grants
+      .filter((g) => inScope(g) && !wanted.has(key(g)))
+      .map(
+        (g) =>
+          `REVOKE ${g.privilege} ON ${GRANT_TARGET[g.kind]} ${grantObject(g)} FROM ${grantee(g)} CASCADE`,
+      ),
+    ...source.grants
+      .filter((g) => inScope(g) && !present.has(key(g)))
+      .map(
+        (g) =>
+          `GRANT ${g.privilege} ON ${GRANT_TARGET[g.kind]} ${grantObject(g)} TO ${grantee(g)}${g.grantable ? ' WITH GRANT OPTION' : ''}`,
+      ),
+  ];
+}
+
+/** Removes the target's own default privileges in the replaced schemas: the source's are re-created. */
+function clearSchemaDefaultPrivileges(schemas: string[]): string {
+  return `DO $envsync$
+DECLARE r record;
+BEGIN
+  FOR r IN
+    SELECT format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE ALL ON %s FROM %s',
+                  pg_get_userbyid(d.defaclrole), n.nspname,
+                  CASE d.defaclobjtype WHEN 'r' THEN 'TABLES' WHEN 'S' THEN 'SEQUENCES' WHEN 'f' THEN 'FUNCTIONS'
+                                       WHEN 'T' THEN 'TYPES' ELSE 'SCHEMAS' END,
+                  CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END) AS stmt
+    FROM pg_default_acl d JOIN pg_namespace n ON n.oid = d.defaclnamespace, aclexplode(d.defaclacl) a
+    WHERE n.nspname = ANY (ARRAY[${schemas.map(literal).join(', ') || "''"}]::text[])
+      AND pg_has_role(d.defaclrole, 'USAGE')
+  LOOP
+    EXECUTE r.stmt;
+  END LOOP;
+END
+$envsync$;`;
+}
+
+/** Throughput and ETA lines while tables copy, at most every 5 s. */
+function progressReporter(ctx: JobContext, scope: Scope) {
+  const totalBytes = scope.tables.reduce((n, t) => n + t.bytes, 0) || 1;
+  const started = Date.now();
+  let doneEstimate = 0;
+  let last = Date.now();
+  return {
+    bytes(table: string, estimate: number, bytes: number) {
+      if (Date.now() - last < 5000) return;
+      last = Date.now();
+      const elapsed = (Date.now() - started) / 1000;
+      const progressed = doneEstimate + Math.min(bytes, estimate);
+      const rate = progressed / Math.max(elapsed, 0.001);
+      const eta = Math.max(0, (totalBytes - progressed) / Math.max(rate, 1));
+      ctx.log.info(
+        `  copying ${table}: ${(bytes / 1048576).toFixed(1)} MB, ${(bytes / 1048576 / Math.max(elapsed, 0.001)).toFixed(1)} MB/s overall, ${Math.round((100 * progressed) / totalBytes)}% — ETA ${Math.round(eta)} s`,
+      );
+    },
+    tableDone(estimate: number, c: CopiedTable) {
+      doneEstimate += estimate;
+      if (c.ms >= 1000) {
+        ctx.log.info(
+          `  ${c.table}: ${c.rows.toLocaleString('en-US')} rows, ${(c.bytes / 1048576).toFixed(1)} MB in ${(c.ms / 1000).toFixed(1)} s (${Math.round(c.rows / (c.ms / 1000)).toLocaleString('en-US')} rows/s, ${c.format})`,
+        );
+      }
+    },
+  };
+}
+
+/** A failure inside the target transaction, as one line: nothing was committed. */
+function applyError(phase: string, error: unknown): EnvsyncError {
+  if (error instanceof EnvsyncError) return error;
+  const e = error as { code?: string };
+  if (e.code === '55P03') {
+    return new JobError(
+      `sync could not lock the target during ${phase}: another session holds the app's tables`,
+      'end that session or pass --terminate-blockers (prepare lists them); nothing was changed',
+    );
+  }
+  return new JobError(
+    `sync failed during ${phase}: ${describePgError(error)}`,
+    'the target transaction was rolled back: the target is exactly as before',
+  );
+}
+
+export async function runSync(ctx: JobContext, o: SyncOptions): Promise<SyncResult> {
+  const started = ctx.now().getTime();
+  const plan: SyncPlan | undefined = o.planDir ? readPlan(o.planDir) : undefined;
+  const pair = await openPair(o.source, o.target, 'sync', o.connectTimeout);
+  const { src, tgt } = pair;
+  try {
+    if (plan) {
+      if (
+        !sameDatabase(plan.source.identity, pair.srcIdentity) ||
+        !sameDatabase(plan.target.identity, pair.tgtIdentity)
+      ) {
+        throw new InputError(
+          `--plan ${o.planDir} was prepared for ${plan.source.display} → ${plan.target.display}, not these databases`,
+          'run prepare for this source and target',
+        );
+      }
+    }
+    ctx.log.info(
+      `sync ${o.source.display} → ${o.target.display}${o.dryRun ? ' (dry run: nothing is written)' : ''}`,
+    );
+    return (await src.begin('isolation level repeatable read read only', async (stx) => {
+      const [{ snapshot }] = (await stx`select pg_export_snapshot() as snapshot`) as unknown as [
+        { snapshot: string },
+      ];
+      await pinOutputSettings(stx as never);
+      // Never a silently filtered copy: a table RLS would hide rows from fails instead.
+      await stx`select set_config('row_security', 'off', true)`;
+      const srcInv = (await readInventoryIn(stx as never, { exactCounts: o.dryRun })) as Inventory;
+      const tgtBefore = await readInventory(tgt, { exactCounts: o.dryRun });
+      const scope = syncScope(srcInv, tgtBefore, o.platformTables ?? plan?.platformTables);
+      const changes = diffInventories(srcInv, tgtBefore);
+
+      let checks: PreflightCheck[] = [];
+      if (plan) {
+        const now = { source: schemaFingerprint(srcInv), target: schemaFingerprint(tgtBefore) };
+        const moved = (['source', 'target'] as const).filter((s) => now[s] !== plan[s].fingerprint);
+        if (moved.length) {
+          throw new InputError(
+            `--plan ${o.planDir} is outdated: the ${moved.join(' and ')} schema changed since prepare (${plan.createdAt})`,
+            'run prepare again, then sync with the new plan',
+          );
+        }
+        ctx.log.info(`  plan ${o.planDir} matches both schemas (prepared ${plan.createdAt})`);
+      } else {
+        checks = await preflight({
+          tgt,
+          srcInv,
+          tgtInv: tgtBefore,
+          schemas: scope.schemas,
+          env: o.env,
+          productionAllowed: isProduction(o.target, o.env) ? o.allowProduction : null,
+        });
+        const failed = checks.filter((c) => c.status === 'fail');
+        if (failed.length) {
+          throw new JobError(
+            `preflight failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`,
+            failed[0]!.hint ?? 'fix the target, then run sync again; nothing was changed',
+          );
+        }
+      }
+      const base = {
+        source: { name: o.source.name, display: o.source.display },
+        target: { name: o.target.name, display: o.target.display },
+        dryRun: o.dryRun,
+        plan: o.planDir ?? null,
+        checks,
+        schemas: scope.schemas,
+        removedSchemas: scope.targetOnlySchemas,
+        platformTables: scope.platformTables,
+        changes,
+      };
+      if (o.dryRun) {
+        const rows = (inv: Inventory) =>
+          new Map(inv.tables.map((t) => [`${t.schema}.${t.name}`, t.rowCount]));
+        const [a, b] = [rows(srcInv), rows(tgtBefore)];
+        const rowDeltas = scope.tables
+          .map((t) => `${t.schema}.${t.name}`)
+          .map((t) => ({ table: t, source: a.get(t) ?? null, target: b.get(t) ?? null }))
+          .filter((d) => d.source !== d.target);
+        return {
+          ...base,
+          rowDeltas,
+          tables: [],
+          sequences: 0,
+          terminated: [],
+          totals: { rows: 0, bytes: 0 },
+          timings: {
+            preparationMs: ctx.now().getTime() - started,
+            schemaMs: 0,
+            copyMs: 0,
+            postDataMs: 0,
+            commitMs: 0,
+            totalMs: ctx.now().getTime() - started,
+          },
+          committed: false,
+        } satisfies SyncResult;
+      }
+
+      const major = Math.floor(srcInv.database.serverVersionNum / 10000);
+      const pgDump = findClientProgram('pg_dump', major, o.env);
+      const sections = dumpSchemaSections(
+        pgDump,
+        libpqEnvironment(o.source, 'envsync sync pg_dump', o.env),
+        snapshot,
+        scope.schemas,
+      );
+      sections.catch(() => {}); // awaited below; never an unhandled rejection if the target fails first
+      const sequences = await sequenceStates(
+        stx as never,
+        srcInv.sequences.filter((s) => scope.schemas.includes(s.schema)),
+      );
+      const binary = await binaryPortableTables(stx as never, scope.tables);
+      const columns = new Map(
+        srcInv.tables.map((t) => [
+          `${t.schema}.${t.name}`,
+          t.columns.filter((c) => !c.generated).map((c) => c.name),
+        ]),
+      );
+
+      const timings = { preparationMs: 0, schemaMs: 0, copyMs: 0, postDataMs: 0, commitMs: 0, totalMs: 0 };
+      const copied: CopiedTable[] = [];
+      const terminated: number[] = [];
+      let phase = 'locking the target';
+      let mark = Date.now();
+      const lap = () => {
+        const ms = Date.now() - mark;
+        mark = Date.now();
+        return ms;
+      };
+      try {
+        await tgt.begin(async (ttx) => {
+          await ttx`select set_config('lock_timeout', ${o.lockTimeout}, true), set_config('maintenance_work_mem', '256MB', true)`;
+          const [{ locked }] =
+            (await ttx`select pg_try_advisory_xact_lock(${ENVSYNC_LOCK_KEY}::int8) as locked`) as unknown as [
+              { locked: boolean },
+            ];
+          if (!locked) {
+            throw new JobError(
+              `another envsync run holds ${o.target.display}`,
+              'wait for it to finish and run again; two runs never interleave on one target',
+            );
+          }
+          if (o.terminateBlockers) {
+            for (const b of await blockingSessions(tgt, scope.schemas)) {
+              const [r] = await ttx`select pg_terminate_backend(${b.pid}) as ok`;
+              if (r!.ok) terminated.push(b.pid);
+              ctx.log.warn(`  ended blocking session ${describeBlocker(b)}`);
+            }
+          }
+          await pinOutputSettings(ttx as never);
+          phase = 'reading the target';
+          const tgtInv = (await readInventoryIn(ttx as never, { exactCounts: false })) as Inventory;
+          await ttx`select set_config('session_replication_role', 'origin', true)`;
+
+          phase = 'removing the target’s app objects';
+          for (const s of scope.targetOnlySchemas) await ttx.unsafe(`DROP SCHEMA ${ident(s)} CASCADE`);
+          for (const s of scope.schemas) {
+            if (tgtInv.schemas.some((x) => x.name === s)) await ttx.unsafe(emptySchemaSql(s));
+          }
+          for (const stmt of dropPlatformObjectStatements(tgtInv)) await ttx.unsafe(stmt);
+          await ttx.unsafe(clearSchemaDefaultPrivileges(scope.schemas));
+          const tgtOrder = tgtInv.loadOrder.flat();
+          const platformOrder = [...scope.platformTables].sort(
+            (a, b) => tgtOrder.indexOf(b) - tgtOrder.indexOf(a),
+          );
+          for (const t of platformOrder) {
+            const [s, n] = t.split(/\.(.+)/) as [string, string];
+            await ttx.unsafe(`DELETE FROM ${qname(s, n)}`);
+          }
+          const installed = new Set(tgtInv.extensions.map((e) => e.name));
+          for (const e of srcInv.extensions.filter((e) => !installed.has(e.name))) {
+            await ttx.unsafe(`CREATE SCHEMA IF NOT EXISTS ${ident(e.schema)}`);
+            await ttx.unsafe(
+              `CREATE EXTENSION IF NOT EXISTS ${ident(e.name)} WITH SCHEMA ${ident(e.schema)} VERSION ${literal(e.version)}`,
+            );
+          }
+          timings.preparationMs = lap();
+
+          phase = 'creating the app schemas';
+          const ddl = await sections;
+          await ttx.unsafe(ddl.preData).simple();
+          timings.schemaMs = lap();
+
+          phase = 'copying data';
+          await ttx`select set_config('session_replication_role', 'replica', true)`;
+          const progress = progressReporter(ctx, scope);
+          for (const t of scope.tables) {
+            const name = `${t.schema}.${t.name}`;
+            phase = `copying ${name}`;
+            const c = await copyTable(
+              stx as never,
+              ttx as never,
+              { schema: t.schema, name: t.name, columns: columns.get(name) ?? [], binary: binary.has(name) },
+              (bytes) => progress.bytes(name, t.bytes, bytes),
+            );
+            copied.push(c);
+            progress.tableDone(t.bytes, c);
+          }
+          timings.copyMs = lap();
+
+          phase = 'building indexes, constraints, triggers and policies';
+          await ttx.unsafe(ddl.postData).simple();
+          for (const v of srcInv.views.filter(
+            (v) => v.kind === 'matview' && v.populated && scope.schemas.includes(v.schema),
+          )) {
+            await ttx.unsafe(`REFRESH MATERIALIZED VIEW ${qname(v.schema, v.name)}`);
+          }
+          phase = 'setting sequences';
+          for (const s of sequences) {
+            const [schema, name] = s.sequence.split(/\.(.+)/) as [string, string];
+            await ttx`select pg_catalog.setval(${qname(schema, name)}::regclass, ${s.lastValue}::int8, ${s.isCalled})`;
+          }
+          phase = 'applying the app’s objects on platform tables';
+          for (const stmt of platformObjectStatements(srcInv)) await ttx.unsafe(stmt);
+          phase = 'making grants exactly the source’s';
+          const after = (await readInventoryIn(ttx as never, { exactCounts: false })) as Inventory;
+          for (const stmt of grantCorrections(srcInv, after, scope.schemas)) await ttx.unsafe(stmt);
+          await ttx`select set_config('session_replication_role', 'origin', true)`;
+          timings.postDataMs = lap();
+          phase = 'committing';
+        });
+      } catch (error) {
+        throw applyError(phase, error);
+      }
+      timings.commitMs = lap();
+      timings.totalMs = ctx.now().getTime() - started;
+      return {
+        ...base,
+        rowDeltas: [],
+        tables: copied,
+        sequences: sequences.length,
+        terminated,
+        totals: {
+          rows: copied.reduce((n, c) => n + c.rows, 0),
+          bytes: copied.reduce((n, c) => n + c.bytes, 0),
+        },
+        timings,
+        committed: true,
+      } satisfies SyncResult;
+    })) as SyncResult;
+  } finally {
+    await pair.close();
+  }
+}
+
+const splitList = (v: unknown) =>
+  typeof v === 'string'
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
+
+export const syncJob: Job<SyncOptions, SyncResult> = {
+  name: 'sync',
+  description:
+    'Makes the target an exact replica of the source in ONE target transaction: the app schemas’ DDL replaced, ' +
+    'every row streamed with COPY from one source snapshot (binary where portable, no trigger firing), indexes and ' +
+    'constraints built after the data, sequences set, grants made exactly the source’s, auth.users/identities and ' +
+    'the migration history replaced with the app’s triggers and policies on them. Any error, kill or disconnect ' +
+    'leaves the target as it was. Without --plan it runs prepare’s preflight itself.',
+  examples: [
+    'npm run sync -- --source dev --target staging --plan artifacts/prepare',
+    'npm run sync -- --source dev --target staging --dry-run',
+  ],
+  flags: {
+    source: { type: 'string', value: '<env|url>', description: 'the database to replicate' },
+    target: {
+      type: 'string',
+      value: '<env|url>',
+      description: 'the database to replace (its app schemas and platform rows)',
+    },
+    plan: {
+      type: 'string',
+      value: '<dir>',
+      description: 'a prepare directory; refused if either schema changed since',
+    },
+    'dry-run': {
+      type: 'boolean',
+      description: 'print what would change (schema differences, row deltas); write nothing',
+    },
+    'allow-production': { type: 'boolean', description: 'allow a production target' },
+    'terminate-blockers': {
+      type: 'boolean',
+      description: 'end sessions holding the app’s tables on the target',
+    },
+    'lock-timeout': {
+      type: 'string',
+      value: '<duration>',
+      description: 'how long to wait for a lock on the target (default 30s)',
+    },
+    'platform-tables': {
+      type: 'string',
+      value: '<s.t,…>',
+      description:
+        'platform tables whose rows are copied (default auth.users,auth.identities,supabase_migrations.schema_migrations)',
+    },
+    'connect-timeout': connectTimeoutFlag,
+  },
+  parse(flags, env) {
+    const source = requireDatabase(flags, 'source', env);
+    const target = requireDatabase(flags, 'target', env);
+    if (source.display === target.display) {
+      throw new InputError(
+        `--target ${target.display} is the same database as --source`,
+        'sync copies one database into another',
+      );
+    }
+    guardProduction(target, env, flags['allow-production'] === true, 'sync');
+    const lockTimeout = typeof flags['lock-timeout'] === 'string' ? flags['lock-timeout'] : '30s';
+    if (!/^\d+(ms|s|min)?$/.test(lockTimeout)) {
+      throw new InputError(`--lock-timeout ${lockTimeout} is not a duration`, 'use e.g. --lock-timeout 30s');
+    }
+    const platformTables = splitList(flags['platform-tables']);
+    return {
+      source,
+      target,
+      ...(typeof flags.plan === 'string' ? { planDir: flags.plan } : {}),
+      dryRun: flags['dry-run'] === true,
+      allowProduction: flags['allow-production'] === true,
+      terminateBlockers: flags['terminate-blockers'] === true,
+      lockTimeout,
+      ...(platformTables ? { platformTables } : {}),
+      connectTimeout: parseConnectTimeout(flags['connect-timeout']),
+      env,
+    };
+  },
+  run: runSync,
+  render: renderSyncSummary,
+  verdict: (r) => ({
+    ok: true,
+    headline: r.dryRun
+      ? `dry run: ${r.changes.length} schema difference(s), ${r.rowDeltas.length} table(s) with other row counts; nothing written to ${r.target.display}`
+      : `${r.target.display} now replicates ${r.source.display}: ${r.tables.length} tables, ${r.totals.rows.toLocaleString('en-US')} rows, ${(r.totals.bytes / 1048576).toFixed(1)} MB in ${(r.timings.totalMs / 1000).toFixed(1)} s`,
+    problems: [],
+    warnings: r.checks.filter((c) => c.status === 'warn').map((c) => `${c.name}: ${c.detail}`),
+  }),
+  outputs: (r) => ({
+    committed: r.committed,
+    tables: r.tables.length,
+    rows: r.totals.rows,
+    schema_changes: r.changes.length,
+    duration_ms: r.timings.totalMs,
+  }),
+};

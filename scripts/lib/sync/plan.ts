@@ -1,0 +1,91 @@
+// plan.json: what prepare found and what sync will do — the contract between the two
+// jobs. Fingerprints of both schemas let sync refuse a plan the databases moved away from.
+
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { type ObjectDifference, signatures } from '../catalog/diff.ts';
+import type { Inventory } from '../catalog/model.ts';
+import { InputError } from '../cli/errors.ts';
+import type { DatabaseIdentity } from '../db/identity.ts';
+import type { PreflightCheck } from './preflight.ts';
+
+export const PLAN_FORMAT = 'envsync-plan/1';
+
+export interface PlanSide {
+  display: string;
+  identity: DatabaseIdentity;
+  serverVersion: string;
+  /** sha256 of every replicated object's signature (schema only: data changes keep it). */
+  fingerprint: string;
+}
+
+export interface PlannedTable {
+  table: string;
+  estimatedRows: number;
+  bytes: number;
+  platform: boolean;
+}
+
+export interface SyncPlan {
+  format: typeof PLAN_FORMAT;
+  createdAt: string;
+  source: PlanSide;
+  target: PlanSide;
+  checks: PreflightCheck[];
+  /** App schemas whose DDL and data are replaced. */
+  schemas: string[];
+  /** Platform tables whose rows are replaced. */
+  platformTables: string[];
+  /** The app's triggers and policies on platform tables, re-created from the source. */
+  platformObjects: string[];
+  tables: PlannedTable[];
+  /** What exists only on the target and is removed by the sync. */
+  removes: ObjectDifference[];
+  /** Objects the sync creates or changes on the target. */
+  changes: ObjectDifference[];
+  estimatedSeconds: number;
+  /** The target's rollback snapshot (a backup directory), relative to the plan's directory. */
+  snapshot: string | null;
+}
+
+/** A stable hash of everything a sync replicates in `inv`'s schema. */
+export function schemaFingerprint(inv: Inventory): string {
+  const sig = signatures(inv);
+  const flat = [...sig.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([kind, objects]) => [kind, [...objects.entries()].sort(([a], [b]) => a.localeCompare(b))]);
+  return `sha256:${createHash('sha256').update(JSON.stringify(flat)).digest('hex')}`;
+}
+
+/** Reads and checks `<dir>/plan.json` (exit 2 when missing or not a plan). */
+export function readPlan(dir: string): SyncPlan {
+  const file = path.join(dir, 'plan.json');
+  if (!existsSync(file)) {
+    throw new InputError(
+      `--plan ${dir}: no plan.json there`,
+      'run prepare first: npm run prepare-sync -- --source … --target …',
+    );
+  }
+  let plan: SyncPlan;
+  try {
+    plan = JSON.parse(readFileSync(file, 'utf8')) as SyncPlan;
+  } catch {
+    throw new InputError(`--plan ${dir}: plan.json is not valid JSON`, 'run prepare again');
+  }
+  const ok =
+    plan &&
+    plan.format === PLAN_FORMAT &&
+    typeof plan.source?.fingerprint === 'string' &&
+    typeof plan.target?.fingerprint === 'string' &&
+    plan.source.identity &&
+    plan.target.identity &&
+    Array.isArray(plan.schemas) &&
+    Array.isArray(plan.platformTables);
+  if (!ok)
+    throw new InputError(
+      `--plan ${dir}: plan.json is not an envsync plan (${PLAN_FORMAT})`,
+      'run prepare again',
+    );
+  return plan;
+}
