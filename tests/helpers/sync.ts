@@ -1,0 +1,35 @@
+// Helpers for sync tests: run the pipeline's jobs between two test databases and
+// describe a database's schema exactly.
+
+import { execFileSync } from 'node:child_process';
+import postgres from 'postgres';
+import { readInventory } from '../../scripts/lib/catalog/inventory.ts';
+import { libpqEnvironment } from '../../scripts/lib/db/libpq-env.ts';
+import { findClientProgram } from '../../scripts/lib/db/pg-binaries.ts';
+import { resolveDatabase } from '../../scripts/lib/db/url.ts';
+import { schemaFingerprint } from '../../scripts/lib/sync/plan.ts';
+import type { TestDatabase } from './supabase-db.ts';
+
+/** `pg_dump --schema-only` of the app schemas, without pg_dump ≥ 17.6's random `\restrict` lines. */
+export function schemaDump(db: TestDatabase, schemas: string[]): string {
+  const target = resolveDatabase('--db', db.url, {});
+  const pgDump = findClientProgram('pg_dump', 15, process.env);
+  return execFileSync(pgDump.path, ['--schema-only', ...schemas.flatMap((s) => ['--schema', `"${s}"`])], {
+    env: libpqEnvironment(target, 'test', process.env),
+    maxBuffer: 64 * 1024 * 1024,
+  })
+    .toString()
+    .split('\n')
+    .filter((l) => !/^\\(un)?restrict /.test(l))
+    .join('\n');
+}
+
+/** The schema fingerprint sync compares plans with: changes with any replicated object. */
+export async function fingerprint(db: TestDatabase): Promise<string> {
+  const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+  try {
+    return schemaFingerprint(await readInventory(sql as never, { exactCounts: false }));
+  } finally {
+    await sql.end();
+  }
+}
