@@ -162,12 +162,15 @@ export async function preflight(i: PreflightInput): Promise<PreflightCheck[]> {
   );
 
   // Extensions the source uses: installed on the target, or installable by the sync.
-  const available = new Set(
-    (await i.tgt`select name from pg_available_extensions`).map((r) => String(r.name)),
-  );
+  const availableRows = await i.tgt`
+    select name, bool_or(trusted or not superuser) as creatable
+    from pg_available_extension_versions group by name`;
+  const available = new Map(availableRows.map((r) => [String(r.name), Boolean(r.creatable)]));
+  const superuser = i.tgtInv.database.isSuperuser;
   const installed = new Map(i.tgtInv.extensions.map((e) => [e.name, e]));
-  const unavailable = i.srcInv.extensions.filter((e) => !installed.has(e.name) && !available.has(e.name));
-  const toCreate = i.srcInv.extensions.filter((e) => !installed.has(e.name) && available.has(e.name));
+  const absent = i.srcInv.extensions.filter((e) => !installed.has(e.name));
+  const unavailable = absent.filter((e) => !available.has(e.name) || (!superuser && !available.get(e.name)));
+  const toCreate = absent.filter((e) => !unavailable.includes(e));
   const versions = i.srcInv.extensions.filter(
     (e) => installed.has(e.name) && installed.get(e.name)!.version !== e.version,
   );
@@ -176,8 +179,8 @@ export async function preflight(i: PreflightInput): Promise<PreflightCheck[]> {
       ? {
           name: 'extensions',
           status: 'fail',
-          detail: `not available on the target: ${list(unavailable.map((e) => `${e.name} ${e.version}`))}`,
-          hint: 'install the extension on the target server (on Supabase: Database → Extensions)',
+          detail: `missing on the target and not creatable by ${i.tgtInv.database.currentUser}: ${list(unavailable.map((e) => `${e.name} ${e.version}`))}`,
+          hint: `install it on the target first (CREATE EXTENSION ${unavailable[0]?.name} SCHEMA ${unavailable[0]?.schema}; on Supabase: Database → Extensions)`,
         }
       : versions.length
         ? {
