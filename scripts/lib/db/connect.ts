@@ -23,10 +23,12 @@ export const DEFAULT_CONNECT_TIMEOUT = 10;
  * statement round trip, 85 ms per copied table measured here. postgres.js starts its own
  * connect timer only once the socket exists, so this one bounds the TCP connect itself.
  */
-function noDelaySocket(timeoutSeconds: number) {
+function noDelaySocket(timeoutSeconds: number, sockets: Set<net.Socket>) {
   return (o: { host: string[]; port: number[]; path?: string | false }) =>
     new Promise<net.Socket>((resolve, reject) => {
       const s = o.path ? net.connect(o.path) : net.connect({ host: o.host[0]!, port: o.port[0]! });
+      sockets.add(s);
+      s.once('close', () => sockets.delete(s));
       const timer = setTimeout(() => {
         s.destroy();
         reject(Object.assign(new Error('connect timeout'), { code: 'CONNECT_TIMEOUT' }));
@@ -44,7 +46,19 @@ function noDelaySocket(timeoutSeconds: number) {
 }
 
 /** Connects and proves the connection with `select 1`, so bad input fails here, early. */
+const socketsOf = new WeakMap<Sql, Set<net.Socket>>();
+
+/**
+ * Closes a pool's connections at once, whatever they are doing. `sql.end()` cannot end
+ * a connection whose server is blocked sending (a COPY TO we stopped reading): the
+ * server never reads the Terminate, and the socket would keep the process alive.
+ */
+export function destroyConnections(sql: Sql): void {
+  for (const s of socketsOf.get(sql) ?? []) s.destroy();
+}
+
 export async function connect(target: DatabaseTarget, options: ConnectOptions): Promise<Sql> {
+  const sockets = new Set<net.Socket>();
   const sql = postgres(target.url, {
     max: options.max ?? 1,
     connect_timeout: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
@@ -53,8 +67,9 @@ export async function connect(target: DatabaseTarget, options: ConnectOptions): 
     onnotice: () => {},
     connection: { application_name: options.applicationName },
     // Typed in postgres.js's code, missing from its .d.ts.
-    ...({ socket: noDelaySocket(options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT) } as object),
+    ...({ socket: noDelaySocket(options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT, sockets) } as object),
   }) as Sql;
+  socketsOf.set(sql, sockets);
   try {
     await sql`select 1`;
     return sql;

@@ -209,7 +209,13 @@ export async function runSync(ctx: JobContext, o: SyncOptions): Promise<SyncResu
     ctx.log.info(
       `sync ${o.source.display} → ${o.target.display}${o.dryRun ? ' (dry run: nothing is written)' : ''}`,
     );
-    return (await src.begin('isolation level repeatable read read only', async (stx) => {
+    // Transactions are opened by hand, not with sql.begin(): when a connection dies,
+    // postgres.js 3.4.9's begin() still sends ROLLBACK on it and either crashes (write
+    // to a null socket) or waits forever. A dead or failed connection is simply closed:
+    // the server rolls its transaction back.
+    const stx = src;
+    await stx.unsafe('begin isolation level repeatable read read only');
+    const result = await (async () => {
       const [{ snapshot }] = (await stx`select pg_export_snapshot() as snapshot`) as unknown as [
         { snapshot: string },
       ];
@@ -319,7 +325,9 @@ export async function runSync(ctx: JobContext, o: SyncOptions): Promise<SyncResu
         return ms;
       };
       try {
-        await tgt.begin(async (ttx) => {
+        const ttx = tgt;
+        await ttx.unsafe('begin');
+        await (async () => {
           await ttx`select set_config('lock_timeout', ${o.lockTimeout}, true), set_config('maintenance_work_mem', '256MB', true)`;
           const [{ locked }] =
             (await ttx`select pg_try_advisory_xact_lock(${ENVSYNC_LOCK_KEY}::int8) as locked`) as unknown as [
@@ -409,7 +417,8 @@ export async function runSync(ctx: JobContext, o: SyncOptions): Promise<SyncResu
           await ttx`select set_config('session_replication_role', 'origin', true)`;
           timings.postDataMs = lap();
           phase = 'committing';
-        });
+        })();
+        await ttx.unsafe('commit');
       } catch (error) {
         throw applyError(phase, error);
       }
@@ -428,7 +437,12 @@ export async function runSync(ctx: JobContext, o: SyncOptions): Promise<SyncResu
         timings,
         committed: true,
       } satisfies SyncResult;
-    })) as SyncResult;
+    })();
+    await stx.unsafe('commit');
+    return result;
+  } catch (error) {
+    pair.abort();
+    throw error;
   } finally {
     await pair.close();
   }

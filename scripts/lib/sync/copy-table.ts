@@ -3,10 +3,11 @@
 // when every column's wire format is portable between the two servers, text otherwise.
 
 import type postgres from 'postgres';
+import { JobError } from '../cli/errors.ts';
 import { copyIn } from '../db/copy.ts';
 import { CopyRowCounter } from './row-counter.ts';
 
-type Tx = postgres.TransactionSql<Record<string, never>>;
+type Tx = postgres.Sql<Record<string, never>> | postgres.TransactionSql<Record<string, never>>;
 
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
@@ -75,6 +76,15 @@ export async function copyTable(
   readable.once('end', () => (readable as unknown as { _read(): void })._read());
   await copyIn(target.unsafe(`copy ${table} (${cols}) from stdin${format}`), readable.pipe(counter));
   const { rows, bytes } = counter;
+  // A source cut off mid-stream must fail the copy, never commit part of a table: a binary
+  // stream must end with its trailer, and the source must still answer afterwards.
+  if (spec.binary && !counter.complete) {
+    throw new JobError(
+      `the copy of ${spec.schema}.${spec.name} ended early (no end-of-data marker after ${rows} rows)`,
+      'the source connection was interrupted; the target transaction was rolled back — run the sync again',
+    );
+  }
+  await source`select 1`;
   return {
     table: `${spec.schema}.${spec.name}`,
     rows,

@@ -10,6 +10,10 @@ const BATCH_BYTES = 256 * 1024;
 export class CopyRowCounter extends Transform {
   rows = 0;
   bytes = 0;
+  /** Binary: the end-of-data trailer arrived (a stream cut short never has it). */
+  get complete(): boolean {
+    return this.state === 'end';
+  }
   private batch: Buffer[] = [];
   private batched = 0;
   private carry: Buffer = Buffer.alloc(0);

@@ -4,7 +4,7 @@
 import type { Inventory } from '../catalog/model.ts';
 import { PLATFORM_DATA_TABLES } from '../catalog/platform.ts';
 import { InputError } from '../cli/errors.ts';
-import { connect, type Sql } from '../db/connect.ts';
+import { connect, destroyConnections, type Sql } from '../db/connect.ts';
 import { type DatabaseIdentity, databaseIdentity, sameDatabase } from '../db/identity.ts';
 import type { DatabaseTarget } from '../db/url.ts';
 
@@ -14,6 +14,8 @@ export interface Pair {
   srcIdentity: DatabaseIdentity;
   tgtIdentity: DatabaseIdentity;
   close(): Promise<void>;
+  /** Drops both connections at once (after a failure: their transactions roll back). */
+  abort(): void;
 }
 
 /** Connects to both sides and refuses the same database however it is written (exit 2). */
@@ -44,7 +46,11 @@ export async function openPair(
         `${job} copies one database into another: give two different databases`,
       );
     }
-    return { src, tgt, srcIdentity, tgtIdentity, close };
+    const abort = () => {
+      destroyConnections(src);
+      destroyConnections(tgt);
+    };
+    return { src, tgt, srcIdentity, tgtIdentity, close, abort };
   } catch (error) {
     await close();
     throw error;

@@ -1,0 +1,84 @@
+// Atomic means atomic: a sync struck mid-COPY — target connection killed, target server
+// stopped, source connection killed — exits 1 and leaves the target exactly as before.
+import postgres from 'postgres';
+import { makeStaleStaging } from '../../scripts/lib/demo/environment.ts';
+import { dir, sameAs, snapshotOf } from '../helpers/backups.ts';
+import { cleanEnv, runScript } from '../helpers/run-script.ts';
+import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
+import { fingerprint } from '../helpers/sync.ts';
+
+const ownCluster = process.env.TEST_DATABASE_URL ? test.skip : test;
+
+let dev: TestDatabase;
+beforeAll(async () => {
+  dev = await supabaseDatabase({ scale: 8 });
+});
+afterAll(closeAll);
+
+async function isUp(db: TestDatabase): Promise<boolean> {
+  const s = postgres(db.url, { max: 1, connect_timeout: 2 });
+  try {
+    await s`select 1`;
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await s.end({ timeout: 1 }).catch(() => {});
+  }
+}
+
+/** Starts a sync into a fresh stale staging, strikes once the big table is copying, and proves nothing changed. */
+async function struck(where: 'source' | 'target', strike: (staging: TestDatabase) => Promise<void>) {
+  const staging = await supabaseDatabase({ migrations: false });
+  const app = staging.app();
+  await makeStaleStaging(app, 1);
+  await app.end();
+  // A crash makes PostgreSQL replay sequences' pre-logged values (nextval() logs 32 ahead):
+  // a checkpoint first, so a stopped server's sequences are the ones we compare with.
+  const su = staging.superuser();
+  await su`checkpoint`;
+  await su.end();
+  const before = await snapshotOf(staging);
+  const schema = await fingerprint(staging);
+  const env = cleanEnv({ DEV_DATABASE_URL: dev.url, STAGING_DATABASE_URL: staging.url });
+  const running = runScript('sync', ['--source', 'dev', '--target', 'staging', '--out', dir('struck')], env);
+  const watched = (where === 'source' ? dev : staging).superuser();
+  const copying = where === 'source' ? '%chat_messages%to stdout%' : '%chat_messages%from stdin%';
+  try {
+    let seen = false;
+    for (let i = 0; i < 1500 && !seen; i++) {
+      const [r] = await watched`select count(*)::int as n from pg_stat_activity
+        where application_name = 'envsync sync' and query like ${copying} and state = 'active'`;
+      seen = r!.n > 0;
+      if (!seen) await new Promise((res) => setTimeout(res, 10));
+    }
+    expect(seen).toBe(true);
+    await strike(staging);
+  } finally {
+    await watched.end({ timeout: 1 }).catch(() => {});
+  }
+  const run = await running;
+  expect(run.code).toBe(1);
+  expect(run.stderr).toMatch(/^error: sync failed during copying public\.chat_messages: /m);
+  if (!(await isUp(staging))) await staging.cluster!.start();
+  expect(await sameAs(staging, before)).toEqual({ identical: true, tables: [] });
+  expect(await fingerprint(staging)).toBe(schema);
+}
+
+const terminate = async (db: TestDatabase, like: string) => {
+  const su = db.superuser();
+  await su`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'envsync sync' and query like ${like}`;
+  await su.end();
+};
+
+test('the target connection is killed mid-COPY', async () => {
+  await struck('target', (staging) => terminate(staging, '%from stdin%'));
+});
+
+ownCluster('the target server is stopped mid-COPY', async () => {
+  await struck('target', (staging) => staging.cluster!.stop('immediate'));
+});
+
+test('the source connection is killed mid-COPY', async () => {
+  await struck('source', () => terminate(dev, '%to stdout%'));
+});
