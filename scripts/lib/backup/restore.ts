@@ -74,6 +74,33 @@ END
 $envsync$;`;
 }
 
+/**
+ * Removes the database's own default privileges in the replaced schemas before objects
+ * are re-created: otherwise every new table picks them up (on Supabase: all privileges
+ * to anon and authenticated) and the dump's GRANTs, relative to the built-in defaults,
+ * never take them back. The dump re-creates the source's default privileges after its
+ * objects.
+ */
+export function clearSchemaDefaultPrivileges(schemas: string[]): string {
+  return `DO $envsync$
+DECLARE r record;
+BEGIN
+  FOR r IN
+    SELECT format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE ALL ON %s FROM %s',
+                  pg_get_userbyid(d.defaclrole), n.nspname,
+                  CASE d.defaclobjtype WHEN 'r' THEN 'TABLES' WHEN 'S' THEN 'SEQUENCES' WHEN 'f' THEN 'FUNCTIONS'
+                                       WHEN 'T' THEN 'TYPES' ELSE 'SCHEMAS' END,
+                  CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END) AS stmt
+    FROM pg_default_acl d JOIN pg_namespace n ON n.oid = d.defaclnamespace, aclexplode(d.defaclacl) a
+    WHERE n.nspname = ANY (ARRAY[${schemas.map(literal).join(', ') || "''"}]::text[])
+      AND pg_has_role(d.defaclrole, 'USAGE')
+  LOOP
+    EXECUTE r.stmt;
+  END LOOP;
+END
+$envsync$;`;
+}
+
 export interface RestoreOptions {
   target: DatabaseTarget;
   dir: string;
@@ -150,6 +177,7 @@ export async function restoreBackup(o: RestoreOptions): Promise<void> {
     for (const s of o.manifest.schemas) {
       if (o.existingSchemas.includes(s)) await write(emptySchemaSql(s));
     }
+    await write(clearSchemaDefaultPrivileges(o.manifest.schemas));
     await write('-- 2. remove the platform rows the backup holds (FK cascades apply)');
     const held = new Set(o.manifest.platformTables);
     for (const t of [...o.platformLoadOrder].reverse().filter((t) => held.has(t))) {

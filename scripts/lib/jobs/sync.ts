@@ -4,7 +4,7 @@
 // Any error, kill or disconnect leaves the target exactly as it was.
 
 import { dropPlatformObjectStatements, platformObjectStatements } from '../backup/platform-objects.ts';
-import { emptySchemaSql } from '../backup/restore.ts';
+import { clearSchemaDefaultPrivileges, emptySchemaSql } from '../backup/restore.ts';
 import { diffInventories, type ObjectDifference } from '../catalog/diff.ts';
 import { readInventory, readInventoryIn } from '../catalog/inventory.ts';
 import type { Grant, Inventory } from '../catalog/model.ts';
@@ -121,27 +121,6 @@ export function grantCorrections(source: Inventory, target: Inventory, schemas: 
           `GRANT ${g.privilege} ON ${GRANT_TARGET[g.kind]} ${grantObject(g)} TO ${grantee(g)}${g.grantable ? ' WITH GRANT OPTION' : ''}`,
       ),
   ];
-}
-
-/** Removes the target's own default privileges in the replaced schemas: the source's are re-created. */
-function clearSchemaDefaultPrivileges(schemas: string[]): string {
-  return `DO $envsync$
-DECLARE r record;
-BEGIN
-  FOR r IN
-    SELECT format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE ALL ON %s FROM %s',
-                  pg_get_userbyid(d.defaclrole), n.nspname,
-                  CASE d.defaclobjtype WHEN 'r' THEN 'TABLES' WHEN 'S' THEN 'SEQUENCES' WHEN 'f' THEN 'FUNCTIONS'
-                                       WHEN 'T' THEN 'TYPES' ELSE 'SCHEMAS' END,
-                  CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END) AS stmt
-    FROM pg_default_acl d JOIN pg_namespace n ON n.oid = d.defaclnamespace, aclexplode(d.defaclacl) a
-    WHERE n.nspname = ANY (ARRAY[${schemas.map(literal).join(', ') || "''"}]::text[])
-      AND pg_has_role(d.defaclrole, 'USAGE')
-  LOOP
-    EXECUTE r.stmt;
-  END LOOP;
-END
-$envsync$;`;
 }
 
 /** Throughput and ETA lines while tables copy, at most every 5 s. */

@@ -1,0 +1,61 @@
+// run-pipeline: a failure after the sync committed (the app's health check answers
+// 500) rolls staging back to its snapshot — data, schema and grants exactly as before.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { makeStaleStaging } from '../../scripts/lib/demo/environment.ts';
+import type { PipelineResult } from '../../scripts/lib/jobs/run-pipeline.ts';
+import { dir, record, sameAs, snapshotOf } from '../helpers/backups.ts';
+import { cleanEnv, runScript } from '../helpers/run-script.ts';
+import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
+import { fingerprint } from '../helpers/sync.ts';
+
+let dev: TestDatabase;
+let staging: TestDatabase;
+beforeAll(async () => {
+  [dev, staging] = await Promise.all([
+    supabaseDatabase({ scale: 1 }),
+    supabaseDatabase({ migrations: false }),
+  ]);
+  const app = staging.app();
+  await makeStaleStaging(app, 1);
+  await app.end();
+});
+afterAll(closeAll);
+
+test('a failing health check after sync rolls staging back to exactly its snapshot', async () => {
+  const server = createServer((_req, res) => {
+    res.statusCode = 500;
+    res.end('broken deploy');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/health`;
+  try {
+    const before = await snapshotOf(staging);
+    const schema = await fingerprint(staging);
+    const out = dir('pipeline');
+    const env = cleanEnv({ DEV_DATABASE_URL: dev.url, STAGING_DATABASE_URL: staging.url });
+    const run = await runScript(
+      'run-pipeline',
+      ['--source', 'dev', '--target', 'staging', '--url', url, '--out', out],
+      env,
+    );
+    expect(run.code).toBe(1);
+    const r = record<PipelineResult>(out, 'run-pipeline').result!;
+    expect(r.steps.map((s) => `${s.step}:${s.exitCode}`)).toEqual([
+      'analyze:0',
+      'backup:0',
+      'prepare:0',
+      'sync:0',
+      'validate:0',
+      'health-check:1',
+      'rollback:0',
+    ]);
+    expect(r).toMatchObject({ ok: false, failedStep: 'health-check', rolledBack: true });
+    expect(run.stderr).toContain('pipeline stopped at health-check');
+    expect(await sameAs(staging, before)).toEqual({ identical: true, tables: [] });
+    // The fingerprint covers every replicated object, grants and default privileges included.
+    expect(await fingerprint(staging)).toBe(schema);
+  } finally {
+    server.close();
+  }
+});
