@@ -41,18 +41,25 @@ maybe('demo: staging misses tables and rows that dev has, and every cluster is g
   expect(result.steps.map((s) => `${s.step}:${s.job}:${s.exitCode}`)).toEqual([
     'analyze-dev:analyze:0',
     'analyze-staging:analyze:0',
-    'backup-dev:backup:0',
-    'snapshot-staging:backup:0',
-    'health-staging:health-check:0',
+    'pipeline-1:run-pipeline:0',
+    'pipeline-2:run-pipeline:0',
     'rollback-staging:rollback:0',
   ]);
+  // Both pipelines synced staging and validated it identical to dev; the second carried dev's change.
+  expect(result.pipelines.map((p) => p.ok)).toEqual([true, true]);
+  expect(result.pipelines[1]!.rows).toBe(result.pipelines[0]!.rows + 1);
   expect(result.stagingRolledBack).toBe(true);
-  expect(readFileSync(path.join(out, 'snapshot-staging', 'manifest.json'), 'utf8')).toContain(
-    '"format": "envsync-backup/1"',
-  );
+  for (const job of ['analyze', 'backup', 'prepare', 'sync', 'validate', 'health-check']) {
+    expect(readFileSync(path.join(out, 'pipeline-2', job, 'summary.md'), 'utf8')).toContain(`## envsync`);
+  }
+  expect(
+    readFileSync(path.join(out, 'pipeline-2', 'prepare', 'snapshot', 'manifest.json'), 'utf8'),
+  ).toContain('"format": "envsync-backup/1"');
   // Both analyses were written by the real analyze job.
   expect(readFileSync(path.join(out, 'analyze-dev', 'summary.md'), 'utf8')).toContain('## envsync analyze');
-  expect(readFileSync(path.join(out, 'summary.md'), 'utf8')).toContain('### Tables that differ (8 of 21)');
+  expect(readFileSync(path.join(out, 'summary.md'), 'utf8')).toContain(
+    '### Before the pipeline: tables that differ (8 of 21)',
+  );
   expect(serversUnder('envsync-pg-dev-') + serversUnder('envsync-pg-staging-')).toBe(0);
 });
 

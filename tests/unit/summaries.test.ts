@@ -214,11 +214,12 @@ test('demo summary lists the tables that differ', () => {
     dev: { display: 'postgres://postgres@127.0.0.1:5001/postgres', tables: 5, rows: 1 },
     staging: { display: 'postgres://postgres@127.0.0.1:5002/postgres', tables: 5, rows: 1 },
     comparison: compareInventories(dev, staging),
-    timings: { clustersMs: 900, seedMs: 2100, analyzeMs: 300, backupAndRollbackMs: 4000, totalMs: 7300 },
+    timings: { clustersMs: 900, seedMs: 2100, analyzeMs: 300, pipelinesAndRollbackMs: 4000, totalMs: 7300 },
     steps: [
-      { step: 'analyze-dev', job: 'analyze', exitCode: 0, durationMs: 150 },
-      { step: 'rollback-staging', job: 'rollback', exitCode: 0, durationMs: 2500 },
+      { step: 'analyze-dev', job: 'analyze', exitCode: 0, durationMs: 150, headline: 'ok: 5 app tables' },
+      { step: 'rollback-staging', job: 'rollback', exitCode: 0, durationMs: 2500, headline: 'ok: restored' },
     ],
+    pipelines: [{ ok: true, rows: 51_000, syncMs: 1200, durationMs: 9000 }],
     stagingRolledBack: true,
   };
   expect(

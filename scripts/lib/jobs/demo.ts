@@ -17,10 +17,10 @@ import { describeSeedProgress, seedDemoData } from '../demo/seed-data.ts';
 import { renderDemoSummary } from '../report/demo-summary.ts';
 import type { AnalyzeResult } from './analyze.ts';
 import { analyzeJob } from './analyze.ts';
-import { backupJob } from './backup.ts';
-import { healthCheckJob } from './health-check.ts';
 import { type RollbackResult, rollbackJob } from './rollback.ts';
-import { type Job, type JobContext, type JobRecord, runJob } from './runner.ts';
+import { type PipelineResult, pipelineJob } from './run-pipeline.ts';
+import type { Job, JobContext, JobRecord } from './runner.ts';
+import { type StepRecord, stepRunner } from './steps.ts';
 
 export interface DemoOptions {
   scale: number;
@@ -39,11 +39,13 @@ export interface DemoResult {
     clustersMs: number;
     seedMs: number;
     analyzeMs: number;
-    backupAndRollbackMs: number;
+    pipelinesAndRollbackMs: number;
     totalMs: number;
   };
   /** Every real job the demo ran, with its artifacts under <out>/<step>. */
-  steps: { step: string; job: string; exitCode: number; durationMs: number }[];
+  steps: StepRecord[];
+  /** The two pipeline runs (stale staging synced, then dev's change carried over). */
+  pipelines: { ok: boolean; rows: number; syncMs: number; durationMs: number }[];
   /** The rollback of staging from its snapshot proved identical. */
   stagingRolledBack: boolean;
   /** When --keep: where the clusters live and how to stop them. */
@@ -98,35 +100,37 @@ export async function runDemo(ctx: JobContext, options: DemoOptions): Promise<De
       STAGING_DATABASE_URL: staging.url,
       ENVSYNC_ENV_FILE: 'none',
     };
-    /** Runs a real job as CI would, with its artifacts in <out>/<dir>, and returns its record. */
+    const runner = stepRunner(ctx, options.out, env);
+    const steps = runner.steps;
+    /** Runs a real job as CI would, with its artifacts in <out>/<dir>; a failure stops the demo. */
     const step = async <R>(job: Job<never, R>, dir: string, args: string[]): Promise<JobRecord<R>> => {
-      const out = path.join(options.out, dir);
-      const code = await runJob(job as Job<unknown, R>, [...args, '--out', out], env, {
-        stdout: (l) => ctx.log.info(`  [${dir}] ${l}`),
-        stderr: (l) => ctx.log.info(`  [${dir}] ${l}`),
-      });
-      const record = JSON.parse(readFileSync(path.join(out, `${job.name}.json`), 'utf8')) as JobRecord<R>;
-      if (code !== 0) throw new Error(`${dir} exited ${code}; see ${out}`);
-      steps.push({ step: dir, job: job.name, exitCode: code, durationMs: record.durationMs });
+      const { code, record, out } = await runner.run(job, dir, args);
+      if (code !== 0 || !record) throw new Error(`${dir} exited ${code}; see ${out}`);
       return record;
     };
-    const steps: DemoResult['steps'] = [];
     const analyzed = [
       (await step(analyzeJob as never, 'analyze-dev', ['--db', 'dev'])).result as AnalyzeResult,
       (await step(analyzeJob as never, 'analyze-staging', ['--db', 'staging'])).result as AnalyzeResult,
     ];
     const [devInv, stagingInv] = analyzed as [AnalyzeResult, AnalyzeResult];
+    for (const line of comparisonLines(compareInventories(devInv, stagingInv))) ctx.log.info(line);
     const t3 = ctx.now().getTime();
-    ctx.log.info('backups: a verified backup of dev, and the snapshot of staging a sync would take first');
-    await step(backupJob as never, 'backup-dev', ['--db', 'dev']);
-    await step(backupJob as never, 'snapshot-staging', ['--db', 'staging']);
     const criticalTables = 'public.tenant_registry,public.guest_reservations,public.chat_messages,auth.users';
-    await step(healthCheckJob as never, 'health-staging', [
-      '--db',
-      'staging',
-      '--critical-tables',
-      criticalTables,
-    ]);
+    const pipeline = ['--source', 'dev', '--target', 'staging', '--critical-tables', criticalTables];
+    ctx.log.info('the pipeline: analyze → backup dev → prepare → sync → validate → health-check staging');
+    const first = (await step(pipelineJob as never, 'pipeline-1', pipeline)).result as PipelineResult;
+    ctx.log.info('dev moves on (a new column, new rows); the pipeline runs again and carries the change');
+    const devSql2 = postgres(dev.url, { max: 1, onnotice: () => {} });
+    try {
+      await devSql2.unsafe(`
+        alter table public.sire_cities add column region text;
+        update public.sire_cities set region = 'north' where city_code < 'K00500';
+        insert into public.sync_history (source, target, started_at, finished_at, ok)
+          values ('dev', 'staging', now(), now(), true);`);
+    } finally {
+      await devSql2.end();
+    }
+    const second = (await step(pipelineJob as never, 'pipeline-2', pipeline)).result as PipelineResult;
     ctx.log.info(
       'a bad change lands on staging (messages deleted, a table dropped); rolling it back from the snapshot',
     );
@@ -138,12 +142,11 @@ export async function runDemo(ctx: JobContext, options: DemoOptions): Promise<De
     } finally {
       await broken.end();
     }
-    const snapshotDir = path.join(options.out, 'snapshot-staging');
     const rollback = await step(rollbackJob as never, 'rollback-staging', [
       '--target',
       'staging',
       '--from',
-      snapshotDir,
+      path.join(options.out, 'pipeline-2', 'prepare', 'snapshot'),
     ]);
     const rolledBack = (rollback.result as RollbackResult).comparison.identical;
     const t4 = ctx.now().getTime();
@@ -160,13 +163,18 @@ export async function runDemo(ctx: JobContext, options: DemoOptions): Promise<De
         clustersMs: t1 - t0,
         seedMs: t2 - t1,
         analyzeMs: t3 - t2,
-        backupAndRollbackMs: t4 - t3,
+        pipelinesAndRollbackMs: t4 - t3,
         totalMs: ctx.now().getTime() - t0,
       },
       steps,
+      pipelines: [first, second].map((p) => ({
+        ok: p.ok,
+        rows: p.synced?.rows ?? 0,
+        syncMs: p.synced?.ms ?? 0,
+        durationMs: p.durationMs,
+      })),
       stagingRolledBack: rolledBack,
     };
-    for (const line of comparisonLines(result.comparison)) ctx.log.info(line);
     if (options.keep) {
       result.kept = keepInstructions([dev, staging]);
       ctx.log.info('clusters kept running; paste these lines into .env to use them:');
@@ -210,7 +218,9 @@ export const demoJob: Job<DemoOptions, DemoResult> = {
   name: 'demo',
   description:
     'Starts two local throwaway Supabase-shaped clusters (dev and staging), loads the demo hotel app, seeds dev, ' +
-    'leaves staging stale (missing tables, partial data), analyzes both and shows what differs.',
+    'leaves staging stale (missing tables, partial data), analyzes both and shows what differs; then runs the ' +
+    'pipeline (backup, prepare, sync, validate, health-check) to make staging an exact replica, changes dev and ' +
+    'runs it again, and finally breaks staging and rolls it back from the pipeline’s snapshot.',
   examples: ['npm run demo', 'npm run demo -- --scale 20', 'npm run demo -- --keep'],
   flags: {
     scale: { type: 'string', value: '<n>', description: 'data size: 1 ≈ 50k rows (default), 100 ≈ 5M rows' },
@@ -229,7 +239,7 @@ export const demoJob: Job<DemoOptions, DemoResult> = {
   render: renderDemoSummary,
   verdict: (r) => ({
     ok: true,
-    headline: `dev ${r.dev.tables} tables / ${r.dev.rows.toLocaleString('en-US')} rows; staging ${r.staging.tables} tables / ${r.staging.rows.toLocaleString('en-US')} rows; ${r.comparison.tables.filter((t) => t.status !== 'same').length} tables differ (${(r.timings.totalMs / 1000).toFixed(1)} s)`,
+    headline: `staging had ${r.comparison.tables.filter((t) => t.status !== 'same').length} tables that differ from dev; ${r.pipelines.filter((p) => p.ok).length} of ${r.pipelines.length} pipeline runs made it an exact replica${r.stagingRolledBack ? '; a bad change was rolled back' : ''} (${(r.timings.totalMs / 1000).toFixed(1)} s)`,
     problems: [],
     warnings: [],
   }),

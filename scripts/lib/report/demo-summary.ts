@@ -13,10 +13,10 @@ export function renderDemoSummary(r: DemoResult): string {
       `staging ${code(r.staging.display)}: ${r.staging.tables} app tables, ${formatCount(r.staging.rows)} rows`,
     '',
     `Clusters ${formatDuration(r.timings.clustersMs)} · load ${formatDuration(r.timings.seedMs)} · ` +
-      `analyze both ${formatDuration(r.timings.analyzeMs)} · backups, health check and rollback ${formatDuration(r.timings.backupAndRollbackMs)} · ` +
+      `analyze both ${formatDuration(r.timings.analyzeMs)} · two pipelines and a rollback ${formatDuration(r.timings.pipelinesAndRollbackMs)} · ` +
       `total ${formatDuration(r.timings.totalMs)}`,
     '',
-    `### Tables that differ (${differing.length} of ${c.tables.length})`,
+    `### Before the pipeline: tables that differ (${differing.length} of ${c.tables.length})`,
     '',
     differing.length
       ? table(
@@ -50,6 +50,11 @@ export function renderDemoSummary(r: DemoResult): string {
       ['Step', 'Job', 'Exit', 'Time'],
       r.steps.map((s) => [code(s.step), s.job, String(s.exitCode), formatDuration(s.durationMs)]),
       ['l', 'l', 'r', 'r'],
+    ),
+    '',
+    ...r.pipelines.map(
+      (p, i) =>
+        `Pipeline ${i + 1}: ${p.ok ? `staging synced (${formatCount(p.rows)} rows, sync ${formatDuration(p.syncMs)}), validated identical to dev, healthy` : '**failed**'} — ${formatDuration(p.durationMs)}.`,
     ),
     '',
     r.stagingRolledBack
