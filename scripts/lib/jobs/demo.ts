@@ -1,7 +1,6 @@
-// demo: the main job on local throwaway databases. Starts `dev` and `staging`,
-// loads the demo app, seeds dev, leaves staging stale, analyzes both, shows the gap.
+// demo: the main job on local throwaway databases. Starts `dev` and `staging`, loads
+// the demo app, seeds dev, leaves staging stale, shows the gap, then runs the pipeline.
 
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
 import { compareInventories, type InventoryComparison } from '../catalog/compare.ts';
