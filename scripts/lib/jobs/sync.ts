@@ -19,7 +19,7 @@ import { ENVSYNC_LOCK_KEY } from '../db/lock.ts';
 import { findClientProgram } from '../db/pg-binaries.ts';
 import type { DatabaseTarget } from '../db/url.ts';
 import { renderSyncSummary } from '../report/sync-summary.ts';
-import { binaryPortableTables, type CopiedTable, copyTable } from '../sync/copy-table.ts';
+import { binaryPortableTables, type CopiedTable, type CopySource, copyTable } from '../sync/copy-table.ts';
 import { readPlan, type SyncPlan, schemaFingerprint } from '../sync/plan.ts';
 import { blockingSessions, describeBlocker, type PreflightCheck, preflight } from '../sync/preflight.ts';
 import { dumpSchemaSections } from '../sync/schema-dump.ts';
@@ -281,6 +281,11 @@ export async function runSync(ctx: JobContext, o: SyncOptions): Promise<SyncResu
         scope.schemas,
       );
       sections.catch(() => {}); // awaited below; never an unhandled rejection if the target fails first
+      const copySource: CopySource = {
+        psql: findClientProgram('psql', major, o.env),
+        env: libpqEnvironment(o.source, 'envsync sync', o.env),
+        snapshot,
+      };
       const sequences = await sequenceStates(
         stx as never,
         srcInv.sequences.filter((s) => scope.schemas.includes(s.schema)),
@@ -366,7 +371,7 @@ export async function runSync(ctx: JobContext, o: SyncOptions): Promise<SyncResu
             const name = `${t.schema}.${t.name}`;
             phase = `copying ${name}`;
             const c = await copyTable(
-              stx as never,
+              copySource,
               ttx as never,
               { schema: t.schema, name: t.name, columns: columns.get(name) ?? [], binary: binary.has(name) },
               (bytes) => progress.bytes(name, t.bytes, bytes),
