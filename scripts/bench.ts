@@ -237,7 +237,7 @@ for (const ds of [...new Set(results.map((r) => r.dataset))]) {
   );
   for (const r of rows) {
     lines.push(
-      `| ${r.method.replace(/\|/g, "\\|")} | ${r.median.toFixed(2)} s | ${r.seconds.map((s) => s.toFixed(1)).join(', ')} | ${(r.median / sync.median).toFixed(2)}× |`,
+      `| ${r.method.replace(/\|/g, '\\|')} | ${r.median.toFixed(2)} s | ${r.seconds.map((s) => s.toFixed(1)).join(', ')} | ${(r.median / sync.median).toFixed(2)}× |`,
     );
   }
   const a = get('(a)')!;

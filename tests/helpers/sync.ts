@@ -7,8 +7,9 @@ import { readInventory } from '../../scripts/lib/catalog/inventory.ts';
 import { libpqEnvironment } from '../../scripts/lib/db/libpq-env.ts';
 import { findClientProgram } from '../../scripts/lib/db/pg-binaries.ts';
 import { resolveDatabase } from '../../scripts/lib/db/url.ts';
+import { makeStaleStaging } from '../../scripts/lib/demo/environment.ts';
 import { schemaFingerprint } from '../../scripts/lib/sync/plan.ts';
-import type { TestDatabase } from './supabase-db.ts';
+import { supabaseDatabase, type TestDatabase } from './supabase-db.ts';
 
 /** `pg_dump --schema-only` of the app schemas, without pg_dump ≥ 17.6's random `\restrict` lines. */
 export function schemaDump(db: TestDatabase, schemas: string[]): string {
@@ -31,5 +32,33 @@ export async function fingerprint(db: TestDatabase): Promise<string> {
     return schemaFingerprint(await readInventory(sql as never, { exactCounts: false }));
   } finally {
     await sql.end();
+  }
+}
+
+/** dev (all migrations, seeded at `scale`) and a staging as the seed notes found theirs. */
+export async function devAndStaleStaging(scale = 1): Promise<[TestDatabase, TestDatabase]> {
+  const [dev, staging] = await Promise.all([
+    supabaseDatabase({ scale }),
+    supabaseDatabase({ migrations: false }),
+  ]);
+  const app = staging.app();
+  try {
+    await makeStaleStaging(app, 1);
+  } finally {
+    await app.end();
+  }
+  return [dev, staging];
+}
+
+/** Whether the database answers (after a server was stopped in a test). */
+export async function isUp(db: TestDatabase): Promise<boolean> {
+  const s = postgres(db.url, { max: 1, connect_timeout: 2 });
+  try {
+    await s`select 1`;
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await s.end({ timeout: 1 }).catch(() => {});
   }
 }

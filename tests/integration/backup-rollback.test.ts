@@ -2,13 +2,13 @@
 // atomic, damaged files are refused before anything is touched, guards hold.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import postgres from 'postgres';
 import type { BackupManifest } from '../../scripts/lib/backup/manifest.ts';
 import type { BackupResult } from '../../scripts/lib/jobs/backup.ts';
 import type { RollbackResult } from '../../scripts/lib/jobs/rollback.ts';
 import { dir, record, sameAs, snapshotOf } from '../helpers/backups.ts';
 import { cleanEnv, runScript, type ScriptRun } from '../helpers/run-script.ts';
 import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
+import { isUp } from '../helpers/sync.ts';
 
 const ownCluster = process.env.TEST_DATABASE_URL ? test.skip : test;
 let source: TestDatabase;
@@ -355,18 +355,6 @@ describe('atomicity: a restore interrupted half-way leaves the target exactly as
     expect(run.stderr).toMatch(/^error: /m);
     if (!db.cluster!.postmasterPid || !(await isUp(db))) await db.cluster!.start();
     expect(await sameAs(db, before)).toEqual({ identical: true, tables: [] });
-  }
-
-  async function isUp(db: TestDatabase): Promise<boolean> {
-    const s = postgres(db.url, { max: 1, connect_timeout: 2 });
-    try {
-      await s`select 1`;
-      return true;
-    } catch {
-      return false;
-    } finally {
-      await s.end({ timeout: 1 }).catch(() => {});
-    }
   }
 
   ownCluster('the restore connection is terminated', async () => {

@@ -2,23 +2,16 @@
 // 500) rolls staging back to its snapshot — data, schema and grants exactly as before.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { makeStaleStaging } from '../../scripts/lib/demo/environment.ts';
 import type { PipelineResult } from '../../scripts/lib/jobs/run-pipeline.ts';
 import { dir, record, sameAs, snapshotOf } from '../helpers/backups.ts';
 import { cleanEnv, runScript } from '../helpers/run-script.ts';
-import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
-import { fingerprint } from '../helpers/sync.ts';
+import { closeAll, type TestDatabase } from '../helpers/supabase-db.ts';
+import { devAndStaleStaging, fingerprint } from '../helpers/sync.ts';
 
 let dev: TestDatabase;
 let staging: TestDatabase;
 beforeAll(async () => {
-  [dev, staging] = await Promise.all([
-    supabaseDatabase({ scale: 1 }),
-    supabaseDatabase({ migrations: false }),
-  ]);
-  const app = staging.app();
-  await makeStaleStaging(app, 1);
-  await app.end();
+  [dev, staging] = await devAndStaleStaging();
 });
 afterAll(closeAll);
 

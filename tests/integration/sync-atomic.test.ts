@@ -1,11 +1,10 @@
 // Atomic means atomic: a sync struck mid-COPY — target connection killed, target server
 // stopped, source connection killed — exits 1 and leaves the target exactly as before.
-import postgres from 'postgres';
 import { makeStaleStaging } from '../../scripts/lib/demo/environment.ts';
 import { dir, sameAs, snapshotOf } from '../helpers/backups.ts';
 import { cleanEnv, runScript } from '../helpers/run-script.ts';
 import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
-import { fingerprint } from '../helpers/sync.ts';
+import { fingerprint, isUp } from '../helpers/sync.ts';
 
 const ownCluster = process.env.TEST_DATABASE_URL ? test.skip : test;
 
@@ -14,18 +13,6 @@ beforeAll(async () => {
   dev = await supabaseDatabase({ scale: 8 });
 });
 afterAll(closeAll);
-
-async function isUp(db: TestDatabase): Promise<boolean> {
-  const s = postgres(db.url, { max: 1, connect_timeout: 2 });
-  try {
-    await s`select 1`;
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await s.end({ timeout: 1 }).catch(() => {});
-  }
-}
 
 /** Starts a sync into a fresh stale staging, strikes once the big table is copying, and proves nothing changed. */
 async function struck(where: 'source' | 'target', strike: (staging: TestDatabase) => Promise<void>) {

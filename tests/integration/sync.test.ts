@@ -2,24 +2,17 @@
 // staging of the seed notes becomes an exact, working replica of dev.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { makeStaleStaging } from '../../scripts/lib/demo/environment.ts';
 import type { PrepareResult } from '../../scripts/lib/jobs/prepare.ts';
 import type { SyncResult } from '../../scripts/lib/jobs/sync.ts';
 import { dir, record, sameAs, snapshotOf } from '../helpers/backups.ts';
 import { cleanEnv, runScript } from '../helpers/run-script.ts';
-import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
-import { schemaDump } from '../helpers/sync.ts';
+import { closeAll, type TestDatabase } from '../helpers/supabase-db.ts';
+import { devAndStaleStaging, schemaDump } from '../helpers/sync.ts';
 
 let dev: TestDatabase;
 let staging: TestDatabase;
 beforeAll(async () => {
-  [dev, staging] = await Promise.all([
-    supabaseDatabase({ scale: 1 }),
-    supabaseDatabase({ migrations: false }),
-  ]);
-  const app = staging.app();
-  await makeStaleStaging(app, 1);
-  await app.end();
+  [dev, staging] = await devAndStaleStaging();
 });
 afterAll(closeAll);
 

@@ -1,7 +1,9 @@
 // The database flags every job shares: a required --db/--source/--target and
 // --connect-timeout, parsed the same way everywhere.
 
+import { PLATFORM_DATA_TABLES } from '../catalog/platform.ts';
 import { DEFAULT_CONNECT_TIMEOUT } from '../db/connect.ts';
+import { guardProduction } from '../db/guards.ts';
 import { type DatabaseTarget, resolveDatabase } from '../db/url.ts';
 import type { FlagSpec, ParsedFlags } from '../jobs/runner.ts';
 import { InputError } from './errors.ts';
@@ -34,4 +36,43 @@ export function requireDatabase(flags: ParsedFlags, name: string, env: NodeJS.Pr
     );
   }
   return resolveDatabase(`--${name}`, value, env);
+}
+
+/**
+ * `--source` and `--target`, both required, never the same URL. A job that replaces the
+ * target (`replaces`) also refuses production without --allow-production.
+ */
+export function requireSourceAndTarget(
+  flags: ParsedFlags,
+  env: NodeJS.ProcessEnv,
+  job: string,
+  replaces: boolean,
+): { source: DatabaseTarget; target: DatabaseTarget } {
+  const source = requireDatabase(flags, 'source', env);
+  const target = requireDatabase(flags, 'target', env);
+  if (source.display === target.display) {
+    throw new InputError(
+      `--target ${target.display} is the same database as --source`,
+      replaces ? `${job} copies one database into another` : 'compare a replica with its source',
+    );
+  }
+  if (replaces) guardProduction(target, env, flags['allow-production'] === true, job);
+  return { source, target };
+}
+
+/** The `--platform-tables` flag every syncing job takes. */
+export const platformTablesFlag: FlagSpec = {
+  type: 'string',
+  value: '<s.t,…>',
+  description: `platform tables whose rows are copied (default ${PLATFORM_DATA_TABLES.join(',')})`,
+};
+
+/** `a, b,c` → ['a', 'b', 'c']; undefined when the flag is absent. */
+export function parseList(value: unknown): string[] | undefined {
+  return typeof value === 'string'
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
 }

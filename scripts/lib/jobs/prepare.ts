@@ -7,9 +7,14 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { diffInventories } from '../catalog/diff.ts';
 import { readInventory } from '../catalog/inventory.ts';
-import { connectTimeoutFlag, parseConnectTimeout, requireDatabase } from '../cli/database-flags.ts';
-import { InputError } from '../cli/errors.ts';
-import { guardProduction, isProduction } from '../db/guards.ts';
+import {
+  connectTimeoutFlag,
+  parseConnectTimeout,
+  parseList,
+  platformTablesFlag,
+  requireSourceAndTarget,
+} from '../cli/database-flags.ts';
+import { isProduction } from '../db/guards.ts';
 import type { DatabaseTarget } from '../db/url.ts';
 import { renderPlanSummary } from '../report/plan-summary.ts';
 import { PLAN_FORMAT, type SyncPlan, schemaFingerprint } from '../sync/plan.ts';
@@ -139,31 +144,12 @@ export const prepareJob: Job<PrepareOptions, PrepareResult> = {
       type: 'boolean',
       description: 'skip the target’s rollback snapshot (no rollback possible)',
     },
-    'platform-tables': {
-      type: 'string',
-      value: '<s.t,…>',
-      description:
-        'platform tables whose rows are copied (default auth.users,auth.identities,supabase_migrations.schema_migrations)',
-    },
+    'platform-tables': platformTablesFlag,
     'connect-timeout': connectTimeoutFlag,
   },
   parse(flags, env) {
-    const source = requireDatabase(flags, 'source', env);
-    const target = requireDatabase(flags, 'target', env);
-    if (source.display === target.display) {
-      throw new InputError(
-        `--target ${target.display} is the same database as --source`,
-        'a sync copies one database into another',
-      );
-    }
-    guardProduction(target, env, flags['allow-production'] === true, 'prepare');
-    const platformTables =
-      typeof flags['platform-tables'] === 'string'
-        ? flags['platform-tables']
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean)
-        : undefined;
+    const { source, target } = requireSourceAndTarget(flags, env, 'prepare', true);
+    const platformTables = parseList(flags['platform-tables']);
     return {
       source,
       target,

@@ -3,9 +3,7 @@
 // write; a failure after sync committed rolls the target back from prepare's snapshot.
 
 import path from 'node:path';
-import { connectTimeoutFlag, parseConnectTimeout, requireDatabase } from '../cli/database-flags.ts';
-import { InputError } from '../cli/errors.ts';
-import { guardProduction } from '../db/guards.ts';
+import { connectTimeoutFlag, parseConnectTimeout, requireSourceAndTarget } from '../cli/database-flags.ts';
 import type { DatabaseTarget } from '../db/url.ts';
 import { renderPipelineSummary } from '../report/pipeline-summary.ts';
 import { analyzeJob } from './analyze.ts';
@@ -156,15 +154,7 @@ export const pipelineJob: Job<PipelineOptions, PipelineResult> = {
     'connect-timeout': connectTimeoutFlag,
   },
   parse(flags, env) {
-    const source = requireDatabase(flags, 'source', env);
-    const target = requireDatabase(flags, 'target', env);
-    if (source.display === target.display) {
-      throw new InputError(
-        `--target ${target.display} is the same database as --source`,
-        'a sync copies one database into another',
-      );
-    }
-    guardProduction(target, env, flags['allow-production'] === true, 'run-pipeline');
+    const { source, target } = requireSourceAndTarget(flags, env, 'run-pipeline', true);
     return {
       source,
       target,

@@ -8,11 +8,17 @@ import { clearSchemaDefaultPrivileges, emptySchemaSql } from '../backup/restore.
 import { diffInventories, type ObjectDifference } from '../catalog/diff.ts';
 import { readInventory, readInventoryIn } from '../catalog/inventory.ts';
 import type { Grant, Inventory } from '../catalog/model.ts';
-import { connectTimeoutFlag, parseConnectTimeout, requireDatabase } from '../cli/database-flags.ts';
+import {
+  connectTimeoutFlag,
+  parseConnectTimeout,
+  parseList,
+  platformTablesFlag,
+  requireSourceAndTarget,
+} from '../cli/database-flags.ts';
 import { EnvsyncError, InputError, JobError } from '../cli/errors.ts';
 import { pinOutputSettings, sequenceStates } from '../db/checksum.ts';
 import { describePgError } from '../db/connect.ts';
-import { guardProduction, isProduction } from '../db/guards.ts';
+import { isProduction } from '../db/guards.ts';
 import { sameDatabase } from '../db/identity.ts';
 import { libpqEnvironment } from '../db/libpq-env.ts';
 import { ENVSYNC_LOCK_KEY } from '../db/lock.ts';
@@ -432,14 +438,6 @@ export async function runSync(ctx: JobContext, o: SyncOptions): Promise<SyncResu
   }
 }
 
-const splitList = (v: unknown) =>
-  typeof v === 'string'
-    ? v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean)
-    : undefined;
-
 export const syncJob: Job<SyncOptions, SyncResult> = {
   name: 'sync',
   description:
@@ -478,29 +476,16 @@ export const syncJob: Job<SyncOptions, SyncResult> = {
       value: '<duration>',
       description: 'how long to wait for a lock on the target (default 30s)',
     },
-    'platform-tables': {
-      type: 'string',
-      value: '<s.t,…>',
-      description:
-        'platform tables whose rows are copied (default auth.users,auth.identities,supabase_migrations.schema_migrations)',
-    },
+    'platform-tables': platformTablesFlag,
     'connect-timeout': connectTimeoutFlag,
   },
   parse(flags, env) {
-    const source = requireDatabase(flags, 'source', env);
-    const target = requireDatabase(flags, 'target', env);
-    if (source.display === target.display) {
-      throw new InputError(
-        `--target ${target.display} is the same database as --source`,
-        'sync copies one database into another',
-      );
-    }
-    guardProduction(target, env, flags['allow-production'] === true, 'sync');
+    const { source, target } = requireSourceAndTarget(flags, env, 'sync', true);
     const lockTimeout = typeof flags['lock-timeout'] === 'string' ? flags['lock-timeout'] : '30s';
     if (!/^\d+(ms|s|min)?$/.test(lockTimeout)) {
       throw new InputError(`--lock-timeout ${lockTimeout} is not a duration`, 'use e.g. --lock-timeout 30s');
     }
-    const platformTables = splitList(flags['platform-tables']);
+    const platformTables = parseList(flags['platform-tables']);
     return {
       source,
       target,

@@ -5,7 +5,7 @@
 import { diffInventories, type ObjectDifference, replicatedTables } from '../catalog/diff.ts';
 import { readInventoryIn } from '../catalog/inventory.ts';
 import type { Inventory } from '../catalog/model.ts';
-import { connectTimeoutFlag, parseConnectTimeout, requireDatabase } from '../cli/database-flags.ts';
+import { connectTimeoutFlag, parseConnectTimeout, requireSourceAndTarget } from '../cli/database-flags.ts';
 import { InputError } from '../cli/errors.ts';
 import {
   type ChecksumDifference,
@@ -203,14 +203,7 @@ export const validateJob: Job<ValidateOptions, ValidateResult> = {
     'connect-timeout': connectTimeoutFlag,
   },
   parse(flags, env) {
-    const source = requireDatabase(flags, 'source', env);
-    const target = requireDatabase(flags, 'target', env);
-    if (source.display === target.display) {
-      throw new InputError(
-        `--target ${target.display} is the same database as --source`,
-        'validate a replica against its source',
-      );
-    }
+    const { source, target } = requireSourceAndTarget(flags, env, 'validate', false);
     return {
       source,
       target,
