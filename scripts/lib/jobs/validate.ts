@@ -6,21 +6,22 @@ import { diffInventories, type ObjectDifference, replicatedTables } from '../cat
 import { readInventoryIn } from '../catalog/inventory.ts';
 import type { Inventory } from '../catalog/model.ts';
 import { connectTimeoutFlag, parseConnectTimeout, requireSourceAndTarget } from '../cli/database-flags.ts';
-import { InputError } from '../cli/errors.ts';
 import {
   type ChecksumDifference,
   checksumTables,
   compareChecksums,
+  fastHashAgrees,
+  type RowHashKind,
   type SequenceState,
   sequenceStates,
   type TableChecksum,
   withSnapshotWorkers,
 } from '../db/checksum.ts';
 import { connect } from '../db/connect.ts';
-import { databaseIdentity, sameDatabase } from '../db/identity.ts';
 import { locateDifferences } from '../db/locate.ts';
 import type { DatabaseTarget } from '../db/url.ts';
 import { renderValidateSummary } from '../report/validate-summary.ts';
+import { openPair } from '../sync/scope.ts';
 import type { Job, JobContext } from './runner.ts';
 
 export interface ValidateOptions {
@@ -58,6 +59,7 @@ async function readSide(
   db: DatabaseTarget,
   o: ValidateOptions,
   tablesFor: (inv: Inventory) => Promise<{ schema: string; name: string }[]>,
+  kind: RowHashKind,
 ): Promise<SideRead> {
   const leader = await connect(db, { applicationName: 'envsync validate', connectTimeout: o.connectTimeout });
   try {
@@ -73,7 +75,7 @@ async function readSide(
         () => connect(db, { applicationName: 'envsync validate checksum', connectTimeout: o.connectTimeout }),
         snapshot,
         o.workers,
-        (workers) => checksumTables({ workers, tables }),
+        (workers) => checksumTables({ workers, tables, kind }),
       );
       const sequences = await sequenceStates(
         tx as never,
@@ -90,21 +92,15 @@ export async function runValidate(ctx: JobContext, o: ValidateOptions): Promise<
   const started = ctx.now().getTime();
   ctx.log.info(`validate ${o.target.display} against ${o.source.display}`);
   // Same server+database however written: comparing a database with itself proves nothing.
-  const [s, t] = await Promise.all(
-    [o.source, o.target].map((db) =>
-      connect(db, { applicationName: 'envsync validate', connectTimeout: o.connectTimeout }),
-    ),
-  );
+  const pair = await openPair(o.source, o.target, 'validate', o.connectTimeout);
+  let kind: RowHashKind;
   try {
-    if (sameDatabase(await databaseIdentity(s!), await databaseIdentity(t!))) {
-      throw new InputError(
-        `--target ${o.target.display} is the same database as --source ${o.source.display}`,
-        'validate a replica against its source',
-      );
-    }
+    kind = (await fastHashAgrees(pair.src, pair.tgt)) ? 'hte64' : 'md5x64';
   } finally {
-    await Promise.all([s!.end({ timeout: 5 }), t!.end({ timeout: 5 })]);
+    await pair.close();
   }
+  if (kind === 'md5x64')
+    ctx.log.info('  the servers hash differently: comparing with md5 row hashes (slower)');
 
   // Both sides need the same table list: the replicated tables present on both.
   let resolveTables!: (v: { schema: string; name: string }[]) => void;
@@ -123,8 +119,8 @@ export async function runValidate(ctx: JobContext, o: ValidateOptions): Promise<
   };
   const checksumStart = ctx.now().getTime();
   const [src, tgt] = await Promise.all([
-    readSide(o.source, o, waitForBoth),
-    readSide(o.target, o, waitForBoth),
+    readSide(o.source, o, waitForBoth, kind),
+    readSide(o.target, o, waitForBoth, kind),
   ]);
   const checksumMs = ctx.now().getTime() - checksumStart;
 

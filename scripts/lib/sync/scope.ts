@@ -43,7 +43,7 @@ export async function openPair(
     if (sameDatabase(srcIdentity, tgtIdentity)) {
       throw new InputError(
         `--target ${target.display} is the same database as --source ${source.display}`,
-        `${job} copies one database into another: give two different databases`,
+        'give two different databases',
       );
     }
     const abort = () => {
