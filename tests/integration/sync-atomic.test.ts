@@ -35,7 +35,7 @@ async function struck(where: 'source' | 'target', strike: (staging: TestDatabase
     let seen = false;
     for (let i = 0; i < 1500 && !seen; i++) {
       const [r] = await watched`select count(*)::int as n from pg_stat_activity
-        where application_name = 'envsync sync' and query like ${copying} and state = 'active'`;
+        where application_name = 'envsync sync' and query ilike ${copying} and state = 'active'`;
       seen = r!.n > 0;
       if (!seen) await new Promise((res) => setTimeout(res, 10));
     }
@@ -54,7 +54,7 @@ async function struck(where: 'source' | 'target', strike: (staging: TestDatabase
 
 const terminate = async (db: TestDatabase, like: string) => {
   const su = db.superuser();
-  await su`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'envsync sync' and query like ${like}`;
+  await su`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'envsync sync' and query ilike ${like}`;
   await su.end();
 };
 
