@@ -49,7 +49,8 @@ export async function binaryPortableTables(
              or (ty.typtype = 'd' and ty.typbasetype < 16384 and (select typelem from pg_type b where b.oid = ty.typbasetype) in (0))
            ) as portable,
            -- Binary pays off only where text I/O is costly (measured here: uuid/timestamp
-           -- tables ~30 % faster in binary; integer/char tables ~25 % faster in text).
+           -- tables ~30 % faster in binary; integer/char tables 25 % faster in text from
+           -- psql to psql, a tie through this process).
            bool_or(coalesce(nullif(ty.typbasetype, 0), ty.oid) in (
              'uuid'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype, 'date'::regtype, 'time'::regtype,
              'interval'::regtype, 'numeric'::regtype, 'float4'::regtype, 'float8'::regtype, 'bytea'::regtype,
