@@ -129,6 +129,7 @@ export async function runPrepare(ctx: JobContext, o: PrepareOptions): Promise<Pr
 
 export const prepareJob: Job<PrepareOptions, PrepareResult> = {
   name: 'prepare',
+  npmScript: 'prepare-sync',
   description:
     'Preflight and plan for a sync, changing nothing but taking the target’s rollback snapshot: both databases ' +
     'reachable, versions, pg_dump, target privileges and session_replication_role, extensions and roles the source ' +

@@ -42,6 +42,8 @@ export interface JobVerdict {
 
 export interface Job<Options, Result> {
   name: string;
+  /** The npm script, when it cannot be the job's name (npm reserves `prepare`). */
+  npmScript?: string;
   description: string;
   examples: string[];
   flags: Record<string, FlagSpec>;
@@ -92,7 +94,7 @@ export function usage(job: Job<unknown, unknown>): string {
     return `  ${left.padEnd(width)}  ${f.description}`;
   });
   return [
-    `usage: npx tsx scripts/${job.name}.ts [flags]   (or npm run ${job.name} -- [flags])`,
+    `usage: npx tsx scripts/${job.name}.ts [flags]   (or npm run ${job.npmScript ?? job.name} -- [flags])`,
     '',
     job.description,
     '',
@@ -253,14 +255,14 @@ function parseFlags(job: Job<unknown, unknown>, argv: string[]): ParsedFlags {
     if (positionals.length > 0) {
       throw new InputError(
         `unexpected argument '${positionals[0]}'`,
-        `flags are long GNU style (--name value); see npm run ${job.name} -- --help`,
+        `flags are long GNU style (--name value); see npm run ${job.npmScript ?? job.name} -- --help`,
       );
     }
     return values as ParsedFlags;
   } catch (error) {
     if (error instanceof InputError) throw error;
     const raw = (error as Error).message.split('\n')[0] ?? 'invalid flags';
-    throw new InputError(raw.replace(/\.$/, ''), `see npm run ${job.name} -- --help`);
+    throw new InputError(raw.replace(/\.$/, ''), `see npm run ${job.npmScript ?? job.name} -- --help`);
   }
 }
 
