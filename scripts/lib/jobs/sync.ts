@@ -168,9 +168,18 @@ function applyError(phase: string, error: unknown): EnvsyncError {
       'end that session or pass --terminate-blockers (prepare lists them); nothing was changed',
     );
   }
+  const lost = [
+    'ECONNRESET',
+    'EPIPE',
+    'CONNECTION_CLOSED',
+    'CONNECTION_DESTROYED',
+    '57P01',
+    '57P02',
+    '57P03',
+  ];
   return new JobError(
-    `sync failed during ${phase}: ${describePgError(error)}`,
-    'the target transaction was rolled back: the target is exactly as before',
+    `sync failed during ${phase}: ${lost.includes(e.code ?? '') ? 'a database connection was lost' : describePgError(error)}${lost.includes(e.code ?? '') ? ` (${describePgError(error)})` : ''}`,
+    'the target transaction was never committed: the target is exactly as before; run the sync again',
   );
 }
 
