@@ -3,8 +3,7 @@
 // their DDL and a restore re-creates them.
 
 import type { Inventory, Policy } from '../catalog/model.ts';
-
-const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
+import { ident } from '../db/sql-text.ts';
 
 export function policyDdl(p: Policy): string {
   const roles = p.roles.map((r) => (r === 'public' ? 'PUBLIC' : ident(r))).join(', ');

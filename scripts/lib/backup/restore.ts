@@ -12,12 +12,10 @@ import { JobError } from '../cli/errors.ts';
 import { libpqEnvironment } from '../db/libpq-env.ts';
 import type { PgProgram } from '../db/pg-binaries.ts';
 import { ignoreClosedPipe, startProgram } from '../db/run-program.ts';
+import { ident, literal } from '../db/sql-text.ts';
 import type { DatabaseTarget } from '../db/url.ts';
 import { readArchive } from './archive.ts';
 import type { BackupManifest } from './manifest.ts';
-
-const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
-const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /** The archive's table of contents (`pg_restore --list`). */
 async function tableOfContents(pgRestore: PgProgram, archive: () => Readable): Promise<string> {

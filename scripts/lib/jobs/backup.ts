@@ -23,6 +23,7 @@ import { type DatabaseIdentity, databaseIdentity, sameDatabase } from '../db/ide
 import { libpqEnvironment } from '../db/libpq-env.ts';
 import { findClientProgram, type PgProgram } from '../db/pg-binaries.ts';
 import { ignoreClosedPipe, startProgram } from '../db/run-program.ts';
+import { ident } from '../db/sql-text.ts';
 import { type DatabaseTarget, resolveDatabase } from '../db/url.ts';
 import { renderBackupSummary } from '../report/backup-summary.ts';
 import type { Job, JobContext } from './runner.ts';
@@ -49,8 +50,6 @@ export interface BackupResult {
   manifest: BackupManifest;
   timings: { dumpMs: number; checksumMs: number; verifyMs: number; totalMs: number };
 }
-
-const quotePattern = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /** Takes a backup into `options.out`; the core other jobs (prepare's target snapshot) call too. */
 export async function runBackup(ctx: JobContext, o: BackupOptions): Promise<BackupResult> {
@@ -278,7 +277,7 @@ async function dumpArchives(
 ): Promise<BackupFile[]> {
   const env = libpqEnvironment(o.db, 'envsync backup pg_dump', o.env);
   const jobs: { name: string; role: BackupFile['role']; args: string[] }[] = [
-    { name: 'app.dump', role: 'app', args: schemas.flatMap((s) => ['--schema', quotePattern(s)]) },
+    { name: 'app.dump', role: 'app', args: schemas.flatMap((s) => ['--schema', ident(s)]) },
   ];
   if (platformTables.length) {
     jobs.push({
@@ -286,7 +285,7 @@ async function dumpArchives(
       role: 'platform-data',
       args: [
         '--data-only',
-        ...platformTables.flatMap((t) => ['--table', t.split('.').map(quotePattern).join('.')]),
+        ...platformTables.flatMap((t) => ['--table', t.split('.').map(ident).join('.')]),
       ],
     });
   }

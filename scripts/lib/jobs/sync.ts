@@ -23,6 +23,7 @@ import { sameDatabase } from '../db/identity.ts';
 import { libpqEnvironment } from '../db/libpq-env.ts';
 import { ENVSYNC_LOCK_KEY } from '../db/lock.ts';
 import { findClientProgram } from '../db/pg-binaries.ts';
+import { ident, literal, qname } from '../db/sql-text.ts';
 import type { DatabaseTarget } from '../db/url.ts';
 import { renderSyncSummary } from '../report/sync-summary.ts';
 import { binaryPortableTables, type CopiedTable, type CopySource, copyTable } from '../sync/copy-table.ts';
@@ -79,10 +80,6 @@ export interface SyncResult {
   };
   committed: boolean;
 }
-
-const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
-const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
-const qname = (schema: string, name: string) => `${ident(schema)}.${ident(name)}`;
 
 const GRANT_TARGET: Record<Grant['kind'], string> = {
   schema: 'SCHEMA',

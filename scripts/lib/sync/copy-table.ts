@@ -7,11 +7,10 @@ import { JobError } from '../cli/errors.ts';
 import { copyIn } from '../db/copy.ts';
 import type { PgProgram } from '../db/pg-binaries.ts';
 import { startProgram } from '../db/run-program.ts';
+import { ident } from '../db/sql-text.ts';
 import { CopyRowCounter } from './row-counter.ts';
 
 type Tx = postgres.Sql<Record<string, never>> | postgres.TransactionSql<Record<string, never>>;
-
-const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 export interface CopySpec {
   schema: string;

@@ -5,13 +5,12 @@
 
 import type { PgProgram } from '../db/pg-binaries.ts';
 import { startProgram } from '../db/run-program.ts';
+import { ident } from '../db/sql-text.ts';
 
 export interface SchemaSections {
   preData: string;
   postData: string;
 }
-
-const quotePattern = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /**
  * Makes pg_dump's script runnable inside our transaction: psql-only meta-commands go
@@ -44,7 +43,7 @@ async function dumpSection(
       `--section=${section}`,
       `--snapshot=${snapshot}`,
       '--no-password',
-      ...schemas.flatMap((s) => ['--schema', quotePattern(s)]),
+      ...schemas.flatMap((s) => ['--schema', ident(s)]),
     ],
     env,
     `pg_dump --schema-only --section=${section}`,
