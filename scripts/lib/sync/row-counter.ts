@@ -59,7 +59,7 @@ export class CopyRowCounter extends Transform {
   }
 
   private walk(chunk: Buffer): void {
-    let buf = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
+    const buf = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
     let pos = 0;
     for (;;) {
       if (this.skip > 0) {
@@ -95,6 +95,5 @@ export class CopyRowCounter extends Transform {
       }
     }
     this.carry = pos < buf.length ? Buffer.from(buf.subarray(pos)) : Buffer.alloc(0);
-    buf = Buffer.alloc(0);
   }
 }
