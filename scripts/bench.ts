@@ -6,13 +6,13 @@
 //   npm run bench -- --runs 3 --datasets pgbench --pgbench-scale 10
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { libpqEnvironment } from './lib/db/libpq-env.ts';
-import { findClientProgram, findPrograms } from './lib/db/pg-binaries.ts';
+import { findClientProgram } from './lib/db/pg-binaries.ts';
 import { resolveDatabase } from './lib/db/url.ts';
 import { migrate, type SupabaseCluster, startSupabaseCluster } from './lib/demo/environment.ts';
 import { seedDemoData } from './lib/demo/seed-data.ts';
@@ -47,7 +47,7 @@ function sh(command: string, env: NodeJS.ProcessEnv): Promise<number> {
     child.on('close', (code) =>
       code === 0
         ? resolve((performance.now() - t0) / 1000)
-        : reject(new Error(`${command.slice(0, 80)}… exit ${code}: ${err}`)),
+        : reject(new Error(`${command.split(' ')[0]} … exited ${code}: ${err}`)),
     );
   });
 }
@@ -72,10 +72,21 @@ interface Dataset {
 const bin = path.dirname(findClientProgram('pg_dump', 15).path);
 const pgEnv = (url: string) =>
   libpqEnvironment(resolveDatabase('--db', url, {}), 'envsync bench', process.env);
+/** A libpq connection string without the password: that comes from the run's pgpass file. */
 const conn = (url: string) => {
   const e = pgEnv(url);
-  return `host=${e.PGHOST} port=${e.PGPORT} user=${e.PGUSER} dbname=${e.PGDATABASE} password=${e.PGPASSWORD}`;
+  return `host=${e.PGHOST} port=${e.PGPORT} user=${e.PGUSER} dbname=${e.PGDATABASE}`;
 };
+/** A pgpass file for these URLs: no password on a command line (visible to every user) or in an error. */
+function pgpassFile(dir: string, urls: string[]): string {
+  const file = path.join(dir, 'pgpass');
+  const esc = (v: string | undefined) => String(v ?? '').replace(/([:\\])/g, '\\$1');
+  const lines = urls
+    .map((u) => pgEnv(u))
+    .map((e) => [e.PGHOST, e.PGPORT, '*', e.PGUSER, e.PGPASSWORD].map(esc).join(':'));
+  writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
+  return file;
+}
 
 const datasets: Record<string, Dataset> = {
   pgbench: {
@@ -130,7 +141,19 @@ async function benchDataset(key: string): Promise<Row[]> {
     // The baselines run as the superuser: their best case, no permission trouble.
     const [srcSu, tgtSu] = [source.cluster.superuserUrl(), target.cluster.superuserUrl()];
     const n = ds.schemas.map((s) => `--schema=${s}`).join(' ');
-    const env = { ...process.env, ENVSYNC_ENV_FILE: 'none' };
+    // Secrets travel in the environment and a pgpass file, never in argv.
+    const env = {
+      ...process.env,
+      ENVSYNC_ENV_FILE: 'none',
+      PGPASSFILE: pgpassFile(tmp, [srcSu, tgtSu]),
+      BENCH_SOURCE_DATABASE_URL: source.url,
+      BENCH_TARGET_DATABASE_URL: target.url,
+    };
+    const withoutPassword = (url: string) => {
+      const u = new URL(url);
+      u.password = '';
+      return u.toString();
+    };
     // Drop the app schemas and replace the platform rows the app needs (auth users before the
     // app's FKs to them are re-created): the least a by-hand baseline must do.
     const platform = ['auth.identities', 'auth.users', 'supabase_migrations.schema_migrations'];
@@ -170,21 +193,12 @@ async function benchDataset(key: string): Promise<Row[]> {
               ),
           ],
         ];
-    if (
-      findPrograms('pgcopydb').length ||
-      process.env.PATH?.split(':').some((d) => {
-        try {
-          return readFileSync(path.join(d, 'pgcopydb')).length > 0;
-        } catch {
-          return false;
-        }
-      })
-    ) {
+    if (process.env.PATH?.split(':').some((d) => existsSync(path.join(d, 'pgcopydb')))) {
       methods.push([
         '(c) pgcopydb clone',
         () =>
           sh(
-            `pgcopydb clone --source '${srcSu}' --target '${tgtSu}' --dir ${tmp}/pgcopydb --drop-if-exists --no-owner`,
+            `pgcopydb clone --source '${withoutPassword(srcSu)}' --target '${withoutPassword(tgtSu)}' --dir ${tmp}/pgcopydb --drop-if-exists --no-owner`,
             env,
           ),
       ]);
@@ -195,7 +209,7 @@ async function benchDataset(key: string): Promise<Row[]> {
         '(d) envsync sync',
         async () => {
           const s = await sh(
-            `${tsx} scripts/sync.ts --source '${source.url}' --target '${target.url}' --out ${tmp}/sync`,
+            `${tsx} scripts/sync.ts --source bench-source --target bench-target --out ${tmp}/sync`,
             env,
           );
           const r = (JSON.parse(readFileSync(`${tmp}/sync/sync.json`, 'utf8')) as JobRecord<SyncResult>)
@@ -208,7 +222,7 @@ async function benchDataset(key: string): Promise<Row[]> {
         '(e) envsync validate',
         () =>
           sh(
-            `${tsx} scripts/validate.ts --source '${source.url}' --target '${target.url}' --out ${tmp}/validate`,
+            `${tsx} scripts/validate.ts --source bench-source --target bench-target --out ${tmp}/validate`,
             env,
           ),
       ],

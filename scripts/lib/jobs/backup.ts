@@ -283,10 +283,7 @@ async function dumpArchives(
     jobs.push({
       name: 'platform-data.dump',
       role: 'platform-data',
-      args: [
-        '--data-only',
-        ...platformTables.flatMap((t) => ['--table', t.split('.').map(ident).join('.')]),
-      ],
+      args: ['--data-only', ...platformTables.flatMap((t) => ['--table', t.split('.').map(ident).join('.')])],
     });
   }
   const files: BackupFile[] = [];
