@@ -61,6 +61,9 @@ test('in GitHub Actions: step summary, outputs and annotations carry no password
   const outputs = readFileSync(outputFile, 'utf8');
   expect(outputs).toMatch(/tables<<ghadelimiter_[\w-]+\n15\n/);
   expect(outputs).toMatch(/status<<ghadelimiter_[\w-]+\nok\n/);
+  // Every job also says what happened and how long it took, for the run's overview.
+  expect(outputs).toMatch(/headline<<ghadelimiter_[\w-]+\n\d+ app tables, .*\n/);
+  expect(outputs).toMatch(/elapsed_ms<<ghadelimiter_[\w-]+\n\d+\n/);
   // Attention items become warning annotations.
   expect(run.stdout).toMatch(/^::warning::FK cycle public\.staff_users ↔ public\.tenant_registry/m);
   // The only place the password may appear is the ::add-mask:: command, which the runner consumes.
@@ -98,7 +101,7 @@ test('in GitHub Actions, a failure becomes an error annotation and the summary s
   );
   expect(readFileSync(summaryFile, 'utf8')).toContain('## analyze: error');
   // A missing GITHUB_OUTPUT file is reported, and does not change the exit code.
-  expect(run.stderr).toContain('warning: could not write the status output for GitHub Actions');
+  expect(run.stderr).toContain('warning: could not write the status outputs for GitHub Actions');
   const nonMask = run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::'));
   expect([...nonMask, run.stderr].join('\n')).not.toContain('Another-Wrong-Pw-9');
 });

@@ -376,8 +376,9 @@ export const backupJob: Job<BackupOptions, BackupResult> = {
             .map((s) => s.trim())
             .filter(Boolean)
         : undefined;
+    // Empty means unset: in Actions an undefined secret expands to ''.
     const key = env.BACKUP_ENCRYPTION_KEY;
-    if (key !== undefined && key.length < 16) {
+    if (key && key.length < 16) {
       throw new InputError(
         'BACKUP_ENCRYPTION_KEY is shorter than 16 characters',
         'use a long random value, e.g. `openssl rand -base64 32`',

@@ -130,8 +130,14 @@ export async function runJob<O, R>(
     }
   };
   addSecrets(environmentSecrets(env));
-  // A URL anywhere on the command line (even a misplaced one) is masked before any message.
-  addSecrets(argv.flatMap((a) => (a.includes('://') ? urlSecrets(a.slice(a.indexOf('=') + 1)) : [])));
+  // A URL anywhere on the command line (even a misplaced one) is masked before any message,
+  // unless it is a plain http(s) address: no credentials, no query (a health or run URL).
+  addSecrets(
+    argv.flatMap((a) => {
+      const value = a.startsWith('--') ? a.slice(a.indexOf('=') + 1) : a;
+      return a.includes('://') && !/^https?:\/\/[^/@?]+(\/[^@?]*)?$/.test(value) ? urlSecrets(value) : [];
+    }),
+  );
 
   const say = (line: string) => io.stdout(mask.apply(line));
   const log: Logger = {
@@ -193,7 +199,12 @@ export async function runJob<O, R>(
       markdown,
     );
     await toActions('step summary and outputs', () =>
-      publishToActions(mask.apply(markdown), job.outputs(result), verdict, mask),
+      publishToActions(
+        mask.apply(markdown),
+        { ...job.outputs(result), elapsed_ms: finishedAt.getTime() - startedAt.getTime() },
+        verdict,
+        mask,
+      ),
     );
     const line = `${verdict.ok ? 'ok' : 'failed'}: ${verdict.headline}`;
     if (verdict.ok) say(line);
@@ -236,7 +247,11 @@ export async function runJob<O, R>(
     await toActions('step summary', async () => {
       if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(mask.apply(errorMarkdown), true).write();
     });
-    await toActions('status output', () => core.setOutput('status', 'error'));
+    await toActions('status outputs', () => {
+      core.setOutput('status', 'error');
+      core.setOutput('headline', mask.apply(message));
+      core.setOutput('elapsed_ms', finishedAt.getTime() - startedAt.getTime());
+    });
     return exitCode;
   }
 }
@@ -310,7 +325,9 @@ async function publishToActions(
 ): Promise<void> {
   // core.summary.write() throws without GITHUB_STEP_SUMMARY: only write when it is set.
   if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown, true).write();
+  // Every job: status, headline and elapsed_ms, so a later job can report the run (nothing secret).
   core.setOutput('status', verdict.ok ? 'ok' : 'failed');
+  core.setOutput('headline', mask.apply(verdict.headline));
   for (const [key, value] of Object.entries(outputs)) core.setOutput(key, mask.apply(String(value)));
   for (const p of verdict.problems) core.error(mask.apply(p));
   for (const w of verdict.warnings) core.warning(mask.apply(w));
