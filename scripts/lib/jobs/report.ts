@@ -1,0 +1,160 @@
+// report: the last job of db-sync.yml — one screen for the whole run, built from the
+// jobs' results and outputs (`toJSON(needs)`: status, headline, elapsed_ms, nothing
+// secret). It connects to nothing.
+
+import { InputError } from '../cli/errors.ts';
+import { renderRunReport } from '../report/run-report-summary.ts';
+import type { Job } from './runner.ts';
+
+/** The db-sync jobs in pipeline order. */
+export const PIPELINE_JOBS = ['analyze', 'backup', 'prepare', 'sync', 'validate', 'health-check', 'rollback'];
+
+/** What GitHub reports for a needed job. */
+export type JobResult = 'success' | 'failure' | 'cancelled' | 'skipped' | 'missing';
+
+export interface ReportOptions {
+  source: string;
+  target: string;
+  dryRun: boolean;
+  runUrl?: string;
+  needs: Record<string, { result: JobResult; outputs: Record<string, string> }>;
+}
+
+export interface RunReport {
+  source: string;
+  target: string;
+  dryRun: boolean;
+  runUrl: string | null;
+  ok: boolean;
+  /** The first job that failed or was cancelled (rollback excepted). */
+  failedJob: string | null;
+  /** null: no rollback was needed; true: the target was put back and proved; false: the rollback failed. */
+  rolledBack: boolean | null;
+  synced: { rows: number; tables: number } | null;
+  jobs: { job: string; result: JobResult; headline: string; elapsedMs: number | null }[];
+  totalMs: number;
+}
+
+export function buildReport(o: ReportOptions): RunReport {
+  const jobs = PIPELINE_JOBS.map((job) => {
+    const n = o.needs[job];
+    const elapsed = Number(n?.outputs.elapsed_ms);
+    return {
+      job,
+      result: n?.result ?? 'missing',
+      headline: n?.outputs.headline ?? '',
+      elapsedMs: Number.isFinite(elapsed) && n?.outputs.elapsed_ms ? elapsed : null,
+    };
+  });
+  const result = (job: string) => jobs.find((j) => j.job === job)!.result;
+  // A dry run stops after sync by design: validate and the health check are skipped.
+  const required = o.dryRun ? PIPELINE_JOBS.slice(0, 4) : PIPELINE_JOBS.slice(0, 6);
+  const failedJob =
+    required.find((j) => result(j) === 'failure' || result(j) === 'cancelled') ??
+    required.find((j) => result(j) !== 'success') ??
+    null;
+  const rb = result('rollback');
+  const sync = o.needs.sync?.outputs ?? {};
+  return {
+    source: o.source,
+    target: o.target,
+    dryRun: o.dryRun,
+    runUrl: o.runUrl ?? null,
+    ok: failedJob === null,
+    failedJob,
+    rolledBack: rb === 'success' ? true : rb === 'failure' || rb === 'cancelled' ? false : null,
+    synced:
+      result('sync') === 'success' && !o.dryRun
+        ? { rows: Number(sync.rows ?? 0), tables: Number(sync.tables ?? 0) }
+        : null,
+    jobs,
+    totalMs: jobs.reduce((s, j) => s + (j.elapsedMs ?? 0), 0),
+  };
+}
+
+const NEEDS_HINT = 'set an env var to the expression toJSON(needs) in the workflow and pass --needs "$NEEDS"';
+
+function parseNeeds(text: string): ReportOptions['needs'] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new InputError('--needs is not JSON', NEEDS_HINT);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new InputError('--needs is not a JSON object of jobs', NEEDS_HINT);
+  }
+  const needs: ReportOptions['needs'] = {};
+  for (const [job, value] of Object.entries(parsed as Record<string, unknown>)) {
+    const v = (value ?? {}) as { result?: unknown; outputs?: unknown };
+    const outputs: Record<string, string> = {};
+    if (v.outputs && typeof v.outputs === 'object') {
+      for (const [k, out] of Object.entries(v.outputs as Record<string, unknown>))
+        outputs[k] = String(out ?? '');
+    }
+    const result = ['success', 'failure', 'cancelled', 'skipped'].includes(String(v.result))
+      ? (v.result as JobResult)
+      : 'missing';
+    needs[job] = { result, outputs };
+  }
+  return needs;
+}
+
+export const reportJob: Job<ReportOptions, RunReport> = {
+  name: 'report',
+  description:
+    'The overview of a db-sync run for its last job summary: each job’s result, what it did and how long it took, ' +
+    'what was synced, whether the target was validated, healthy or rolled back, and where the artifacts are. ' +
+    'Reads the jobs’ results and outputs (toJSON(needs)); connects to no database.',
+  examples: ['npx tsx scripts/report.ts --source dev --target staging --needs "$NEEDS" --run-url "$RUN_URL"'],
+  flags: {
+    source: {
+      type: 'string',
+      value: '<name>',
+      description: 'the source database’s name (shown, not resolved)',
+    },
+    target: {
+      type: 'string',
+      value: '<name>',
+      description: 'the target database’s name (shown, not resolved)',
+    },
+    needs: { type: 'string', value: '<json>', description: 'the needs context of the run as JSON' },
+    'run-url': { type: 'string', value: '<url>', description: 'the run’s page (its artifacts are linked)' },
+    'dry-run': { type: 'boolean', description: 'the run was a dry run (validate and health check skipped)' },
+  },
+  parse(flags) {
+    const missing = ['source', 'target', 'needs'].filter(
+      (f) => typeof flags[f] !== 'string' || flags[f] === '',
+    );
+    if (missing.length) {
+      throw new InputError(
+        `missing ${missing.map((m) => `--${m}`).join(', ')}`,
+        'e.g. npx tsx scripts/report.ts --source dev --target staging --needs "$NEEDS"',
+      );
+    }
+    return {
+      source: String(flags.source),
+      target: String(flags.target),
+      dryRun: flags['dry-run'] === true,
+      ...(typeof flags['run-url'] === 'string' && flags['run-url'] ? { runUrl: flags['run-url'] } : {}),
+      needs: parseNeeds(String(flags.needs)),
+    };
+  },
+  run: async (_ctx, o) => buildReport(o),
+  render: renderRunReport,
+  verdict: (r) => ({
+    ok: r.ok,
+    headline: r.ok
+      ? r.dryRun
+        ? `dry run ${r.source} → ${r.target}: planned, nothing changed`
+        : `${r.target} replicates ${r.source}: ${r.synced?.rows.toLocaleString('en-US')} rows in ${r.synced?.tables} tables, validated and healthy`
+      : `${r.source} → ${r.target} stopped at ${r.failedJob}${r.rolledBack === null ? '' : r.rolledBack ? `; ${r.target} was rolled back to its snapshot` : '; THE ROLLBACK FAILED'}`,
+    problems: r.ok
+      ? []
+      : [
+          `${r.failedJob}: ${r.jobs.find((j) => j.job === r.failedJob)?.headline || r.jobs.find((j) => j.job === r.failedJob)?.result}`,
+        ],
+    warnings: [],
+  }),
+  outputs: (r) => ({ ok: r.ok, rolled_back: r.rolledBack ?? false, failed_job: r.failedJob ?? '' }),
+};

@@ -1,0 +1,48 @@
+// The last job summary of a db-sync run: the whole run on one screen.
+
+import type { JobResult, RunReport } from '../jobs/report.ts';
+import { cell, code, formatCount, formatDuration, table } from './markdown.ts';
+
+const MARK: Record<JobResult, string> = {
+  success: '✅ success',
+  failure: '❌ failure',
+  cancelled: '⏹ cancelled',
+  skipped: '⏭ skipped',
+  missing: '— not run',
+};
+
+export function renderRunReport(r: RunReport): string {
+  const rollback =
+    r.rolledBack === null
+      ? ''
+      : r.rolledBack
+        ? ` The sync had committed: **${r.target} was rolled back to its snapshot** and proved identical to it.`
+        : ` **The rollback failed: restore ${r.target} by hand (docs/github-setup.md, “Recovering by hand”).**`;
+  const verdict = r.ok
+    ? r.dryRun
+      ? '**Dry run: planned, nothing changed.** The sync job summary lists every difference.'
+      : `**Synced, validated, healthy.** ${formatCount(r.synced?.rows)} rows in ${r.synced?.tables} tables.`
+    : `**Stopped at ${r.failedJob}.**${rollback || (r.synced ? '' : ` ${r.target} was not changed by this run.`)}`;
+  return [
+    `## envsync db-sync — ${code(r.source)} → ${code(r.target)}${r.dryRun ? ' (dry run)' : ''}`,
+    '',
+    verdict,
+    '',
+    table(
+      ['Job', 'Result', 'Time', 'What happened'],
+      r.jobs.map((j) => [
+        j.job,
+        MARK[j.result],
+        j.elapsedMs === null ? '' : formatDuration(j.elapsedMs),
+        cell(j.headline),
+      ]),
+      ['l', 'l', 'r', 'l'],
+    ),
+    '',
+    `Jobs ran ${formatDuration(r.totalMs)} in total (without runner set-up).` +
+      (r.runUrl
+        ? ` Artifacts (plan, snapshot, every job’s JSON and summary): [${r.runUrl}#artifacts](${r.runUrl}#artifacts).`
+        : ''),
+    '',
+  ].join('\n');
+}
