@@ -76,7 +76,7 @@ const processIO: RunnerIO = {
   stderr: (line) => process.stderr.write(`${line}\n`),
 };
 
-const commonFlags: Record<string, FlagSpec> = {
+export const commonFlags: Record<string, FlagSpec> = {
   out: {
     type: 'string',
     value: '<dir>',
