@@ -21,13 +21,19 @@ beforeAll(async () => {
 });
 afterAll(closeAll);
 
-function replay(root: string, healthUrl = '') {
+function replay(root: string, healthUrl = '', dryRun = false) {
   return replayWorkflow({
     workflow: path.join(repo, '.github/workflows/db-sync.yml'),
     repo,
     root,
     eventName: 'workflow_dispatch',
-    inputs: { source: 'dev', target: 'staging', environment: 'staging', health_url: healthUrl },
+    inputs: {
+      source: 'dev',
+      target: 'staging',
+      environment: 'staging',
+      health_url: healthUrl,
+      dry_run: dryRun,
+    },
     secrets: { DEV_DATABASE_URL: dev.url, STAGING_DATABASE_URL: staging.url },
     env: cleanEnv(),
   });
@@ -90,6 +96,25 @@ test('a failure after sync (health URL answers 500): the rollback job restores s
   } finally {
     server.close();
   }
+});
+
+test('a dry run plans and lists the differences, changes nothing, takes no snapshot', async () => {
+  const schema = await fingerprint(staging);
+  const root = dir('replay-dry');
+  const r = await replay(root, '', true);
+  expect(results(r)).toEqual({
+    analyze: 'success',
+    backup: 'success',
+    prepare: 'success',
+    sync: 'success',
+    validate: 'skipped',
+    'health-check': 'skipped',
+    rollback: 'skipped',
+    report: 'success',
+  });
+  expect(r.artifacts.map((a) => a.name)).not.toContain('snapshot');
+  expect(job(r, 'report').summary).toContain('**Dry run: planned, nothing changed.**');
+  expect(await fingerprint(staging)).toBe(schema);
 });
 
 test('the happy path: staging ends identical to dev, every job writes its summary', async () => {
