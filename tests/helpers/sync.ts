@@ -2,6 +2,8 @@
 // describe a database's schema exactly.
 
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import postgres from 'postgres';
 import { readInventory } from '../../scripts/lib/catalog/inventory.ts';
 import { libpqEnvironment } from '../../scripts/lib/db/libpq-env.ts';
@@ -61,4 +63,17 @@ export async function isUp(db: TestDatabase): Promise<boolean> {
   } finally {
     await s.end({ timeout: 1 }).catch(() => {});
   }
+}
+
+/** A local app endpoint that answers 500 to everything: a broken deploy for the health check. */
+export async function brokenDeploy(): Promise<{ url: string; close: () => void }> {
+  const server = createServer((_req, res) => {
+    res.statusCode = 500;
+    res.end('broken deploy');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/health`,
+    close: () => server.close(),
+  };
 }

@@ -1,12 +1,10 @@
 // run-pipeline: a failure after the sync committed (the app's health check answers
 // 500) rolls staging back to its snapshot — data, schema and grants exactly as before.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { PipelineResult } from '../../scripts/lib/jobs/run-pipeline.ts';
 import { dir, record, sameAs, snapshotOf } from '../helpers/backups.ts';
 import { cleanEnv, runScript } from '../helpers/run-script.ts';
 import { closeAll, type TestDatabase } from '../helpers/supabase-db.ts';
-import { devAndStaleStaging, fingerprint } from '../helpers/sync.ts';
+import { brokenDeploy, devAndStaleStaging, fingerprint } from '../helpers/sync.ts';
 
 let dev: TestDatabase;
 let staging: TestDatabase;
@@ -16,12 +14,8 @@ beforeAll(async () => {
 afterAll(closeAll);
 
 test('a failing health check after sync rolls staging back to exactly its snapshot', async () => {
-  const server = createServer((_req, res) => {
-    res.statusCode = 500;
-    res.end('broken deploy');
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/health`;
+  const app = await brokenDeploy();
+  const url = app.url;
   try {
     const before = await snapshotOf(staging);
     const schema = await fingerprint(staging);
@@ -49,6 +43,6 @@ test('a failing health check after sync rolls staging back to exactly its snapsh
     // The fingerprint covers every replicated object, grants and default privileges included.
     expect(await fingerprint(staging)).toBe(schema);
   } finally {
-    server.close();
+    app.close();
   }
 });

@@ -2,14 +2,12 @@
 // each in a fresh workspace, artifacts only through upload/download, expressions and
 // `if:` evaluated by GitHub's own library (scripts/lib/workflow/replay.ts).
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { type ReplayReport, replayWorkflow } from '../../scripts/lib/workflow/replay.ts';
 import { dir, sameAs, snapshotOf } from '../helpers/backups.ts';
 import { cleanEnv, runScript } from '../helpers/run-script.ts';
 import { closeAll, type TestDatabase } from '../helpers/supabase-db.ts';
-import { devAndStaleStaging, fingerprint } from '../helpers/sync.ts';
+import { brokenDeploy, devAndStaleStaging, fingerprint } from '../helpers/sync.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const JOBS = ['analyze', 'backup', 'prepare', 'sync', 'validate', 'health-check', 'rollback', 'report'];
@@ -62,12 +60,8 @@ function expectNoPassword(r: ReplayReport, root: string) {
 }
 
 test('a failure after sync (health URL answers 500): the rollback job restores staging to its snapshot', async () => {
-  const server = createServer((_req, res) => {
-    res.statusCode = 500;
-    res.end('broken deploy');
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/health`;
+  const app = await brokenDeploy();
+  const url = app.url;
   try {
     const before = await snapshotOf(staging);
     const schema = await fingerprint(staging);
@@ -94,7 +88,7 @@ test('a failure after sync (health URL answers 500): the rollback job restores s
     expect(await fingerprint(staging)).toBe(schema);
     expectNoPassword(r, root);
   } finally {
-    server.close();
+    app.close();
   }
 });
 
