@@ -158,6 +158,22 @@ describe('runJob', () => {
     expect(c.err.join('\n')).not.toContain('Positional-Pw-1');
   });
 
+  test('a plain http(s) URL on the command line stays readable; one with credentials or a query is masked', async () => {
+    for (const [word, shown] of [
+      ['https://github.com/o/r/actions/runs/1', true],
+      ['https://u:Http-Pw-4@h.example/health', false],
+      ['https://h.example/health?token=Query-Tok-5', false],
+      ['postgres://u:Pg-Pw-6@h/db?sslmode=require', false],
+    ] as const) {
+      const c = capture();
+      expect(await runJob(echoJob, [`--word=${word}`, '--out', tmp()], env, c.io)).toBe(0);
+      const printed = c.out.join('\n');
+      if (shown) expect(printed).toContain(`echoing ${word}`);
+      else expect(printed).toMatch(/echoing \S*\*\*\*/);
+      for (const secret of ['Http-Pw-4', 'Query-Tok-5', 'Pg-Pw-6']) expect(printed).not.toContain(secret);
+    }
+  });
+
   test('.env is read under the real environment, which wins', async () => {
     const dir = tmp();
     const envFile = path.join(dir, '.env');

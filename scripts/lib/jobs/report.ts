@@ -142,19 +142,18 @@ export const reportJob: Job<ReportOptions, RunReport> = {
   },
   run: async (_ctx, o) => buildReport(o),
   render: renderRunReport,
-  verdict: (r) => ({
-    ok: r.ok,
-    headline: r.ok
-      ? r.dryRun
-        ? `dry run ${r.source} → ${r.target}: planned, nothing changed`
-        : `${r.target} replicates ${r.source}: ${r.synced?.rows.toLocaleString('en-US')} rows in ${r.synced?.tables} tables, validated and healthy`
-      : `${r.source} → ${r.target} stopped at ${r.failedJob}${r.rolledBack === null ? '' : r.rolledBack ? `; ${r.target} was rolled back to its snapshot` : '; THE ROLLBACK FAILED'}`,
-    problems: r.ok
-      ? []
-      : [
-          `${r.failedJob}: ${r.jobs.find((j) => j.job === r.failedJob)?.headline || r.jobs.find((j) => j.job === r.failedJob)?.result}`,
-        ],
-    warnings: [],
-  }),
+  verdict: (r) => {
+    const failed = r.jobs.find((j) => j.job === r.failedJob);
+    return {
+      ok: r.ok,
+      headline: r.ok
+        ? r.dryRun
+          ? `dry run ${r.source} → ${r.target}: planned, nothing changed`
+          : `${r.target} replicates ${r.source}: ${r.synced?.rows.toLocaleString('en-US')} rows in ${r.synced?.tables} tables, validated and healthy`
+        : `${r.source} → ${r.target} stopped at ${r.failedJob}${r.rolledBack === null ? '' : r.rolledBack ? `; ${r.target} was rolled back to its snapshot` : '; THE ROLLBACK FAILED'}`,
+      problems: r.ok ? [] : [`${r.failedJob}: ${failed?.headline || failed?.result}`],
+      warnings: [],
+    };
+  },
   outputs: (r) => ({ ok: r.ok, rolled_back: r.rolledBack ?? false, failed_job: r.failedJob ?? '' }),
 };

@@ -462,7 +462,7 @@ function upload(
   say(`uploaded artifact ${name} (${files.length} files)`);
 }
 
-/** actions/download-artifact@v4: one artifact into `path`, or every artifact (matching `pattern`) into `path/<name>/`. */
+/** actions/download-artifact@v4 of one named artifact into `path` (the contract test requires the name). */
 function download(
   w: Record<string, string>,
   workspace: string,
@@ -470,27 +470,11 @@ function download(
   artifacts: Map<string, ArtifactRecord>,
   say: (l: string) => void,
 ): void {
-  const dest = path.resolve(workspace, w.path || '.');
-  if (w.name) {
-    if (!artifacts.has(w.name)) throw new Error(`Artifact not found for name: ${w.name}`);
-    cpSync(path.join(store, w.name), dest, { recursive: true });
-    say(`downloaded artifact ${w.name}`);
-    return;
-  }
-  const pattern = w.pattern
-    ? new RegExp(
-        `^${w.pattern
-          .replace(/[.+^$()|[\]\\]/g, '\\$&')
-          .replace(/\*/g, '.*')
-          .replace(/\?/g, '.')}$`,
-      )
-    : null;
-  for (const name of artifacts.keys()) {
-    if (pattern && !pattern.test(name)) continue;
-    cpSync(path.join(store, name), w['merge-multiple'] === 'true' ? dest : path.join(dest, name), {
-      recursive: true,
-    });
-  }
+  if (!w.name)
+    throw new Error('download-artifact without a name is not replayed: name the artifact the job consumes');
+  if (!artifacts.has(w.name)) throw new Error(`Artifact not found for name: ${w.name}`);
+  cpSync(path.join(store, w.name), path.resolve(workspace, w.path || '.'), { recursive: true });
+  say(`downloaded artifact ${w.name}`);
 }
 
 function commonDir(dirs: string[]): string {
