@@ -187,16 +187,19 @@ test('counts every object kind, app and platform apart', () => {
   expect(result.counts.app.triggers).toBe(8);
   expect(result.counts.app.policies).toBe(11);
   expect(result.counts.app.grants).toBeGreaterThan(0);
-  expect(result.counts.platform.tables).toBe(5);
+  // The faithful platform fixture: eight auth tables, three storage tables, the migration history.
+  expect(result.counts.platform.tables).toBe(12);
   expect(result.extensions.map((e) => `${e.name}@${e.schema}`)).toEqual(
     expect.arrayContaining(['pgcrypto@extensions', 'uuid-ossp@extensions']),
   );
-  expect(result.eventTriggers.map((e) => e.name)).toEqual(['pgrst_ddl_watch']);
+  expect(result.eventTriggers.map((e) => `${e.name}:${e.owner}`)).toEqual(
+    expect.arrayContaining(['pgrst_ddl_watch:supabase_admin', 'pgrst_drop_watch:supabase_admin']),
+  );
   expect(result.defaultPrivileges.filter((d) => d.grantee === 'anon').length).toBeGreaterThan(0);
 });
 
 test('the summary reads totals, tables, then attention', () => {
-  expect(summary.indexOf('| Tables | 15 | 5 |')).toBeGreaterThan(0);
+  expect(summary.indexOf('| Tables | 15 | 12 |')).toBeGreaterThan(0);
   expect(summary.indexOf('`public.chat_messages`')).toBeGreaterThan(summary.indexOf('| Tables |'));
   expect(summary.indexOf('### Needs attention')).toBeGreaterThan(summary.indexOf('### Platform tables'));
 });
