@@ -133,7 +133,7 @@ describe('rollback', () => {
     expect(after!.extra).toBeNull();
   });
 
-  test('an extension installed in public on the target survives (public is emptied, never dropped)', async () => {
+  test('an extension a superuser installed in public survives (public is emptied, never dropped; the app role cannot drop it)', async () => {
     const db = await supabaseDatabase({ scale: 1 });
     const snap = await snapshotOf(db);
     const su = db.superuser();

@@ -58,7 +58,7 @@ maybe('demo: staging misses tables and rows that dev has, and every cluster is g
   // Both analyses were written by the real analyze job.
   expect(readFileSync(path.join(out, 'analyze-dev', 'summary.md'), 'utf8')).toContain('## envsync analyze');
   expect(readFileSync(path.join(out, 'summary.md'), 'utf8')).toContain(
-    '### Before the pipeline: tables that differ (8 of 21)',
+    '### Before the pipeline: tables that differ (8 of 28)',
   );
   expect(serversUnder('envsync-pg-dev-') + serversUnder('envsync-pg-staging-')).toBe(0);
 });

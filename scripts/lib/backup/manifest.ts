@@ -6,6 +6,7 @@ import path from 'node:path';
 import { InputError } from '../cli/errors.ts';
 import type { SequenceState, TableChecksum } from '../db/checksum.ts';
 import type { DatabaseIdentity } from '../db/identity.ts';
+import type { ReplicaState } from '../replica/replace.ts';
 
 export const MANIFEST_FORMAT = 'envsync-backup/1';
 
@@ -32,6 +33,11 @@ export interface BackupManifest {
   snapshot: string;
   /** App schemas dumped whole (DDL + data). */
   schemas: string[];
+  /** `schemas` are every app schema the database had: a restore removes app schemas made since. */
+  allAppSchemas?: boolean;
+  /** What the app schemas' dump does not carry (extensions, publications, schema comments and grants,
+   *  database-wide default privileges), as it was: a restore makes them so again. */
+  state?: ReplicaState;
   /** Platform tables whose rows (only) are in platform-data. */
   platformTables: string[];
   files: BackupFile[];

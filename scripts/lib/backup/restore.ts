@@ -1,103 +1,25 @@
 // Restores a backup into a database in ONE transaction (psql --single-transaction
-// with ON_ERROR_STOP): the app schemas are replaced, the platform tables' rows are
-// replaced, the app's objects on platform tables re-created. Any error, kill or
-// disconnect leaves the database exactly as it was.
+// with ON_ERROR_STOP): the app schemas are replaced (replica/replace.ts, as sync does),
+// the platform tables' rows are replaced, the app's objects on platform tables and its
+// tables' publication membership re-created. Any error, kill or disconnect leaves the
+// database exactly as it was; a failing statement is named by its object and line.
 
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { canActAs, type Inventory } from '../catalog/model.ts';
 import { JobError } from '../cli/errors.ts';
 import { libpqEnvironment } from '../db/libpq-env.ts';
 import type { PgProgram } from '../db/pg-binaries.ts';
 import { ignoreClosedPipe, startProgram } from '../db/run-program.ts';
-import { ident, literal } from '../db/sql-text.ts';
+import { literal } from '../db/sql-text.ts';
 import type { DatabaseTarget } from '../db/url.ts';
+import { describeEntry, runnableLine } from '../replica/dump-entries.ts';
+import { DumpStream } from '../replica/dump-stream.ts';
+import { clearStatements, finishStatements } from '../replica/replace.ts';
 import { readArchive } from './archive.ts';
 import type { BackupManifest } from './manifest.ts';
-
-/** The archive's table of contents (`pg_restore --list`). */
-async function tableOfContents(pgRestore: PgProgram, archive: () => Readable): Promise<string> {
-  const program = startProgram(pgRestore.path, ['--list'], { PATH: process.env.PATH }, 'pg_restore --list');
-  let toc = '';
-  program.child.stdout!.on('data', (d) => {
-    toc += d;
-  });
-  await Promise.all([pipeline(archive(), program.child.stdin!).catch(ignoreClosedPipe), program.done]);
-  return toc;
-}
-
-/**
- * The same table of contents without the CREATE SCHEMA of schemas the target already has:
- * those are emptied, never dropped — DROP SCHEMA … CASCADE would also drop any extension
- * installed in them, which the app dump does not re-create.
- */
-function withoutSchemaEntries(toc: string, existing: Set<string>): string {
-  return toc
-    .split('\n')
-    .filter((line) => {
-      const m = /^\d+; \d+ \d+ SCHEMA - (.+?) \S+$/.exec(line);
-      return !(m && existing.has(m[1]!));
-    })
-    .join('\n');
-}
-
-/** SQL that empties a schema the archive does not re-create (e.g. public), inside the transaction. */
-export function emptySchemaSql(schema: string): string {
-  return `DO $envsync$
-DECLARE r record;
-BEGIN
-  FOR r IN
-    SELECT format('DROP %s IF EXISTS %I.%I CASCADE',
-                  CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE'
-                                 WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END, n.nspname, c.relname) AS stmt
-    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = ${literal(schema)} AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND NOT c.relispartition
-      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('e', 'i', 'a'))
-    UNION ALL
-    SELECT format('DROP ROUTINE IF EXISTS %I.%I(%s) CASCADE', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid))
-    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-    WHERE n.nspname = ${literal(schema)}
-      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
-    UNION ALL
-    SELECT format('DROP %s IF EXISTS %I.%I CASCADE', CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, n.nspname, t.typname)
-    FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-    WHERE n.nspname = ${literal(schema)} AND t.typtype IN ('e', 'd', 'c', 'r') AND (t.typrelid = 0 OR (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')
-      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
-  LOOP
-    EXECUTE r.stmt;
-  END LOOP;
-END
-$envsync$;`;
-}
-
-/**
- * Removes the database's own default privileges in the replaced schemas before objects
- * are re-created: otherwise every new table picks them up (on Supabase: all privileges
- * to anon and authenticated) and the dump's GRANTs, relative to the built-in defaults,
- * never take them back. The dump re-creates the source's default privileges after its
- * objects.
- */
-export function clearSchemaDefaultPrivileges(schemas: string[]): string {
-  return `DO $envsync$
-DECLARE r record;
-BEGIN
-  FOR r IN
-    SELECT format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE ALL ON %s FROM %s',
-                  pg_get_userbyid(d.defaclrole), n.nspname,
-                  CASE d.defaclobjtype WHEN 'r' THEN 'TABLES' WHEN 'S' THEN 'SEQUENCES' WHEN 'f' THEN 'FUNCTIONS'
-                                       WHEN 'T' THEN 'TYPES' ELSE 'SCHEMAS' END,
-                  CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END) AS stmt
-    FROM pg_default_acl d JOIN pg_namespace n ON n.oid = d.defaclnamespace, aclexplode(d.defaclacl) a
-    WHERE n.nspname = ANY (ARRAY[${schemas.map(literal).join(', ') || "''"}]::text[])
-      AND pg_has_role(d.defaclrole, 'USAGE')
-  LOOP
-    EXECUTE r.stmt;
-  END LOOP;
-END
-$envsync$;`;
-}
 
 export interface RestoreOptions {
   target: DatabaseTarget;
@@ -107,12 +29,16 @@ export interface RestoreOptions {
   pgRestore: PgProgram;
   secret?: string;
   env: NodeJS.ProcessEnv;
-  /** Schemas the target has now: emptied in place rather than dropped. */
-  existingSchemas: string[];
-  /** Platform tables in load order (parents first); their rows are deleted children first. */
-  platformLoadOrder: string[];
+  /** The target as it is now: what the replacement removes, which roles it can act as. */
+  current: Inventory;
   lockTimeout?: string;
   log?: (line: string) => void;
+}
+
+/** App schemas the target has that the backup does not: created after it, removed by the restore. */
+export function schemasAfterBackup(current: Inventory, manifest: BackupManifest): string[] {
+  if (!manifest.allAppSchemas) return [];
+  return current.schemas.filter((s) => !s.platform && !manifest.schemas.includes(s.name)).map((s) => s.name);
 }
 
 /** Runs the whole restore in one transaction; resolves when psql has committed it. */
@@ -122,9 +48,6 @@ export async function restoreBackup(o: RestoreOptions): Promise<void> {
   if (!app) throw new JobError(`the backup in ${o.dir} has no app archive`, 'take a new backup');
   const archive = (f: NonNullable<ReturnType<typeof file>>) => () =>
     readArchive(path.join(o.dir, f.name), f.encrypted, o.secret);
-  const toc = await tableOfContents(o.pgRestore, archive(app));
-  const listFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'envsync-restore-')), 'app.list');
-  writeFileSync(listFile, withoutSchemaEntries(toc, new Set(o.existingSchemas)));
 
   const psql = startProgram(
     o.psql.path,
@@ -140,30 +63,45 @@ export async function restoreBackup(o: RestoreOptions): Promise<void> {
       'the restore was interrupted: psql stopped reading',
       'see the error above; nothing was changed',
     );
+  let line = 0;
+  const streams: DumpStream[] = [];
   const write = (text: string) =>
     new Promise<void>((resolve, reject) => {
       if (input.destroyed) return reject(gone());
+      line += text.split('\n').length;
       if (input.write(`${text}\n`)) resolve();
       else input.once('drain', resolve);
     });
   const children = [psql.child];
-  /** Appends pg_restore's SQL for one archive to the psql input. */
-  const replay = async (f: NonNullable<ReturnType<typeof file>>, extraArgs: string[] = []) => {
+  /**
+   * Appends pg_restore's SQL for one archive to the psql input, without the entries the
+   * connecting role may not run (they stay as the target has them) and without re-creating
+   * schemas the target keeps.
+   */
+  const replay = async (f: NonNullable<ReturnType<typeof file>>) => {
     const restore = startProgram(
       o.pgRestore.path,
-      ['--file=-', '--no-password', ...extraArgs],
+      ['--file=-', '--no-password'],
       { PATH: o.env.PATH },
       `pg_restore (${f.name})`,
     );
     children.push(restore.child);
+    const filter = new DumpStream({
+      startLine: line,
+      keep: (e) => e.owner === null || canActAs(o.current, e.owner),
+      rewrite: (e, text) => runnableLine(e.kind, text),
+    });
+    streams.push(filter);
     const fed = pipeline(archive(f)(), restore.child.stdin!).catch(ignoreClosedPipe);
     // Settled here or reported below: never an unhandled rejection if the loop stops early.
     fed.catch(() => {});
     restore.done.catch(() => {});
-    for await (const chunk of restore.child.stdout!) {
+    restore.child.stdout!.pipe(filter);
+    for await (const chunk of filter) {
       if (input.destroyed) throw gone();
       if (!input.write(chunk)) await new Promise((r) => input.once('drain', r));
     }
+    line = filter.lines;
     await Promise.all([fed, restore.done]);
   };
 
@@ -171,24 +109,28 @@ export async function restoreBackup(o: RestoreOptions): Promise<void> {
     await write('SET client_min_messages = warning;');
     await write(`SET lock_timeout = ${literal(o.lockTimeout ?? '60s')};`);
     await write('SET session_replication_role = origin;');
-    await write('-- 1. remove the app schemas (the archive re-creates them)');
-    for (const s of o.manifest.schemas) {
-      if (o.existingSchemas.includes(s)) await write(emptySchemaSql(s));
-    }
-    await write(clearSchemaDefaultPrivileges(o.manifest.schemas));
-    await write('-- 2. remove the platform rows the backup holds (FK cascades apply)');
-    const held = new Set(o.manifest.platformTables);
-    for (const t of [...o.platformLoadOrder].reverse().filter((t) => held.has(t))) {
-      const [s, n] = t.split(/\.(.+)/) as [string, string];
-      await write(`DELETE FROM ${ident(s)}.${ident(n)};`);
-    }
-    await write('-- 3. load with no trigger firing');
+    await write(
+      '-- 1. remove what the backup re-creates: the app schemas’ objects, the platform rows it holds',
+    );
+    const clearing = clearStatements({
+      current: o.current,
+      schemas: o.manifest.schemas,
+      dropSchemas: schemasAfterBackup(o.current, o.manifest),
+      platformTables: o.manifest.platformTables,
+      wanted: o.manifest.state ?? null,
+    });
+    for (const stmt of clearing) await write(`${stmt};`);
+    await write('-- 2. load with no trigger firing');
     await write('SET session_replication_role = replica;');
     const platformData = file('platform-data');
     if (platformData) await replay(platformData);
-    await replay(app, [`--use-list=${listFile}`]);
+    await replay(app);
     const objects = file('platform-objects');
     if (objects) await write(readFileSync(path.join(o.dir, objects.name), 'utf8'));
+    if (o.manifest.state) {
+      for (const stmt of finishStatements(o.manifest.state, o.current, o.manifest.schemas))
+        await write(`${stmt};`);
+    }
     await write('SET session_replication_role = origin;');
     input.end();
   })();
@@ -199,6 +141,22 @@ export async function restoreBackup(o: RestoreOptions): Promise<void> {
     // Whatever failed first, stop everything: no child may keep this process alive.
     input.destroy();
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-    throw error;
+    throw failedStatement(psql.stderr(), streams) ?? error;
   }
+}
+
+/** psql's `psql:<stdin>:LINE: ERROR: …` as the object that failed, its line, and the fix. */
+function failedStatement(stderr: string, streams: DumpStream[]): JobError | null {
+  const m = /psql:<stdin>:(\d+): ERROR:\s+(.*)/.exec(stderr);
+  if (!m) return null;
+  const at = Number(m[1]);
+  const entry = streams.find((s) => at > s.startLine && at <= s.lines)?.entryAt(at);
+  const what = entry ? describeEntry(entry) : 'the restore’s own statements';
+  return new JobError(
+    `restoring ${what} failed at line ${at} of the restore script: ${m[2]}`,
+    entry
+      ? `fix ${what} (owner ${entry.owner ?? 'unknown'}) on the target or in the backup's source; nothing was changed`
+      : 'the target has an object the connecting role may not change; nothing was changed',
+    { detail: { object: what, owner: entry?.owner ?? '', 'script line': at, error: m[2]! } },
+  );
 }

@@ -19,7 +19,8 @@ export type ObjectKind =
   | 'extension';
 
 export interface ObjectDifference {
-  kind: ObjectKind;
+  /** One of ObjectKind, or any other kind a schema holds (`collation`, `operator`, …), `cast`, `publication`. */
+  kind: ObjectKind | string;
   object: string;
   change: 'missing on target' | 'only on target' | 'differs';
   /** For `differs`: which properties differ, with both values. */
@@ -28,13 +29,24 @@ export interface ObjectDifference {
 
 type Signatures = Map<string, Record<string, unknown>>;
 
+/** Kinds of SchemaObject the rest of the signatures already describe in detail. */
+const DESCRIBED = new Set([
+  'table',
+  'view',
+  'materialized view',
+  'sequence',
+  'function',
+  'procedure',
+  'aggregate',
+]);
+
 const sorted = <T>(xs: T[], key: (x: T) => string) => [...xs].sort((a, b) => key(a).localeCompare(key(b)));
 
 /** Every replicated object of an inventory as kind → key → comparable properties. */
-export function signatures(inv: Inventory): Map<ObjectKind, Signatures> {
+export function signatures(inv: Inventory): Map<string, Signatures> {
   const app = (schema: string) => !inv.schemas.find((s) => s.name === schema)?.platform;
-  const out = new Map<ObjectKind, Signatures>();
-  const put = (kind: ObjectKind, key: string, sig: Record<string, unknown>) => {
+  const out = new Map<string, Signatures>();
+  const put = (kind: string, key: string, sig: Record<string, unknown>) => {
     if (!out.has(kind)) out.set(kind, new Map());
     out.get(kind)!.set(key, sig);
   };
@@ -126,6 +138,30 @@ export function signatures(inv: Inventory): Map<ObjectKind, Signatures> {
   for (const e of inv.enums.filter((e) => app(e.schema)))
     put('enum', `${e.schema}.${e.name}`, { labels: e.labels });
   for (const e of inv.extensions) put('extension', e.name, { schema: e.schema, version: e.version });
+  // Every other kind a schema holds (collations, operators, text search, domains, statistics, …):
+  // existence and owner here; their definitions are compared by validate's schema dump.
+  const enums = new Set(inv.enums.map((e) => `${e.schema}.${e.name}`));
+  for (const o of inv.objects.filter((o) => app(o.schema) && !DESCRIBED.has(o.kind))) {
+    if (
+      o.kind === 'type' &&
+      [...enums].some((e) => o.identity === e || o.identity.endsWith(`.${e.split('.')[1]}`))
+    )
+      continue;
+    put(o.kind, o.identity, { owner: o.owner });
+  }
+  const appSchemas = inv.schemas.filter((s) => !s.platform).map((s) => s.name);
+  for (const c of inv.casts.filter((c) => c.schemas.some((s) => appSchemas.includes(s)))) {
+    put('cast', `${c.source} as ${c.target}`, { how: c.how });
+  }
+  for (const p of inv.publications) {
+    const tables = p.tables.filter((t) => app(t.schema));
+    if (!tables.length) continue;
+    put('publication', p.name, {
+      publish: p.publish,
+      viaRoot: p.viaRoot,
+      tables: tables.map((t) => [`${t.schema}.${t.table}`, t.columns, t.rowFilter]),
+    });
+  }
   return out;
 }
 

@@ -7,6 +7,7 @@ import type postgres from 'postgres';
 import type { Sql } from '../db/connect.ts';
 import { computeLoadOrder } from './load-order.ts';
 import type {
+  Cast,
   Column,
   Constraint,
   DefaultPrivilege,
@@ -19,7 +20,9 @@ import type {
   Index,
   Inventory,
   Policy,
+  Publication,
   SchemaInfo,
+  SchemaObject,
   Sequence,
   Table,
   Trigger,
@@ -74,6 +77,9 @@ export async function readInventoryIn(tx: Tx, options: InventoryOptions = {}): P
     sequenceRows,
     typeRows,
     eventTriggerRows,
+    objectRows,
+    publicationRows,
+    castRows,
   ] = await Promise.all(
     [
       'schemas',
@@ -91,6 +97,9 @@ export async function readInventoryIn(tx: Tx, options: InventoryOptions = {}): P
       'sequences',
       'types',
       'event-triggers',
+      'objects',
+      'publications',
+      'casts',
     ].map((name) => query(tx, name)),
   );
 
@@ -103,7 +112,7 @@ export async function readInventoryIn(tx: Tx, options: InventoryOptions = {}): P
   const indexesOf = groupBy(
     indexRows!,
     (r) => num(r.table_oid),
-    (r): Index => ({ name: str(r.name), definition: str(r.definition) }),
+    (r): Index => ({ name: str(r.name), definition: str(r.definition), accessMethod: str(r.access_method) }),
   );
 
   const foreignKeys: ForeignKey[] = [];
@@ -118,8 +127,9 @@ export async function readInventoryIn(tx: Tx, options: InventoryOptions = {}): P
       type: str(c.type) as Constraint['type'],
       definition: str(c.definition),
       columns: strings(c.columns),
+      inherited: Boolean(c.inherited),
     }));
-    for (const c of cons.filter((c) => c.type === 'foreign key')) {
+    for (const c of cons.filter((c) => c.type === 'foreign key' && !c.inherited)) {
       foreignKeys.push({
         name: str(c.name),
         table: `${schema}.${name}`,
@@ -138,6 +148,10 @@ export async function readInventoryIn(tx: Tx, options: InventoryOptions = {}): P
       owner: str(r.owner),
       platform: isPlatformSchema(schema),
       isPartition: Boolean(r.is_partition),
+      partitionOf: strOrNull(r.partition_of),
+      partitionBound: strOrNull(r.partition_bound),
+      partitionKey: strOrNull(r.partition_key),
+      accessMethod: strOrNull(r.access_method),
       unlogged: Boolean(r.unlogged),
       primaryKey: constraints.find((c) => c.type === 'primary key')?.columns ?? [],
       columns,
@@ -182,6 +196,8 @@ export async function readInventoryIn(tx: Tx, options: InventoryOptions = {}): P
     platform: isPlatformSchema(str(r.schema)),
     definitionMd5: str(r.definition_md5),
     config: strings(r.config),
+    leakproof: Boolean(r.leakproof),
+    trustedLanguage: Boolean(r.trusted_language),
   }));
 
   const triggers: Trigger[] = triggerRows!.map((r) => ({
@@ -215,6 +231,7 @@ export async function readInventoryIn(tx: Tx, options: InventoryOptions = {}): P
     privilege: str(r.privilege),
     grantable: Boolean(r.grantable),
     grantor: str(r.grantor),
+    owner: str(r.owner),
     platform: isPlatformSchema(str(r.schema)),
   }));
 
@@ -247,6 +264,8 @@ export async function readInventoryIn(tx: Tx, options: InventoryOptions = {}): P
     name: str(r.name),
     schema: str(r.schema),
     version: str(r.version),
+    owner: str(r.owner),
+    relocatable: Boolean(r.relocatable),
   }));
   const enums: EnumType[] = typeRows!.map((r) => ({
     schema: str(r.schema),
@@ -261,9 +280,45 @@ export async function readInventoryIn(tx: Tx, options: InventoryOptions = {}): P
     function: str(r.function),
     enabled: Boolean(r.enabled),
   }));
+  const objects: SchemaObject[] = objectRows!.map((r) => ({
+    schema: str(r.schema),
+    kind: str(r.kind),
+    identity: str(r.identity),
+    owner: str(r.owner),
+  }));
+  const publications: Publication[] = [];
+  for (const r of publicationRows!) {
+    let p = publications.find((x) => x.name === str(r.publication));
+    if (!p) {
+      p = {
+        name: str(r.publication),
+        owner: str(r.owner),
+        allTables: Boolean(r.all_tables),
+        publish: strings(r.publish),
+        viaRoot: Boolean(r.via_root),
+        tables: [],
+      };
+      publications.push(p);
+    }
+    if (r.table !== null) {
+      p.tables.push({
+        schema: str(r.schema),
+        table: str(r.table),
+        columns: r.columns === null ? null : strings(r.columns),
+        rowFilter: strOrNull(r.row_filter),
+      });
+    }
+  }
+  const casts: Cast[] = castRows!.map((r) => ({
+    source: str(r.source),
+    target: str(r.target),
+    schemas: strings(r.schemas),
+    how: str(r.how),
+  }));
   const schemas: SchemaInfo[] = schemaRows!.map((r) => ({
     name: str(r.name),
     owner: str(r.owner),
+    comment: strOrNull(r.comment),
     platform: isPlatformSchema(str(r.name)),
   }));
 
@@ -287,6 +342,8 @@ export async function readInventoryIn(tx: Tx, options: InventoryOptions = {}): P
       owner: str(db!.owner),
       encoding: str(db!.encoding),
       sizeBytes: num(db!.size_bytes),
+      memberOf: strings(db!.member_of),
+      accessMethods: strings(db!.access_methods),
     },
     readAt: new Date().toISOString(),
     exactCounts: options.exactCounts !== false,
@@ -303,10 +360,28 @@ export async function readInventoryIn(tx: Tx, options: InventoryOptions = {}): P
     extensions,
     enums,
     eventTriggers,
+    objects,
+    publications,
+    casts,
     loadOrder: order.levels,
     cycles: order.cycles,
     selfReferencing: order.selfReferencing,
   };
+}
+
+export interface OutsideDependent {
+  kind: string;
+  dependent: string;
+  dependsOn: string;
+}
+
+/** Objects outside `schemas` that DROP … CASCADE of something inside them would take along. */
+export async function outsideDependents(sql: Sql, schemas: string[]): Promise<OutsideDependent[]> {
+  const rows = (await sql.begin('read only', async (tx) => {
+    await tx`select set_config('search_path', '', true)`;
+    return tx.file(path.join(sqlDir, 'outside-dependents.sql'), [schemas] as never);
+  })) as unknown as Row[];
+  return rows.map((r) => ({ kind: str(r.kind), dependent: str(r.dependent), dependsOn: str(r.depends_on) }));
 }
 
 /** Exact `count(*)` of every readable table, a few hundred tables per round trip. */
@@ -320,7 +395,8 @@ async function countRows(tx: Tx, tables: Table[], onProgress?: (m: string) => vo
   for (let i = 0; i < readable.length; i += batchSize) {
     const batch = readable.slice(i, i + batchSize);
     const parts = batch.map(
-      (t, k) => tx`select ${i + k}::int as i, count(*)::int8 as n from ${tx(t.schema)}.${tx(t.name)}`,
+      // ONLY: an inheritance parent's own rows (its children are counted as themselves).
+      (t, k) => tx`select ${i + k}::int as i, count(*)::int8 as n from only ${tx(t.schema)}.${tx(t.name)}`,
     );
     const unioned = parts.reduce((acc, part) => tx`${acc} union all ${part}`);
     const rows = (await unioned) as unknown as { i: number; n: string | number }[];

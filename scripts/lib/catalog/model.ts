@@ -10,11 +10,16 @@ export interface DatabaseInfo {
   owner: string;
   encoding: string;
   sizeBytes: number;
+  /** Roles the connecting role can act as (itself and every role it is a member of). */
+  memberOf: string[];
+  /** Table and index access methods this database has (heap, btree, gin, …). */
+  accessMethods: string[];
 }
 
 export interface SchemaInfo {
   name: string;
   owner: string;
+  comment: string | null;
   platform: boolean;
 }
 
@@ -34,6 +39,8 @@ export interface Constraint {
   type: 'primary key' | 'unique' | 'foreign key' | 'check' | 'exclusion';
   definition: string;
   columns: string[];
+  /** A partition's copy of its parent's constraint (its key, a cloned FK): not dumped on its own. */
+  inherited: boolean;
 }
 
 export interface ForeignKey {
@@ -53,6 +60,7 @@ export interface ForeignKey {
 export interface Index {
   name: string;
   definition: string;
+  accessMethod: string;
 }
 
 export interface Table {
@@ -62,7 +70,15 @@ export interface Table {
   owner: string;
   platform: boolean;
   isPartition: boolean;
+  /** `schema.table` of the partitioned parent, for a partition. */
+  partitionOf: string | null;
+  /** `FOR VALUES …` / `DEFAULT`, for a partition. */
+  partitionBound: string | null;
+  /** `RANGE (k)`, `LIST (…)`, `HASH (…)`, for a partitioned table. */
+  partitionKey: string | null;
   unlogged: boolean;
+  /** Table access method (heap, or null for a partitioned table without one). */
+  accessMethod: string | null;
   primaryKey: string[];
   columns: Column[];
   generatedColumns: string[];
@@ -104,6 +120,9 @@ export interface FunctionInfo {
   platform: boolean;
   definitionMd5: string;
   config: string[];
+  leakproof: boolean;
+  /** Its language may be used by roles other than superusers (SQL, plpgsql; not internal or C). */
+  trustedLanguage: boolean;
 }
 
 export interface Trigger {
@@ -139,6 +158,8 @@ export interface Grant {
   privilege: string;
   grantable: boolean;
   grantor: string;
+  /** The object's owner (only roles that can act as it may change its grants). */
+  owner: string;
   platform: boolean;
 }
 
@@ -172,6 +193,9 @@ export interface Extension {
   name: string;
   schema: string;
   version: string;
+  owner: string;
+  /** Can move to another schema (ALTER EXTENSION … SET SCHEMA). */
+  relocatable: boolean;
 }
 
 export interface EnumType {
@@ -187,6 +211,48 @@ export interface EventTrigger {
   owner: string;
   function: string;
   enabled: boolean;
+}
+
+/**
+ * Any object that lives in a schema, whatever its kind (pg_identify_object's type and quoted
+ * identity): what replacing a schema removes. Extension members and parts of other objects
+ * (indexes, partitions, row types) are not listed: they go with their owner object.
+ */
+export interface SchemaObject {
+  schema: string;
+  /** `table`, `function`, `collation`, `operator class`, `text search configuration`, `domain`, … */
+  kind: string;
+  /** Schema-qualified and quoted, as DROP takes it: `public."Odd"(integer)`, `app.ops USING btree`. */
+  identity: string;
+  owner: string;
+}
+
+/** A user-defined cast (database-wide): the app's are those naming its schemas' types or functions. */
+export interface Cast {
+  source: string;
+  target: string;
+  /** Schemas of the source type, target type and function. */
+  schemas: string[];
+  /** `WITH FUNCTION s.f(t)`, `WITH INOUT`, `WITHOUT FUNCTION`, then `AS ASSIGNMENT` / `AS IMPLICIT`. */
+  how: string;
+}
+
+export interface PublicationTable {
+  schema: string;
+  table: string;
+  /** Column list, or null for every column. */
+  columns: string[] | null;
+  rowFilter: string | null;
+}
+
+export interface Publication {
+  name: string;
+  owner: string;
+  allTables: boolean;
+  /** The operations it publishes: insert, update, delete, truncate. */
+  publish: string[];
+  viaRoot: boolean;
+  tables: PublicationTable[];
 }
 
 export interface FkCycle {
@@ -217,6 +283,9 @@ export interface Inventory {
   extensions: Extension[];
   enums: EnumType[];
   eventTriggers: EventTrigger[];
+  objects: SchemaObject[];
+  publications: Publication[];
+  casts: Cast[];
   /** FK dependency levels: every table's referenced tables sit in earlier levels (or its own cycle). */
   loadOrder: string[][];
   cycles: FkCycle[];
@@ -225,3 +294,7 @@ export interface Inventory {
 }
 
 export const qualified = (o: { schema: string; name: string }): string => `${o.schema}.${o.name}`;
+
+/** Whether the inventory's connecting role may act as `role` (own, alter or drop its objects). */
+export const canActAs = (inv: Inventory, role: string): boolean =>
+  inv.database.isSuperuser || inv.database.memberOf.includes(role);

@@ -3,15 +3,21 @@
 
 export type ExitCode = 0 | 1 | 2;
 
+/** What the artifact (not the console) carries about a failure: the failing object, statement, line. */
+export type ErrorDetail = Record<string, string | number>;
+
 export class EnvsyncError extends Error {
+  readonly detail?: ErrorDetail;
+
   constructor(
     readonly exitCode: 1 | 2,
     message: string,
     readonly hint: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; detail?: ErrorDetail },
   ) {
     super(message, options);
     this.name = new.target.name;
+    if (options?.detail) this.detail = options.detail;
   }
 }
 
@@ -24,7 +30,7 @@ export class InputError extends EnvsyncError {
 
 /** The job ran and failed: exit 1, the databases are as they were. */
 export class JobError extends EnvsyncError {
-  constructor(message: string, hint: string, options?: { cause?: unknown }) {
+  constructor(message: string, hint: string, options?: { cause?: unknown; detail?: ErrorDetail }) {
     super(1, message, hint, options);
   }
 }

@@ -36,7 +36,7 @@ type Tx = postgres.TransactionSql<Record<string, never>> | postgres.Sql<Record<s
 export async function pinOutputSettings(tx: Tx): Promise<void> {
   await tx`select set_config('timezone', 'UTC', true), set_config('datestyle', 'ISO, YMD', true),
                   set_config('intervalstyle', 'postgres', true), set_config('extra_float_digits', '1', true),
-                  set_config('bytea_output', 'hex', true)`;
+                  set_config('bytea_output', 'hex', true), set_config('lc_monetary', 'C', true)`;
 }
 
 /** The per-row hash every checksum sums: md5 of the row's text (alias `_envsync_row`). */
@@ -59,7 +59,8 @@ export async function tableChecksum(
   kind: RowHashKind = 'md5x64',
 ): Promise<TableChecksum> {
   const filter = where ? tx`where ${where}` : tx``;
-  const from = tx`${tx(table.schema)}.${tx(table.name)} _envsync_row ${filter}`;
+  // ONLY: an inheritance parent's own rows, as COPY reads them (children are tables of their own).
+  const from = tx`only ${tx(table.schema)}.${tx(table.name)} _envsync_row ${filter}`;
   const [r] =
     kind === 'hte64'
       ? await tx`

@@ -40,7 +40,7 @@ async function rows(sql: Sql, table: TableRef, pk: string[], r: Range): Promise<
   return sql.begin(async (tx) => {
     await pinOutputSettings(tx as never);
     const found = await tx`select ${tx(pk)}, ${rowHash(tx as never)} as _envsync_hash
-                           from ${tx(table.schema)}.${tx(table.name)} _envsync_row
+                           from only ${tx(table.schema)}.${tx(table.name)} _envsync_row
                            where ${rangeFilter(tx as never, pk, r)}`;
     return new Map(found.map((row) => [JSON.stringify(pk.map((c) => row[c])), String(row._envsync_hash)]));
   }) as Promise<Map<string, string>>;
@@ -54,7 +54,7 @@ async function medianKey(
   r: Range,
   count: number,
 ): Promise<Key | null> {
-  const [row] = await sql`select ${sql(pk)} from ${sql(table.schema)}.${sql(table.name)}
+  const [row] = await sql`select ${sql(pk)} from only ${sql(table.schema)}.${sql(table.name)}
                           where ${rangeFilter(sql, pk, r)} order by ${sql(pk)} offset ${Math.floor(count / 2)} limit 1`;
   return row ? pk.map((c) => row[c]) : null;
 }

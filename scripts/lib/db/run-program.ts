@@ -8,6 +8,8 @@ export interface RunningProgram {
   child: ChildProcess;
   /** Resolves when the program exits 0; rejects with a JobError carrying its last stderr lines. */
   done: Promise<void>;
+  /** The last few kilobytes of its stderr. */
+  stderr(): string;
 }
 
 export function startProgram(
@@ -37,7 +39,7 @@ export function startProgram(
       reject(new JobError(`${what} failed: ${tail}`, 'see the message above; nothing was changed'));
     });
   });
-  return { child, done };
+  return { child, done, stderr: () => stderr };
 }
 
 /** A program that stops reading its input early reports its own failure by its exit code. */

@@ -8,7 +8,6 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { readArchive, writeArchive } from '../backup/archive.ts';
 import { type BackupFile, type BackupManifest, MANIFEST_FORMAT } from '../backup/manifest.ts';
-import { dropPlatformObjectStatements, platformObjectStatements } from '../backup/platform-objects.ts';
 import { restoreBackup } from '../backup/restore.ts';
 import { compareWithManifest, type ManifestComparison } from '../backup/verify.ts';
 import { readInventory, readInventoryIn } from '../catalog/inventory.ts';
@@ -25,6 +24,8 @@ import { findClientProgram, type PgProgram } from '../db/pg-binaries.ts';
 import { ignoreClosedPipe, startProgram } from '../db/run-program.ts';
 import { ident } from '../db/sql-text.ts';
 import { type DatabaseTarget, resolveDatabase } from '../db/url.ts';
+import { outsideObjectStatements } from '../replica/outside-objects.ts';
+import { replicaState } from '../replica/replace.ts';
 import { renderBackupSummary } from '../report/backup-summary.ts';
 import type { Job, JobContext } from './runner.ts';
 
@@ -115,11 +116,10 @@ export async function runBackup(ctx: JobContext, o: BackupOptions): Promise<Back
       return { snapshot, identity, inv, schemas, platformTables, sequences, files, sums };
     });
 
-    const objects = platformObjectStatements(taken.inv);
+    const objects = outsideObjectStatements(taken.inv, taken.schemas);
     const objectsFile = 'platform-objects.sql';
     const objectsSql = [
-      '-- The app’s own objects on platform tables (not in app.dump): dropped, then re-created on restore.',
-      ...dropPlatformObjectStatements(taken.inv).map((s) => `${s};`),
+      '-- The app’s own objects outside its schemas (not in app.dump): re-created on restore.',
       ...objects.map((s) => `${s};`),
       '',
     ].join('\n');
@@ -153,6 +153,8 @@ export async function runBackup(ctx: JobContext, o: BackupOptions): Promise<Back
       pgDump: { version: pgDump.version },
       snapshot: taken.snapshot,
       schemas: taken.schemas,
+      allAppSchemas: o.schemas === undefined,
+      state: replicaState(taken.inv, taken.schemas),
       platformTables: taken.platformTables,
       files,
       tables: taken.sums.r,
@@ -233,8 +235,7 @@ async function verifyByRestore(
       ),
       ...(o.encryptionKey ? { secret: o.encryptionKey } : {}),
       env: o.env,
-      existingSchemas: scratchInventory.schemas.map((x) => x.name),
-      platformLoadOrder: scratchInventory.loadOrder.flat(),
+      current: scratchInventory,
     });
     return await compareWithManifest(sql, manifest, () =>
       connect(scratch, { applicationName: 'envsync backup verify', connectTimeout: o.connectTimeout }),

@@ -59,6 +59,7 @@ export async function runPrepare(ctx: JobContext, o: PrepareOptions): Promise<Pr
       srcInv,
       tgtInv,
       schemas: scope.schemas,
+      dropSchemas: scope.targetOnlySchemas,
       env: o.env,
       productionAllowed: isProduction(o.target, o.env) ? o.allowProduction : null,
     });

@@ -117,8 +117,7 @@ export async function runRollback(ctx: JobContext, o: RollbackOptions): Promise<
       pgRestore,
       ...(o.encryptionKey ? { secret: o.encryptionKey } : {}),
       env: o.env,
-      existingSchemas: inventory.schemas.map((x) => x.name),
-      platformLoadOrder: inventory.loadOrder.flat(),
+      current: inventory,
     });
     const restoreMs = ctx.now().getTime() - restoreStart;
     ctx.log.info(

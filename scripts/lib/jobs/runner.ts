@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as core from '@actions/core';
 import { withDotEnv } from '../cli/env-file.ts';
-import { EnvsyncError, type ExitCode, InputError } from '../cli/errors.ts';
+import { EnvsyncError, type ErrorDetail, type ExitCode, InputError } from '../cli/errors.ts';
 import { environmentSecrets, urlSecrets } from '../db/url.ts';
 import { SecretMask } from './secret-mask.ts';
 
@@ -63,7 +63,7 @@ export interface JobRecord<Result> {
   finishedAt: string;
   durationMs: number;
   result?: Result;
-  error?: { message: string; hint: string };
+  error?: { message: string; hint: string; detail?: ErrorDetail };
 }
 
 export interface RunnerIO {
@@ -223,8 +223,14 @@ export async function runJob<O, R>(
     io.stderr(mask.apply(`error: ${message}`));
     io.stderr(mask.apply(`hint: ${hint}`));
     if (verbose && error instanceof Error && error.stack) io.stderr(mask.apply(error.stack));
+    const detail = known ? error.detail : undefined;
     const finishedAt = new Date();
-    const errorMarkdown = `## ${job.name}: error\n\n**${escapeMarkdown(message)}**\n\nHow to fix: ${escapeMarkdown(hint)}\n`;
+    const detailMarkdown = detail
+      ? `\n${Object.entries(detail)
+          .map(([k, v]) => `- ${escapeMarkdown(k)}: \`${String(v).replace(/`/g, "'")}\``)
+          .join('\n')}\n`
+      : '';
+    const errorMarkdown = `## ${job.name}: error\n\n**${escapeMarkdown(message)}**\n\nHow to fix: ${escapeMarkdown(hint)}\n${detailMarkdown}`;
     try {
       finish(
         {
@@ -234,7 +240,7 @@ export async function runJob<O, R>(
           startedAt: startedAt.toISOString(),
           finishedAt: finishedAt.toISOString(),
           durationMs: finishedAt.getTime() - startedAt.getTime(),
-          error: { message, hint },
+          error: { message, hint, ...(detail ? { detail } : {}) },
         },
         errorMarkdown,
       );

@@ -3,11 +3,9 @@
 // on them — in ONE target transaction, reading the source from ONE exported snapshot.
 // Any error, kill or disconnect leaves the target exactly as it was.
 
-import { dropPlatformObjectStatements, platformObjectStatements } from '../backup/platform-objects.ts';
-import { clearSchemaDefaultPrivileges, emptySchemaSql } from '../backup/restore.ts';
 import { diffInventories, type ObjectDifference } from '../catalog/diff.ts';
 import { readInventory, readInventoryIn } from '../catalog/inventory.ts';
-import type { Grant, Inventory } from '../catalog/model.ts';
+import { canActAs, type Inventory } from '../catalog/model.ts';
 import {
   connectTimeoutFlag,
   parseConnectTimeout,
@@ -23,13 +21,17 @@ import { sameDatabase } from '../db/identity.ts';
 import { libpqEnvironment } from '../db/libpq-env.ts';
 import { ENVSYNC_LOCK_KEY } from '../db/lock.ts';
 import { findClientProgram } from '../db/pg-binaries.ts';
-import { ident, literal, qname } from '../db/sql-text.ts';
+import { qname } from '../db/sql-text.ts';
 import type { DatabaseTarget } from '../db/url.ts';
+import { applyDumpScript, applyStatements } from '../replica/apply-dump.ts';
+import { describeEntry } from '../replica/dump-entries.ts';
+import { outsideObjectStatements } from '../replica/outside-objects.ts';
+import { clearStatements, finishStatements, grantCorrections, replicaState } from '../replica/replace.ts';
+import { dumpSchemaSections } from '../replica/schema-dump.ts';
 import { renderSyncSummary } from '../report/sync-summary.ts';
 import { binaryPortableTables, type CopiedTable, type CopySource, copyTable } from '../sync/copy-table.ts';
 import { readPlan, type SyncPlan, schemaFingerprint } from '../sync/plan.ts';
 import { blockingSessions, describeBlocker, type PreflightCheck, preflight } from '../sync/preflight.ts';
-import { dumpSchemaSections } from '../sync/schema-dump.ts';
 import { openPair, type Scope, syncScope } from '../sync/scope.ts';
 import type { Job, JobContext } from './runner.ts';
 
@@ -69,6 +71,8 @@ export interface SyncResult {
   tables: CopiedTable[];
   sequences: number;
   terminated: number[];
+  /** Dump entries owned by roles the connecting role cannot act as: left as the target has them. */
+  leftAlone: string[];
   totals: { rows: number; bytes: number };
   timings: {
     preparationMs: number;
@@ -79,51 +83,6 @@ export interface SyncResult {
     totalMs: number;
   };
   committed: boolean;
-}
-
-const GRANT_TARGET: Record<Grant['kind'], string> = {
-  schema: 'SCHEMA',
-  table: 'TABLE',
-  view: 'TABLE',
-  matview: 'TABLE',
-  sequence: 'SEQUENCE',
-  function: 'FUNCTION',
-};
-
-function grantObject(g: Grant): string {
-  if (g.kind === 'schema') return ident(g.name);
-  if (g.kind === 'function') {
-    const i = g.name.indexOf('(');
-    return `${ident(g.schema)}.${ident(g.name.slice(0, i))}${g.name.slice(i)}`;
-  }
-  return qname(g.schema, g.name);
-}
-
-/**
- * Grants made exactly the source's: objects created on the target pick up the target's
- * default privileges (on Supabase: everything to anon/authenticated), which pg_dump's
- * GRANTs do not take back — a security matter, so every extra grant is revoked.
- */
-export function grantCorrections(source: Inventory, target: Inventory, schemas: string[]): string[] {
-  const inScope = (g: Grant) => schemas.includes(g.schema);
-  const key = (g: Grant) => `${g.kind}|${g.schema}|${g.name}|${g.grantee}|${g.privilege}|${g.grantable}`;
-  const wanted = new Set(source.grants.filter(inScope).map(key));
-  const present = new Set(target.grants.filter(inScope).map(key));
-  const grantee = (g: Grant) => (g.grantee === 'public' ? 'PUBLIC' : ident(g.grantee));
-  return [
-    ...target.grants
-      .filter((g) => inScope(g) && !wanted.has(key(g)))
-      .map(
-        (g) =>
-          `REVOKE ${g.privilege} ON ${GRANT_TARGET[g.kind]} ${grantObject(g)} FROM ${grantee(g)} CASCADE`,
-      ),
-    ...source.grants
-      .filter((g) => inScope(g) && !present.has(key(g)))
-      .map(
-        (g) =>
-          `GRANT ${g.privilege} ON ${GRANT_TARGET[g.kind]} ${grantObject(g)} TO ${grantee(g)}${g.grantable ? ' WITH GRANT OPTION' : ''}`,
-      ),
-  ];
 }
 
 /** Throughput and ETA lines while tables copy, at most every 5 s. */
@@ -157,6 +116,11 @@ function progressReporter(ctx: JobContext, scope: Scope) {
 
 /** A failure inside the target transaction, as one line: nothing was committed. */
 function applyError(phase: string, error: unknown): EnvsyncError {
+  if (error instanceof JobError && error.detail) {
+    return new JobError(`sync failed during ${phase}: ${error.message}`, error.hint, {
+      detail: error.detail,
+    });
+  }
   if (error instanceof EnvsyncError) return error;
   const e = error as { code?: string };
   if (e.code === '55P03') {
@@ -235,6 +199,7 @@ export async function runSync(ctx: JobContext, o: SyncOptions): Promise<SyncResu
           srcInv,
           tgtInv: tgtBefore,
           schemas: scope.schemas,
+          dropSchemas: scope.targetOnlySchemas,
           env: o.env,
           productionAllowed: isProduction(o.target, o.env) ? o.allowProduction : null,
         });
@@ -271,6 +236,7 @@ export async function runSync(ctx: JobContext, o: SyncOptions): Promise<SyncResu
           tables: [],
           sequences: 0,
           terminated: [],
+          leftAlone: [],
           totals: { rows: 0, bytes: 0 },
           timings: {
             preparationMs: ctx.now().getTime() - started,
@@ -313,6 +279,7 @@ export async function runSync(ctx: JobContext, o: SyncOptions): Promise<SyncResu
       const timings = { preparationMs: 0, schemaMs: 0, copyMs: 0, postDataMs: 0, commitMs: 0, totalMs: 0 };
       const copied: CopiedTable[] = [];
       const terminated: number[] = [];
+      const leftAlone: string[] = [];
       let phase = 'locking the target';
       let mark = Date.now();
       const lap = () => {
@@ -345,35 +312,23 @@ export async function runSync(ctx: JobContext, o: SyncOptions): Promise<SyncResu
           await pinOutputSettings(ttx as never);
           phase = 'reading the target';
           const tgtInv = (await readInventoryIn(ttx as never, { exactCounts: false })) as Inventory;
+          const actable = (role: string) => canActAs(tgtInv, role);
           await ttx`select set_config('session_replication_role', 'origin', true)`;
 
           phase = 'removing the target’s app objects';
-          for (const s of scope.targetOnlySchemas) await ttx.unsafe(`DROP SCHEMA ${ident(s)} CASCADE`);
-          for (const s of scope.schemas) {
-            if (tgtInv.schemas.some((x) => x.name === s)) await ttx.unsafe(emptySchemaSql(s));
-          }
-          for (const stmt of dropPlatformObjectStatements(tgtInv)) await ttx.unsafe(stmt);
-          await ttx.unsafe(clearSchemaDefaultPrivileges(scope.schemas));
-          const tgtOrder = tgtInv.loadOrder.flat();
-          const platformOrder = [...scope.platformTables].sort(
-            (a, b) => tgtOrder.indexOf(b) - tgtOrder.indexOf(a),
-          );
-          for (const t of platformOrder) {
-            const [s, n] = t.split(/\.(.+)/) as [string, string];
-            await ttx.unsafe(`DELETE FROM ${qname(s, n)}`);
-          }
-          const installed = new Set(tgtInv.extensions.map((e) => e.name));
-          for (const e of srcInv.extensions.filter((e) => !installed.has(e.name))) {
-            await ttx.unsafe(`CREATE SCHEMA IF NOT EXISTS ${ident(e.schema)}`);
-            await ttx.unsafe(
-              `CREATE EXTENSION IF NOT EXISTS ${ident(e.name)} WITH SCHEMA ${ident(e.schema)} VERSION ${literal(e.version)}`,
-            );
-          }
+          const clearing = clearStatements({
+            current: tgtInv,
+            schemas: scope.schemas,
+            dropSchemas: scope.targetOnlySchemas,
+            platformTables: scope.platformTables,
+            wanted: replicaState(srcInv, scope.schemas),
+          });
+          await applyStatements(ttx, clearing);
           timings.preparationMs = lap();
 
           phase = 'creating the app schemas';
           const ddl = await sections;
-          await ttx.unsafe(ddl.preData).simple();
+          const pre = await applyDumpScript(ttx, ddl.preData, actable, 'pre-data');
           timings.schemaMs = lap();
 
           phase = 'copying data';
@@ -394,7 +349,8 @@ export async function runSync(ctx: JobContext, o: SyncOptions): Promise<SyncResu
           timings.copyMs = lap();
 
           phase = 'building indexes, constraints, triggers and policies';
-          await ttx.unsafe(ddl.postData).simple();
+          const post = await applyDumpScript(ttx, ddl.postData, actable, 'post-data');
+          leftAlone.push(...[...pre.leftAlone, ...post.leftAlone].map(describeEntry));
           for (const v of srcInv.views.filter(
             (v) => v.kind === 'matview' && v.populated && scope.schemas.includes(v.schema),
           )) {
@@ -405,11 +361,16 @@ export async function runSync(ctx: JobContext, o: SyncOptions): Promise<SyncResu
             const [schema, name] = s.sequence.split(/\.(.+)/) as [string, string];
             await ttx`select pg_catalog.setval(${qname(schema, name)}::regclass, ${s.lastValue}::int8, ${s.isCalled})`;
           }
-          phase = 'applying the app’s objects on platform tables';
-          for (const stmt of platformObjectStatements(srcInv)) await ttx.unsafe(stmt);
+          phase = 'applying the app’s objects outside its schemas';
+          await applyStatements(ttx, outsideObjectStatements(srcInv, scope.schemas));
+          phase = 'publications, schema comments and database-wide default privileges';
+          await applyStatements(
+            ttx,
+            finishStatements(replicaState(srcInv, scope.schemas), tgtInv, scope.schemas),
+          );
           phase = 'making grants exactly the source’s';
           const after = (await readInventoryIn(ttx as never, { exactCounts: false })) as Inventory;
-          for (const stmt of grantCorrections(srcInv, after, scope.schemas)) await ttx.unsafe(stmt);
+          await applyStatements(ttx, grantCorrections(srcInv.grants, after, scope.schemas));
           await ttx`select set_config('session_replication_role', 'origin', true)`;
           timings.postDataMs = lap();
           phase = 'committing';
@@ -426,6 +387,7 @@ export async function runSync(ctx: JobContext, o: SyncOptions): Promise<SyncResu
         tables: copied,
         sequences: sequences.length,
         terminated,
+        leftAlone,
         totals: {
           rows: copied.reduce((n, c) => n + c.rows, 0),
           bytes: copied.reduce((n, c) => n + c.bytes, 0),

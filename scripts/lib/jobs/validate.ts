@@ -18,8 +18,12 @@ import {
   withSnapshotWorkers,
 } from '../db/checksum.ts';
 import { connect } from '../db/connect.ts';
+import { libpqEnvironment } from '../db/libpq-env.ts';
 import { locateDifferences } from '../db/locate.ts';
+import { findClientProgram, type PgProgram } from '../db/pg-binaries.ts';
 import type { DatabaseTarget } from '../db/url.ts';
+import { compareDumps, type DumpScript, type EntryDifference } from '../replica/dump-entries.ts';
+import { dumpSchema } from '../replica/schema-dump.ts';
 import { renderValidateSummary } from '../report/validate-summary.ts';
 import { openPair } from '../sync/scope.ts';
 import type { Job, JobContext } from './runner.ts';
@@ -31,12 +35,15 @@ export interface ValidateOptions {
   workers: number;
   /** Narrow each table whose data differs to its differing primary keys. */
   locate: boolean;
+  env: NodeJS.ProcessEnv;
 }
 
 export interface ValidateResult {
   source: { name: string; display: string };
   target: { name: string; display: string };
   objects: ObjectDifference[];
+  /** `pg_dump --schema-only` of the app schemas compared entry by entry: every kind pg_dump knows. */
+  schemaDump: EntryDifference[];
   data: ChecksumDifference[];
   sequences: { sequence: string; source?: SequenceState; target?: SequenceState }[];
   /** With --locate: the first differing keys of each differing table that has a primary key. */
@@ -49,6 +56,7 @@ export interface ValidateResult {
 
 interface SideRead {
   inventory: Inventory;
+  dump: DumpScript;
   checksums: TableChecksum[];
   sequences: SequenceState[];
   inventoryMs: number;
@@ -60,6 +68,7 @@ async function readSide(
   o: ValidateOptions,
   tablesFor: (inv: Inventory) => Promise<{ schema: string; name: string }[]>,
   kind: RowHashKind,
+  pgDump: PgProgram,
 ): Promise<SideRead> {
   const leader = await connect(db, { applicationName: 'envsync validate', connectTimeout: o.connectTimeout });
   try {
@@ -70,6 +79,11 @@ async function readSide(
       const t0 = Date.now();
       const inventory = await readInventoryIn(tx as never, { exactCounts: false });
       const inventoryMs = Date.now() - t0;
+      const appSchemas = inventory.schemas.filter((s) => !s.platform).map((s) => s.name);
+      const dumping = appSchemas.length
+        ? dumpSchema(pgDump, libpqEnvironment(db, 'envsync validate pg_dump', o.env), snapshot, appSchemas)
+        : Promise.resolve({ preamble: '', entries: [] });
+      dumping.catch(() => {}); // awaited below
       const tables = await tablesFor(inventory);
       const checksums = await withSnapshotWorkers(
         () => connect(db, { applicationName: 'envsync validate checksum', connectTimeout: o.connectTimeout }),
@@ -81,7 +95,7 @@ async function readSide(
         tx as never,
         inventory.sequences.filter((s) => !s.platform).map((s) => ({ schema: s.schema, name: s.name })),
       );
-      return { inventory, checksums, sequences, inventoryMs };
+      return { inventory, dump: await dumping, checksums, sequences, inventoryMs };
     })) as SideRead;
   } finally {
     await leader.end({ timeout: 5 });
@@ -94,8 +108,17 @@ export async function runValidate(ctx: JobContext, o: ValidateOptions): Promise<
   // Same server+database however written: comparing a database with itself proves nothing.
   const pair = await openPair(o.source, o.target, 'validate', o.connectTimeout);
   let kind: RowHashKind;
+  let pgDump: PgProgram;
   try {
     kind = (await fastHashAgrees(pair.src, pair.tgt)) ? 'hte64' : 'md5x64';
+    // One pg_dump for both sides (new enough for the newer server), so the dumps compare.
+    const majors = await Promise.all(
+      [pair.src, pair.tgt].map(async (c) => {
+        const [v] = await c`select current_setting('server_version_num')::int as num`;
+        return Math.floor(Number(v!.num) / 10000);
+      }),
+    );
+    pgDump = findClientProgram('pg_dump', Math.max(...majors), o.env);
   } finally {
     await pair.close();
   }
@@ -119,12 +142,13 @@ export async function runValidate(ctx: JobContext, o: ValidateOptions): Promise<
   };
   const checksumStart = ctx.now().getTime();
   const [src, tgt] = await Promise.all([
-    readSide(o.source, o, waitForBoth, kind),
-    readSide(o.target, o, waitForBoth, kind),
+    readSide(o.source, o, waitForBoth, kind, pgDump),
+    readSide(o.target, o, waitForBoth, kind, pgDump),
   ]);
   const checksumMs = ctx.now().getTime() - checksumStart;
 
   const objects = diffInventories(src!.inventory, tgt!.inventory);
+  const schemaDump = compareDumps(src!.dump, tgt!.dump);
   const data = compareChecksums(src!.checksums, tgt!.checksums);
   const sequences: ValidateResult['sequences'] = [];
   const targetSeq = new Map(tgt!.sequences.map((x) => [x.sequence, x]));
@@ -163,12 +187,13 @@ export async function runValidate(ctx: JobContext, o: ValidateOptions): Promise<
     source: { name: o.source.name, display: o.source.display },
     target: { name: o.target.name, display: o.target.display },
     objects,
+    schemaDump,
     data,
     sequences,
     located,
     tablesCompared: src!.checksums.length,
     rowsCompared: src!.checksums.reduce((n, c) => n + c.rows, 0),
-    identical: objects.length === 0 && data.length === 0 && sequences.length === 0,
+    identical: objects.length === 0 && schemaDump.length === 0 && data.length === 0 && sequences.length === 0,
     timings: {
       inventoryMs: Math.max(src!.inventoryMs, tgt!.inventoryMs),
       checksumMs,
@@ -176,7 +201,7 @@ export async function runValidate(ctx: JobContext, o: ValidateOptions): Promise<
     },
   };
   ctx.log.info(
-    `  ${result.tablesCompared} tables (${result.rowsCompared.toLocaleString('en-US')} rows) compared; ${objects.length} object, ${data.length} data and ${sequences.length} sequence difference(s)`,
+    `  ${result.tablesCompared} tables (${result.rowsCompared.toLocaleString('en-US')} rows) compared; ${objects.length} object, ${schemaDump.length} schema dump, ${data.length} data and ${sequences.length} sequence difference(s)`,
   );
   return result;
 }
@@ -186,7 +211,8 @@ export const validateJob: Job<ValidateOptions, ValidateResult> = {
   description:
     'Compares a target with its source, object by object through the catalog model (tables’ columns, defaults, ' +
     'generated expressions, constraints and indexes; views; functions; triggers and their enabled state; RLS flags ' +
-    'and policies; grants and default privileges; sequences; enums; extensions), and every replicated table’s row ' +
+    'and policies; grants and default privileges; sequences; enums; extensions; every other object kind), ' +
+    '`pg_dump --schema-only` of the app schemas entry by entry, and every replicated table’s row ' +
     'count and checksum and every sequence’s state, reading both servers in parallel. Exit 1 on any difference.',
   examples: ['npm run validate -- --source dev --target staging'],
   flags: {
@@ -206,6 +232,7 @@ export const validateJob: Job<ValidateOptions, ValidateResult> = {
       connectTimeout: parseConnectTimeout(flags['connect-timeout']),
       workers: 2,
       locate: flags.locate === true,
+      env,
     };
   },
   run: runValidate,
@@ -214,13 +241,19 @@ export const validateJob: Job<ValidateOptions, ValidateResult> = {
     ok: r.identical,
     headline: r.identical
       ? `${r.target.display} is an exact replica of ${r.source.display}: ${r.tablesCompared} tables, ${r.rowsCompared.toLocaleString('en-US')} rows (${(r.timings.totalMs / 1000).toFixed(1)} s)`
-      : `${r.target.display} differs from ${r.source.display}: ${r.objects.length} object(s), ${r.data.length} table(s) of data, ${r.sequences.length} sequence(s)`,
+      : `${r.target.display} differs from ${r.source.display}: ${r.objects.length} object(s), ${r.schemaDump.length} schema dump entr${r.schemaDump.length === 1 ? 'y' : 'ies'}, ${r.data.length} table(s) of data, ${r.sequences.length} sequence(s)`,
     problems: [
       ...r.objects
         .slice(0, 50)
         .map(
           (d) =>
             `${d.kind} ${d.object}: ${d.change}${d.fields ? ` (${d.fields.map((f) => f.field).join(', ')})` : ''}`,
+        ),
+      ...r.schemaDump
+        .slice(0, 50)
+        .map(
+          (d) =>
+            `pg_dump ${d.kind} ${d.object}: ${d.change}${d.change === 'differs' ? ` (source: ${d.source} / target: ${d.target})` : ''}`,
         ),
       ...r.data
         .slice(0, 50)
@@ -236,7 +269,7 @@ export const validateJob: Job<ValidateOptions, ValidateResult> = {
   }),
   outputs: (r) => ({
     identical: r.identical,
-    object_differences: r.objects.length,
+    object_differences: r.objects.length + r.schemaDump.length,
     data_differences: r.data.length,
     tables: r.tablesCompared,
   }),

@@ -41,6 +41,25 @@ export function renderAnalyzeSummary(r: AnalyzeResult): string {
   const ext = r.extensions.map((e) => `${e.name} ${e.version} (${e.schema})`).join(', ') || 'none';
   out.push(`Extensions: ${ext}. Event triggers: ${r.eventTriggers.map((e) => e.name).join(', ') || 'none'}.`);
   out.push(`Default privileges: ${r.counts.defaultPrivileges} entries.`);
+  const other = new Map<string, number>();
+  const described = new Set([
+    'table',
+    'view',
+    'materialized view',
+    'sequence',
+    'function',
+    'procedure',
+    'enum',
+  ]);
+  for (const o of r.objects) {
+    if (!described.has(o.kind) && !r.schemas.find((s) => s.name === o.schema)?.platform)
+      other.set(o.kind, (other.get(o.kind) ?? 0) + 1);
+  }
+  if (other.size) {
+    out.push(
+      `Other objects in the app schemas: ${[...other].map(([kind, n]) => `${n} ${kind}${n === 1 ? '' : '(s)'}`).join(', ')}.`,
+    );
+  }
   out.push('');
 
   const levelOf = new Map<string, number>();
@@ -48,16 +67,38 @@ export function renderAnalyzeSummary(r: AnalyzeResult): string {
     for (const t of tables) levelOf.set(t, level);
   });
   const inCycle = new Set(r.cycles.flatMap((c) => c.tables));
+  // Partitions right under their parent (indented by depth), the rest in load order.
+  const partitionsOf = new Map<string, typeof r.tables>();
+  for (const t of r.tables) {
+    if (t.partitionOf) partitionsOf.set(t.partitionOf, [...(partitionsOf.get(t.partitionOf) ?? []), t]);
+  }
+  const withPartitions = (t: (typeof r.tables)[number], depth: number): { t: typeof t; depth: number }[] => [
+    { t, depth },
+    ...(partitionsOf.get(`${t.schema}.${t.name}`) ?? [])
+      .sort((a, b) => `${a.schema}.${a.name}`.localeCompare(`${b.schema}.${b.name}`))
+      .flatMap((p) => withPartitions(p, depth + 1)),
+  ];
   const tableRows = (platformSide: boolean) =>
     r.tables
-      .filter((t) => t.platform === platformSide)
+      .filter((t) => t.platform === platformSide && !t.partitionOf)
       .map((t) => ({ t, q: `${t.schema}.${t.name}`, level: levelOf.get(`${t.schema}.${t.name}`) ?? 0 }))
       .sort((a, b) => a.level - b.level || a.q.localeCompare(b.q))
-      .map(({ t, q, level }) => [
+      .flatMap(({ t }) => withPartitions(t, 0))
+      .map(({ t, depth }) => ({
+        t,
+        depth,
+        q: `${t.schema}.${t.name}`,
+        level: levelOf.get(`${t.schema}.${t.name}`) ?? 0,
+      }))
+      .map(({ t, q, level, depth }) => [
         `${level}${inCycle.has(q) ? ' ↻' : ''}`,
-        code(q),
+        `${depth ? `${'↳'.padStart(depth, '\u00a0')} ` : ''}${code(q)}${t.partitionBound ? ` ${cell(t.partitionBound)}` : ''}${t.partitionKey ? ` — partitioned by ${cell(t.partitionKey)}` : ''}`,
         t.primaryKey.length ? cell(t.primaryKey.join(', ')) : '**none**',
-        r.exactCounts ? formatCount(t.rowCount) : `≈${formatCount(t.estimatedRows)}`,
+        t.kind === 'partitioned'
+          ? `(${r.exactCounts ? formatCount(t.rowCount) : `≈${formatCount(t.estimatedRows)}`} in partitions)`
+          : r.exactCounts
+            ? formatCount(t.rowCount)
+            : `≈${formatCount(t.estimatedRows)}`,
         formatBytes(t.sizeBytes),
         t.rlsEnabled ? (t.rlsForced ? 'on (forced)' : 'on') : 'off',
         cell(t.generatedColumns.join(', ')),

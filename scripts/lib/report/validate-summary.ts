@@ -11,7 +11,7 @@ export function renderValidateSummary(r: ValidateResult): string {
     '',
     r.identical
       ? `**Exact replica.** ${r.tablesCompared} tables and ${formatCount(r.rowsCompared)} rows compared by count and checksum; every object and sequence matches.`
-      : `**Differs:** ${r.objects.length} object(s), ${r.data.length} table(s) of data, ${r.sequences.length} sequence(s).`,
+      : `**Differs:** ${r.objects.length} object(s), ${r.schemaDump.length} schema dump entr${r.schemaDump.length === 1 ? 'y' : 'ies'}, ${r.data.length} table(s) of data, ${r.sequences.length} sequence(s).`,
     '',
     `Catalogs ${formatDuration(r.timings.inventoryMs)} · both servers checksummed in parallel ${formatDuration(r.timings.checksumMs)} · total ${formatDuration(r.timings.totalMs)}`,
     '',
@@ -33,6 +33,20 @@ export function renderValidateSummary(r: ValidateResult): string {
           ]),
       ),
       r.objects.length > 200 ? `\n… and ${r.objects.length - 200} more (see validate.json).` : '',
+      '',
+    );
+  }
+  if (r.schemaDump.length) {
+    out.push(
+      '### Schema dump (`pg_dump --schema-only`, entry by entry)',
+      '',
+      table(
+        ['Kind', 'Object', 'Change', 'Source', 'Target'],
+        r.schemaDump
+          .slice(0, 200)
+          .map((d) => [d.kind, code(d.object), d.change, show(d.source ?? ''), show(d.target ?? '')]),
+      ),
+      r.schemaDump.length > 200 ? `\n… and ${r.schemaDump.length - 200} more (see validate.json).` : '',
       '',
     );
   }

@@ -107,6 +107,7 @@ export async function copyTable(
       '--command=SET intervalstyle = postgres',
       '--command=SET extra_float_digits = 3',
       '--command=SET bytea_output = hex',
+      "--command=SET lc_monetary = 'C'",
       `--command=COPY ${table} (${cols}) TO STDOUT${format}`,
     ],
     source.env,

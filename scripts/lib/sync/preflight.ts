@@ -1,11 +1,13 @@
 // The checks prepare reports and sync runs before it touches anything: each named,
 // passed or failed, with the fix. Reads only; the target is never changed.
 
-import type { Inventory } from '../catalog/model.ts';
+import { outsideDependents } from '../catalog/inventory.ts';
+import { canActAs, type Inventory } from '../catalog/model.ts';
 import { EnvsyncError } from '../cli/errors.ts';
 import type { Sql } from '../db/connect.ts';
 import { ENVSYNC_LOCK_KEY } from '../db/lock.ts';
 import { findClientProgram } from '../db/pg-binaries.ts';
+import { removableKind } from '../replica/replace.ts';
 
 export interface PreflightCheck {
   name: string;
@@ -28,6 +30,8 @@ export interface PreflightInput {
   tgtInv: Inventory;
   /** App schemas the sync replaces. */
   schemas: string[];
+  /** App schemas only the target has: removed. */
+  dropSchemas: string[];
   env: NodeJS.ProcessEnv;
   productionAllowed: boolean | null;
 }
@@ -196,6 +200,8 @@ export async function preflight(i: PreflightInput): Promise<PreflightCheck[]> {
           },
   );
 
+  checks.push(...(await replacementChecks(i)));
+
   // Roles that grants, policies and owners name must exist on the target.
   const named = rolesNamed(i.srcInv, schemas);
   const existing = new Set(
@@ -260,4 +266,211 @@ export async function preflight(i: PreflightInput): Promise<PreflightCheck[]> {
       : { name: 'blocking sessions', status: 'pass', detail: 'no session holds the app schemas' },
   );
   return checks;
+}
+
+const a = (kind: string) => `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind}`;
+
+/** Kinds only a superuser may create (PostgreSQL refuses them to other roles). */
+const SUPERUSER_KINDS = new Set([
+  'operator class',
+  'operator family',
+  'text search parser',
+  'text search template',
+]);
+
+/**
+ * What replacing the app schemas needs beyond plain privileges, found before anything is
+ * touched: every object kind carried, objects and default privileges of roles the target
+ * role cannot act as (left alone), dependents outside the schemas that the replacement
+ * would take along, publications, extensions' schemas.
+ */
+async function replacementChecks(i: PreflightInput): Promise<PreflightCheck[]> {
+  const out: PreflightCheck[] = [];
+  const role = i.tgtInv.database.currentUser;
+  const schemas = new Set(i.schemas);
+  const src = i.srcInv.objects.filter((o) => schemas.has(o.schema));
+  const tgt = i.tgtInv.objects.filter((o) => schemas.has(o.schema));
+  const key = (o: { kind: string; identity: string }) => `${o.kind} ${o.identity}`;
+  const tgtByKey = new Map(tgt.map((o) => [key(o), o]));
+  const srcKeys = new Set(src.map(key));
+  const act = (r: string) => canActAs(i.tgtInv, r);
+
+  const superuser = i.tgtInv.database.isSuperuser;
+  // Kinds without an owner (text search parsers and templates) belong to a superuser.
+  const mayCreate = (o: { kind: string; owner: string }) =>
+    superuser || (!SUPERUSER_KINDS.has(o.kind) && act(o.owner));
+  const unknown = [...src, ...tgt].filter((o) => !removableKind(o.kind));
+  const superOnly = src.filter((o) => !mayCreate(o) && (SUPERUSER_KINDS.has(o.kind) || o.owner === ''));
+  const superFunctions = superuser
+    ? []
+    : i.srcInv.functions.filter(
+        // An aggregate's language is `internal` whatever it aggregates with: not a function body.
+        (f) =>
+          schemas.has(f.schema) &&
+          act(f.owner) &&
+          f.kind !== 'aggregate' &&
+          (f.leakproof || !f.trustedLanguage),
+      );
+  const unremovable = superuser ? [] : tgt.filter((o) => o.owner === '' && !srcKeys.has(key(o)));
+  const blocked = src.filter(
+    (o) => act(o.owner) && tgtByKey.has(key(o)) && !act(tgtByKey.get(key(o))!.owner),
+  );
+  const used = new Set([
+    ...i.srcInv.tables.filter((t) => schemas.has(t.schema) && t.accessMethod).map((t) => t.accessMethod!),
+    ...[...i.srcInv.tables, ...i.srcInv.views]
+      .filter((t) => schemas.has(t.schema))
+      .flatMap((t) => t.indexes.map((x) => x.accessMethod)),
+  ]);
+  const missingMethods = [...used].filter((m) => !i.tgtInv.database.accessMethods.includes(m));
+  const kindProblems = [
+    ...new Set(unknown.map((o) => `${key(o)} (envsync cannot replace ${a(o.kind)})`)),
+    ...superOnly.map((o) => `${key(o)} (only a superuser may create ${a(o.kind)})`),
+    ...superFunctions.map(
+      (f) =>
+        `function ${f.schema}.${f.name}(${f.arguments}) (only a superuser may create ${f.leakproof ? 'a LEAKPROOF function' : `a function in language ${f.language}`})`,
+    ),
+    ...unremovable.map((o) => `${key(o)} on the target (only a superuser may drop ${a(o.kind)})`),
+    ...blocked.map(
+      (o) =>
+        `${key(o)} (the target's is owned by ${tgtByKey.get(key(o))!.owner}, which ${role} cannot act as)`,
+    ),
+    ...missingMethods.map(
+      (m) => `access method ${m} (the target has none of that name: CREATE ACCESS METHOD is database-wide)`,
+    ),
+  ];
+  const kinds = new Set(src.map((o) => o.kind));
+  out.push(
+    kindProblems.length
+      ? {
+          name: 'object kinds',
+          status: 'fail',
+          detail: `cannot be carried to the target: ${list(kindProblems, 12)}`,
+          hint:
+            superOnly.length || superFunctions.length || unremovable.length
+              ? 'connect as a superuser, or leave them out of the source (a superuser can create them on the target by hand)'
+              : 'drop or re-own them on the target, or leave them out of the source (foreign tables and access methods need database-wide objects envsync does not replicate)',
+        }
+      : {
+          name: 'object kinds',
+          status: 'pass',
+          detail: `${src.length} object(s) of ${kinds.size} kind(s) in the app schemas, every kind carried`,
+        },
+  );
+
+  // Objects and default privileges of roles the target role cannot act as: left alone.
+  const aloneSrc = src.filter((o) => !act(o.owner));
+  const aloneTgt = tgt.filter((o) => !act(o.owner));
+  const aloneDiffer = [
+    ...aloneSrc
+      .filter((o) => !tgtByKey.has(key(o)))
+      .map((o) => `${key(o)} (owner ${o.owner}) is missing on the target`),
+    ...aloneTgt
+      .filter((o) => !srcKeys.has(key(o)))
+      .map((o) => `${key(o)} (owner ${o.owner}) is only on the target`),
+  ];
+  const dp = (inv: Inventory) =>
+    new Set(
+      inv.defaultPrivileges
+        .filter((d) => d.schema !== null && schemas.has(d.schema) && !act(d.role))
+        .map(
+          (d) =>
+            `for role ${d.role} in schema ${d.schema}: ${d.privilege} on ${d.objectType} to ${d.grantee}`,
+        ),
+    );
+  const [dpSrc, dpTgt] = [dp(i.srcInv), dp(i.tgtInv)];
+  const dpDiffer = [
+    ...[...dpSrc].filter((d) => !dpTgt.has(d)).map((d) => `default privileges ${d} missing on the target`),
+    ...[...dpTgt].filter((d) => !dpSrc.has(d)).map((d) => `default privileges ${d} only on the target`),
+  ];
+  const leftAlone = [...aloneDiffer, ...dpDiffer];
+  out.push(
+    leftAlone.length
+      ? {
+          name: 'left alone',
+          status: 'warn',
+          detail: `${role} cannot act as their owners, so the sync leaves them as the target has them and validate will report them: ${list(leftAlone, 6)}`,
+          hint: 'have their owner (on Supabase: the platform) make them equal, or ignore them if they do not matter to the app',
+        }
+      : {
+          name: 'left alone',
+          status: 'pass',
+          detail: `${aloneSrc.length + dpSrc.size} object(s)/default privilege(s) of roles ${role} cannot act as, equal on both sides`,
+        },
+  );
+
+  // Whatever outside the replaced schemas depends on them would go with DROP … CASCADE.
+  const handled = new Set(['trigger', 'policy', 'publication membership', 'cast']);
+  const outside = (await outsideDependents(i.tgt, [...i.schemas, ...i.dropSchemas])).filter(
+    (d) => !handled.has(d.kind),
+  );
+  const dependents = [
+    ...new Map(outside.map((d) => [d.dependent, `${d.dependent} (on ${d.dependsOn})`])).values(),
+  ];
+  out.push(
+    dependents.length
+      ? {
+          name: 'dependents outside the app schemas',
+          status: 'fail',
+          detail: `replacing the app schemas would remove, and not re-create: ${list(dependents, 5)}`,
+          hint: 'move them into an app schema or drop them on the target first (event triggers and objects in platform schemas are not replicated)',
+        }
+      : {
+          name: 'dependents outside the app schemas',
+          status: 'pass',
+          detail:
+            'nothing outside the app schemas depends on what the sync replaces (apart from triggers, policies and publications it re-creates)',
+        },
+  );
+
+  // Publication membership of the app's tables is re-created; the publication must exist and be ours to alter.
+  const tgtPubs = new Map(i.tgtInv.publications.map((p) => [p.name, p]));
+  const [{ create_db: createDb }] = (await i.tgt`
+    select has_database_privilege(current_user, current_database(), 'CREATE') as create_db`) as unknown as [
+    { create_db: boolean },
+  ];
+  const pubProblems: string[] = [];
+  const pubWarnings: string[] = [];
+  for (const p of i.srcInv.publications.filter((p) => p.tables.some((t) => schemas.has(t.schema)))) {
+    const here = tgtPubs.get(p.name);
+    if (!here) {
+      if (createDb) pubWarnings.push(`publication ${p.name} is created on the target`);
+      else pubProblems.push(`publication ${p.name} is missing and ${role} may not create it`);
+    } else if (!act(here.owner))
+      pubProblems.push(`publication ${p.name} is owned by ${here.owner}: ${role} cannot add tables to it`);
+  }
+  out.push(
+    pubProblems.length
+      ? {
+          name: 'publications',
+          status: 'fail',
+          detail: list(pubProblems, 4),
+          hint: `create it, or ALTER PUBLICATION … OWNER TO ${role}, on the target as its owner; or connect as the owner`,
+        }
+      : {
+          name: 'publications',
+          status: 'pass',
+          detail: `${i.srcInv.publications.reduce((n, p) => n + p.tables.filter((t) => schemas.has(t.schema)).length, 0)} app table(s) in publications, re-added after the load${pubWarnings.length ? `; ${list(pubWarnings, 4)}` : ''}`,
+        },
+  );
+
+  // An extension must live in the same schema on both sides when either is an app schema.
+  const tgtExt = new Map(i.tgtInv.extensions.map((e) => [e.name, e]));
+  const moved = i.srcInv.extensions.filter((e) => {
+    const t = tgtExt.get(e.name);
+    return (
+      t &&
+      t.schema !== e.schema &&
+      (schemas.has(e.schema) || schemas.has(t.schema)) &&
+      !(t.relocatable && i.tgtInv.database.isSuperuser)
+    );
+  });
+  if (moved.length) {
+    out.push({
+      name: 'extension schemas',
+      status: 'fail',
+      detail: `in another schema on the target, and ${role} cannot move it: ${list(moved.map((e) => `${e.name} (source ${e.schema}, target ${tgtExt.get(e.name)!.schema})`))}`,
+      hint: `move it on the target as a superuser (ALTER EXTENSION ${moved[0]!.name} SET SCHEMA ${moved[0]!.schema}), or move it on the source: a trusted extension's objects belong to the bootstrap superuser`,
+    });
+  }
+  return out;
 }

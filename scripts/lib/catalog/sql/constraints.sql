@@ -1,4 +1,5 @@
--- Table constraints (primary, unique, foreign, check, exclusion) with their definition and columns.
+-- Table constraints (primary, unique, foreign, check, exclusion) with their definition and columns;
+-- `inherited` marks those a partition got from its parent (its key, cloned FKs).
 select con.conrelid::int8 as table_oid, con.conname as name,
        case con.contype when 'p' then 'primary key' when 'u' then 'unique' when 'f' then 'foreign key'
                         when 'c' then 'check' when 'x' then 'exclusion' else con.contype::text end as type,
@@ -8,6 +9,7 @@ select con.conrelid::int8 as table_oid, con.conname as name,
        rn.nspname as ref_schema, rc.relname as ref_table,
        array(select a.attname from unnest(con.confkey) with ordinality k(attnum, ord)
              join pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.attnum order by k.ord)::text[] as ref_columns,
+       con.conparentid <> 0 as inherited,
        con.condeferrable as deferrable, con.condeferred as deferred, con.convalidated as validated,
        coalesce((select bool_and(not a.attnotnull) from unnest(con.conkey) k(attnum)
                  join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.attnum), false) as nullable
@@ -18,5 +20,4 @@ left join pg_class rc on rc.oid = con.confrelid
 left join pg_namespace rn on rn.oid = rc.relnamespace
 where con.contype in ('p', 'u', 'f', 'c', 'x')
   and n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
-  and con.conparentid = 0
 order by 1, 2

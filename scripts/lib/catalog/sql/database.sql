@@ -1,4 +1,6 @@
--- The server and database this inventory describes, and who is looking.
+-- The server and database this inventory describes, who is looking, and the roles it can act as
+-- (its own and those it is a member of: the owners whose objects it may drop, alter or create),
+-- and the access methods tables and indexes can use here.
 select current_database() as name,
        current_setting('server_version') as server_version,
        current_setting('server_version_num')::int as server_version_num,
@@ -6,4 +8,6 @@ select current_database() as name,
        (select rolsuper from pg_roles where rolname = current_user) as is_superuser,
        pg_database_size(current_database()) as size_bytes,
        (select pg_get_userbyid(datdba) from pg_database where datname = current_database()) as owner,
-       current_setting('server_encoding') as encoding
+       current_setting('server_encoding') as encoding,
+       array(select rolname from pg_roles where pg_has_role(current_user, oid, 'MEMBER') order by 1)::text[] as member_of,
+       array(select amname from pg_am order by 1)::text[] as access_methods

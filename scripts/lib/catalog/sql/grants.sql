@@ -18,7 +18,7 @@ with objects as (
 select o.kind, o.schema, o.name,
        case when a.grantee = 0 then 'public' else pg_get_userbyid(a.grantee) end as grantee,
        a.privilege_type as privilege, a.is_grantable as grantable,
-       pg_get_userbyid(a.grantor) as grantor
+       pg_get_userbyid(a.grantor) as grantor, pg_get_userbyid(o.owner) as owner
 from objects o, aclexplode(o.acl) a
 where a.grantee <> o.owner
 order by 2, 3, 1, 4, 5

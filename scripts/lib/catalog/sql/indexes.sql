@@ -1,6 +1,6 @@
 -- Indexes of tables and matviews that no constraint owns, with their full definition.
 select i.indrelid::int8 as table_oid, ic.relname as name, pg_get_indexdef(i.indexrelid) as definition,
-       i.indisunique as is_unique
+       i.indisunique as is_unique, (select amname from pg_am where oid = ic.relam) as access_method
 from pg_index i
 join pg_class ic on ic.oid = i.indexrelid
 join pg_class c on c.oid = i.indrelid

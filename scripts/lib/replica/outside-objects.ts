@@ -1,8 +1,9 @@
-// The app's own objects on platform tables (a trigger on auth.users, a policy on
-// storage.objects): a dump of the app schemas does not carry them, so a backup keeps
-// their DDL and a restore re-creates them.
+// The app's own objects outside its schemas — a trigger on auth.users, a policy on
+// storage.objects, a cast of one of its types: a dump of the app schemas does not carry
+// them, so sync re-creates the source's, a backup keeps their DDL for a restore, and
+// replace.ts removes the old ones first.
 
-import type { Inventory, Policy } from '../catalog/model.ts';
+import type { Cast, Inventory, Policy } from '../catalog/model.ts';
 import { ident } from '../db/sql-text.ts';
 
 export function policyDdl(p: Policy): string {
@@ -23,8 +24,14 @@ const triggerState: Record<string, string> = {
   always: 'ENABLE ALWAYS',
 };
 
-/** DDL that re-creates the app's triggers and policies on platform tables, in order. */
-export function platformObjectStatements(inv: Inventory): string[] {
+/** The app's casts: those naming a type or function of the replaced schemas. */
+export const appCasts = (inv: Inventory, schemas: string[]): Cast[] =>
+  inv.casts.filter((c) => c.schemas.some((s) => schemas.includes(s)));
+
+export const castDdl = (c: Cast): string => `CREATE CAST (${c.source} AS ${c.target}) ${c.how}`;
+
+/** DDL that re-creates the app's triggers and policies on platform tables and its casts, in order. */
+export function outsideObjectStatements(inv: Inventory, schemas: string[]): string[] {
   const out: string[] = [];
   for (const t of inv.triggers.filter((t) => t.onPlatformTable && !t.platform)) {
     out.push(t.definition);
@@ -32,17 +39,6 @@ export function platformObjectStatements(inv: Inventory): string[] {
     if (state) out.push(`ALTER TABLE ${ident(t.schema)}.${ident(t.table)} ${state} TRIGGER ${ident(t.name)}`);
   }
   for (const p of inv.policies.filter((p) => p.onPlatformTable)) out.push(policyDdl(p));
+  for (const c of appCasts(inv, schemas)) out.push(castDdl(c));
   return out;
-}
-
-/** The statements that remove them first (a restore replaces, never duplicates). */
-export function dropPlatformObjectStatements(inv: Inventory): string[] {
-  return [
-    ...inv.triggers
-      .filter((t) => t.onPlatformTable && !t.platform)
-      .map((t) => `DROP TRIGGER IF EXISTS ${ident(t.name)} ON ${ident(t.schema)}.${ident(t.table)}`),
-    ...inv.policies
-      .filter((p) => p.onPlatformTable)
-      .map((p) => `DROP POLICY IF EXISTS ${ident(p.name)} ON ${ident(p.schema)}.${ident(p.table)}`),
-  ];
 }
