@@ -77,3 +77,41 @@ export async function brokenDeploy(): Promise<{ url: string; close: () => void }
     close: () => server.close(),
   };
 }
+
+/**
+ * Waits until `db` runs a statement of `application` matching `like` (ILIKE), then strikes.
+ * Returns whether it was seen running: a fault test must prove it struck mid-job.
+ */
+export async function strikeWhenRunning(
+  db: TestDatabase,
+  application: string,
+  like: string,
+  strike: () => Promise<void>,
+): Promise<boolean> {
+  const watched = db.superuser();
+  try {
+    for (let i = 0; i < 3000; i++) {
+      const [r] = await watched`select count(*)::int as n from pg_stat_activity
+        where application_name = ${application} and query ilike ${like} and state = 'active'`;
+      if (r!.n > 0) {
+        await strike();
+        return true;
+      }
+      await new Promise((res) => setTimeout(res, 10));
+    }
+    return false;
+  } finally {
+    await watched.end({ timeout: 1 }).catch(() => {});
+  }
+}
+
+/** Ends `application`'s sessions on `db` whose statement matches `like`. */
+export async function terminateSessions(db: TestDatabase, application: string, like: string): Promise<void> {
+  const su = db.superuser();
+  try {
+    await su`select pg_terminate_backend(pid) from pg_stat_activity
+             where application_name = ${application} and query ilike ${like}`;
+  } finally {
+    await su.end();
+  }
+}

@@ -4,7 +4,7 @@ import { makeStaleStaging } from '../../scripts/lib/demo/environment.ts';
 import { dir, sameAs, snapshotOf } from '../helpers/backups.ts';
 import { cleanEnv, runScript } from '../helpers/run-script.ts';
 import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
-import { fingerprint, isUp } from '../helpers/sync.ts';
+import { fingerprint, isUp, strikeWhenRunning, terminateSessions } from '../helpers/sync.ts';
 
 const ownCluster = process.env.TEST_DATABASE_URL ? test.skip : test;
 
@@ -29,21 +29,11 @@ async function struck(where: 'source' | 'target', strike: (staging: TestDatabase
   const schema = await fingerprint(staging);
   const env = cleanEnv({ DEV_DATABASE_URL: dev.url, STAGING_DATABASE_URL: staging.url });
   const running = runScript('sync', ['--source', 'dev', '--target', 'staging', '--out', dir('struck')], env);
-  const watched = (where === 'source' ? dev : staging).superuser();
   const copying = where === 'source' ? '%chat_messages%to stdout%' : '%chat_messages%from stdin%';
-  try {
-    let seen = false;
-    for (let i = 0; i < 1500 && !seen; i++) {
-      const [r] = await watched`select count(*)::int as n from pg_stat_activity
-        where application_name = 'envsync sync' and query ilike ${copying} and state = 'active'`;
-      seen = r!.n > 0;
-      if (!seen) await new Promise((res) => setTimeout(res, 10));
-    }
-    expect(seen).toBe(true);
-    await strike(staging);
-  } finally {
-    await watched.end({ timeout: 1 }).catch(() => {});
-  }
+  const seen = await strikeWhenRunning(where === 'source' ? dev : staging, 'envsync sync', copying, () =>
+    strike(staging),
+  );
+  expect(seen).toBe(true);
   const run = await running;
   expect(run.code).toBe(1);
   expect(run.stderr).toMatch(
@@ -54,11 +44,7 @@ async function struck(where: 'source' | 'target', strike: (staging: TestDatabase
   expect(await fingerprint(staging)).toBe(schema);
 }
 
-const terminate = async (db: TestDatabase, like: string) => {
-  const su = db.superuser();
-  await su`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'envsync sync' and query ilike ${like}`;
-  await su.end();
-};
+const terminate = (db: TestDatabase, like: string) => terminateSessions(db, 'envsync sync', like);
 
 test('the target connection is killed mid-COPY', async () => {
   await struck('target', (staging) => terminate(staging, '%from stdin%'));

@@ -5,17 +5,19 @@
 import path from 'node:path';
 import { fileSha256, readArchive } from '../backup/archive.ts';
 import { type BackupManifest, readManifest } from '../backup/manifest.ts';
-import { restoreBackup } from '../backup/restore.ts';
+import { restoreBackup, schemasAfterBackup } from '../backup/restore.ts';
 import { compareWithManifest, type ManifestComparison } from '../backup/verify.ts';
 import { readInventory } from '../catalog/inventory.ts';
+import type { Inventory } from '../catalog/model.ts';
 import { connectTimeoutFlag, parseConnectTimeout } from '../cli/database-flags.ts';
 import { InputError, InputErrors, JobError } from '../cli/errors.ts';
-import { connect } from '../db/connect.ts';
+import { connect, type Sql } from '../db/connect.ts';
 import { guardProduction } from '../db/guards.ts';
 import { type DatabaseIdentity, databaseIdentity, sameDatabase } from '../db/identity.ts';
 import { findClientProgram } from '../db/pg-binaries.ts';
 import { type DatabaseTarget, resolveDatabase } from '../db/url.ts';
 import { renderRollbackSummary } from '../report/rollback-summary.ts';
+import { privilegesCheck, targetChecks } from '../sync/preflight.ts';
 import type { Job, JobContext } from './runner.ts';
 
 export interface RollbackOptions {
@@ -71,6 +73,33 @@ async function verifyFiles(o: RollbackOptions): Promise<void> {
   }
 }
 
+/**
+ * What the restore would fail on, found before the target is touched: the privileges it needs,
+ * anything outside the backup's schemas that their replacement would take along, publications
+ * and extensions as the backup had them (a backup without that state skips the latter).
+ */
+async function checkTarget(sql: Sql, current: Inventory, o: RollbackOptions): Promise<void> {
+  const checks = [
+    await privilegesCheck(sql, current, o.manifest.schemas),
+    ...(o.manifest.state
+      ? await targetChecks(
+          sql,
+          current,
+          o.manifest.schemas,
+          schemasAfterBackup(current, o.manifest),
+          o.manifest.state,
+        )
+      : []),
+  ];
+  const failed = checks.filter((c) => c.status === 'fail');
+  if (failed.length) {
+    throw new JobError(
+      `${o.target.display} cannot be restored from this backup: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`,
+      `${failed[0]!.hint ?? 'fix the target'}; nothing was changed`,
+    );
+  }
+}
+
 export async function runRollback(ctx: JobContext, o: RollbackOptions): Promise<RollbackResult> {
   const started = ctx.now().getTime();
   ctx.log.info(
@@ -104,6 +133,7 @@ export async function runRollback(ctx: JobContext, o: RollbackOptions): Promise<
       o.env,
     );
     const inventory = await readInventory(sql, { exactCounts: false });
+    await checkTarget(sql, inventory, o);
 
     const restoreStart = ctx.now().getTime();
     ctx.log.info(

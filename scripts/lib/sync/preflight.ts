@@ -7,7 +7,7 @@ import { EnvsyncError } from '../cli/errors.ts';
 import type { Sql } from '../db/connect.ts';
 import { ENVSYNC_LOCK_KEY } from '../db/lock.ts';
 import { findClientProgram } from '../db/pg-binaries.ts';
-import { removableKind } from '../replica/replace.ts';
+import { type ReplicaState, removableKind, replicaState } from '../replica/replace.ts';
 
 export interface PreflightCheck {
   name: string;
@@ -120,50 +120,7 @@ export async function preflight(i: PreflightInput): Promise<PreflightCheck[]> {
     });
   }
 
-  // Privileges: create schemas, replace every object in the app schemas, load without triggers.
-  const [p] = await i.tgt`
-    select has_database_privilege(current_user, current_database(), 'CREATE') as create_db,
-           (select coalesce(array_agg(format('%I.%I', n.nspname, c.relname) order by 1), '{}')
-            from pg_class c join pg_namespace n on n.oid = c.relnamespace
-            where n.nspname = any(${i.schemas}::text[]) and not pg_has_role(c.relowner, 'USAGE')
-              and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')) as foreign_objects,
-           (select coalesce(array_agg(n.nspname order by 1), '{}') from pg_namespace n
-            where n.nspname = any(${i.schemas}::text[]) and not pg_has_role(n.nspowner, 'USAGE')
-              and not has_schema_privilege(n.oid, 'CREATE')) as closed_schemas`;
-  const problems: string[] = [];
-  const missingSchemas = i.schemas.filter((s) => !i.tgtInv.schemas.some((x) => x.name === s));
-  if (missingSchemas.length && !p!.create_db)
-    problems.push(`cannot create schemas (${list(missingSchemas)}): no CREATE on the database`);
-  const foreign = (p!.foreign_objects as string[]) ?? [];
-  if (foreign.length) problems.push(`does not own ${list(foreign)}`);
-  const closed = (p!.closed_schemas as string[]) ?? [];
-  if (closed.length) problems.push(`has no CREATE on schema ${list(closed)}`);
-  let replicaRole = true;
-  try {
-    await i.tgt.begin(
-      'read only',
-      (tx) => tx`select set_config('session_replication_role', 'replica', true)`,
-    );
-  } catch {
-    replicaRole = false;
-    problems.push('may not SET session_replication_role');
-  }
-  add(
-    problems.length === 0
-      ? {
-          name: 'target role privileges',
-          status: 'pass',
-          detail: `${i.tgtInv.database.currentUser} can replace the app schemas and SET session_replication_role`,
-        }
-      : {
-          name: 'target role privileges',
-          status: 'fail',
-          detail: `${i.tgtInv.database.currentUser} ${problems.join('; ')}`,
-          hint: replicaRole
-            ? 'connect as the role that owns the app schemas (on Supabase: postgres)'
-            : 'GRANT SET ON PARAMETER session_replication_role TO <role> (PostgreSQL 15+), or connect as the app owner',
-        },
-  );
+  add(await privilegesCheck(i.tgt, i.tgtInv, i.schemas));
 
   // Extensions the source uses: installed on the target, or installable by the sync.
   const availableRows = await i.tgt`
@@ -398,9 +355,76 @@ async function replacementChecks(i: PreflightInput): Promise<PreflightCheck[]> {
         },
   );
 
+  out.push(
+    ...(await targetChecks(i.tgt, i.tgtInv, i.schemas, i.dropSchemas, replicaState(i.srcInv, i.schemas))),
+  );
+  return out;
+}
+
+/**
+ * Privileges the replacement needs on the target, whatever it loads: create missing schemas,
+ * create in the existing ones, load without firing triggers.
+ */
+export async function privilegesCheck(
+  tgt: Sql,
+  tgtInv: Inventory,
+  schemas: string[],
+): Promise<PreflightCheck> {
+  const [p] = await tgt`
+    select has_database_privilege(current_user, current_database(), 'CREATE') as create_db,
+           (select coalesce(array_agg(n.nspname order by 1), '{}') from pg_namespace n
+            where n.nspname = any(${schemas}::text[]) and not pg_has_role(n.nspowner, 'USAGE')
+              and not has_schema_privilege(n.oid, 'CREATE')) as closed_schemas`;
+  const problems: string[] = [];
+  const missingSchemas = schemas.filter((s) => !tgtInv.schemas.some((x) => x.name === s));
+  if (missingSchemas.length && !p!.create_db)
+    problems.push(`cannot create schemas (${list(missingSchemas)}): no CREATE on the database`);
+  const closed = (p!.closed_schemas as string[]) ?? [];
+  if (closed.length) problems.push(`has no CREATE on schema ${list(closed)}`);
+  let replicaRole = true;
+  try {
+    await tgt.begin('read only', (tx) => tx`select set_config('session_replication_role', 'replica', true)`);
+  } catch {
+    replicaRole = false;
+    problems.push('may not SET session_replication_role');
+  }
+  const role = tgtInv.database.currentUser;
+  return problems.length === 0
+    ? {
+        name: 'target role privileges',
+        status: 'pass',
+        detail: `${role} can replace the app schemas and SET session_replication_role`,
+      }
+    : {
+        name: 'target role privileges',
+        status: 'fail',
+        detail: `${role} ${problems.join('; ')}`,
+        hint: replicaRole
+          ? 'connect as the role that owns the app schemas (on Supabase: postgres)'
+          : 'GRANT SET ON PARAMETER session_replication_role TO <role> (PostgreSQL 15+), or connect as the app owner',
+      };
+}
+
+/**
+ * What replacing `schemas` on the target with `wanted` needs beyond privileges, from the
+ * target's side alone (rollback runs these too, with a backup's state): nothing outside the
+ * schemas lost with them, publications it can fill, extensions in the right schema.
+ */
+export async function targetChecks(
+  tgt: Sql,
+  tgtInv: Inventory,
+  schemas: string[],
+  dropSchemas: string[],
+  wanted: ReplicaState,
+): Promise<PreflightCheck[]> {
+  const out: PreflightCheck[] = [];
+  const role = tgtInv.database.currentUser;
+  const replaced = new Set(schemas);
+  const act = (r: string) => canActAs(tgtInv, r);
+
   // Whatever outside the replaced schemas depends on them would go with DROP … CASCADE.
   const handled = new Set(['trigger', 'policy', 'publication membership', 'cast']);
-  const outside = (await outsideDependents(i.tgt, [...i.schemas, ...i.dropSchemas])).filter(
+  const outside = (await outsideDependents(tgt, [...schemas, ...dropSchemas])).filter(
     (d) => !handled.has(d.kind),
   );
   const dependents = [
@@ -418,22 +442,24 @@ async function replacementChecks(i: PreflightInput): Promise<PreflightCheck[]> {
           name: 'dependents outside the app schemas',
           status: 'pass',
           detail:
-            'nothing outside the app schemas depends on what the sync replaces (apart from triggers, policies and publications it re-creates)',
+            'nothing outside the app schemas depends on what is replaced (apart from triggers, policies, casts and publications, re-created)',
         },
   );
 
   // Publication membership of the app's tables is re-created; the publication must exist and be ours to alter.
-  const tgtPubs = new Map(i.tgtInv.publications.map((p) => [p.name, p]));
-  const [{ create_db: createDb }] = (await i.tgt`
+  const tgtPubs = new Map(tgtInv.publications.map((p) => [p.name, p]));
+  const [{ create_db: createDb }] = (await tgt`
     select has_database_privilege(current_user, current_database(), 'CREATE') as create_db`) as unknown as [
     { create_db: boolean },
   ];
   const pubProblems: string[] = [];
-  const pubWarnings: string[] = [];
-  for (const p of i.srcInv.publications.filter((p) => p.tables.some((t) => schemas.has(t.schema)))) {
+  const created: string[] = [];
+  const inApp = (p: { tables: { schema: string }[] }) =>
+    p.tables.filter((t) => replaced.has(t.schema)).length;
+  for (const p of wanted.publications.filter((p) => !p.allTables && inApp(p))) {
     const here = tgtPubs.get(p.name);
     if (!here) {
-      if (createDb) pubWarnings.push(`publication ${p.name} is created on the target`);
+      if (createDb) created.push(p.name);
       else pubProblems.push(`publication ${p.name} is missing and ${role} may not create it`);
     } else if (!act(here.owner))
       pubProblems.push(`publication ${p.name} is owned by ${here.owner}: ${role} cannot add tables to it`);
@@ -449,19 +475,19 @@ async function replacementChecks(i: PreflightInput): Promise<PreflightCheck[]> {
       : {
           name: 'publications',
           status: 'pass',
-          detail: `${i.srcInv.publications.reduce((n, p) => n + p.tables.filter((t) => schemas.has(t.schema)).length, 0)} app table(s) in publications, re-added after the load${pubWarnings.length ? `; ${list(pubWarnings, 4)}` : ''}`,
+          detail: `${wanted.publications.reduce((n, p) => n + inApp(p), 0)} app table(s) in publications, re-added after the load${created.length ? `; created on the target: ${list(created, 4)}` : ''}`,
         },
   );
 
   // An extension must live in the same schema on both sides when either is an app schema.
-  const tgtExt = new Map(i.tgtInv.extensions.map((e) => [e.name, e]));
-  const moved = i.srcInv.extensions.filter((e) => {
+  const tgtExt = new Map(tgtInv.extensions.map((e) => [e.name, e]));
+  const moved = wanted.extensions.filter((e) => {
     const t = tgtExt.get(e.name);
     return (
       t &&
       t.schema !== e.schema &&
-      (schemas.has(e.schema) || schemas.has(t.schema)) &&
-      !(t.relocatable && i.tgtInv.database.isSuperuser)
+      (replaced.has(e.schema) || replaced.has(t.schema)) &&
+      !(t.relocatable && tgtInv.database.isSuperuser)
     );
   });
   if (moved.length) {
