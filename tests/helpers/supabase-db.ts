@@ -111,9 +111,13 @@ async function onSharedServer(serverUrl: string): Promise<TestDatabase> {
   };
 }
 
-/** The same URL with another password and/or database. */
-export function withUrl(url: string, change: { password?: string; database?: string }): string {
+/** The same URL with another user, password and/or database. */
+export function withUrl(
+  url: string,
+  change: { user?: string; password?: string; database?: string },
+): string {
   const u = new URL(url);
+  if (change.user !== undefined) u.username = encodeURIComponent(change.user);
   if (change.password !== undefined) u.password = encodeURIComponent(change.password);
   if (change.database !== undefined) u.pathname = `/${encodeURIComponent(change.database)}`;
   return u.toString();

@@ -91,6 +91,7 @@ function sampleInventory(): Inventory {
       serverVersionNum: 150008,
       currentUser: 'postgres',
       isSuperuser: false,
+      bypassRls: true,
       owner: 'postgres',
       encoding: 'UTF8',
       sizeBytes: 25 * 1024 * 1024,

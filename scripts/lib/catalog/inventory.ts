@@ -339,6 +339,7 @@ export async function readInventoryIn(tx: Tx, options: InventoryOptions = {}): P
       serverVersionNum: num(db!.server_version_num),
       currentUser: str(db!.current_user),
       isSuperuser: Boolean(db!.is_superuser),
+      bypassRls: Boolean(db!.bypass_rls),
       owner: str(db!.owner),
       encoding: str(db!.encoding),
       sizeBytes: num(db!.size_bytes),

@@ -7,6 +7,8 @@ export interface DatabaseInfo {
   serverVersionNum: number;
   currentUser: string;
   isSuperuser: boolean;
+  /** BYPASSRLS: reads every row of a FORCE ROW LEVEL SECURITY table (attributes are not inherited). */
+  bypassRls: boolean;
   owner: string;
   encoding: string;
   sizeBytes: number;

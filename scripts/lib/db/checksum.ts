@@ -31,12 +31,15 @@ type Tx = postgres.TransactionSql<Record<string, never>> | postgres.Sql<Record<s
 
 /**
  * Row text must not depend on the session: fix every setting that changes how values
- * print. Call inside the transaction that computes checksums.
+ * print; and never a silently filtered read — with row_security off, a table whose policies
+ * would hide rows from this role fails the read instead. Call inside the transaction that
+ * computes checksums.
  */
 export async function pinOutputSettings(tx: Tx): Promise<void> {
   await tx`select set_config('timezone', 'UTC', true), set_config('datestyle', 'ISO, YMD', true),
                   set_config('intervalstyle', 'postgres', true), set_config('extra_float_digits', '1', true),
-                  set_config('bytea_output', 'hex', true), set_config('lc_monetary', 'C', true)`;
+                  set_config('bytea_output', 'hex', true), set_config('lc_monetary', 'C', true),
+                  set_config('row_security', 'off', true)`;
 }
 
 /** The per-row hash every checksum sums: md5 of the row's text (alias `_envsync_row`). */

@@ -33,6 +33,15 @@ export function renderSyncSummary(r: SyncResult): string {
       '',
     );
   }
+  if (r.leftAlone.length) {
+    out.push(
+      `**Left alone:** ${r.leftAlone.length} dump entr${r.leftAlone.length === 1 ? 'y' : 'ies'} owned by roles the connecting role cannot act as stay as the target has them (validate compares them): ${r.leftAlone
+        .slice(0, 8)
+        .map(code)
+        .join(', ')}${r.leftAlone.length > 8 ? ` and ${r.leftAlone.length - 8} more (sync.json)` : ''}.`,
+      '',
+    );
+  }
   if (r.checks.length) out.push('### Preflight', '', checksTable(r.checks), '');
   if (r.changes.length)
     out.push(

@@ -381,6 +381,13 @@ export async function privilegesCheck(
     problems.push(`cannot create schemas (${list(missingSchemas)}): no CREATE on the database`);
   const closed = (p!.closed_schemas as string[]) ?? [];
   if (closed.length) problems.push(`has no CREATE on schema ${list(closed)}`);
+  // FORCE ROW LEVEL SECURITY applies to the owner too: without BYPASSRLS the snapshot, the
+  // checksums and validate would see only the rows a policy lets it see.
+  const forced = tgtInv.tables.filter((t) => t.rlsForced && schemas.includes(t.schema));
+  if (forced.length && !tgtInv.database.bypassRls && !tgtInv.database.isSuperuser)
+    problems.push(
+      `cannot read every row of ${list(forced.map((t) => `${t.schema}.${t.name}`))} (FORCE ROW LEVEL SECURITY) without BYPASSRLS`,
+    );
   let replicaRole = true;
   try {
     await tgt.begin('read only', (tx) => tx`select set_config('session_replication_role', 'replica', true)`);
@@ -400,7 +407,7 @@ export async function privilegesCheck(
         status: 'fail',
         detail: `${role} ${problems.join('; ')}`,
         hint: replicaRole
-          ? 'connect as the role that owns the app schemas (on Supabase: postgres)'
+          ? 'connect as the role that owns the app schemas (on Supabase: postgres, which has BYPASSRLS)'
           : 'GRANT SET ON PARAMETER session_replication_role TO <role> (PostgreSQL 15+), or connect as the app owner',
       };
 }
