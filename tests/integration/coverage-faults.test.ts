@@ -73,20 +73,24 @@ test('sync: the source connection killed mid-COPY leaves the stale target as it 
   await syncStruck('source');
 });
 
+/** rollback of the coverage source's backup onto `target` (another database: --force-foreign-backup). */
+const restoreSource = (target: TestDatabase, backup: string, label: string) =>
+  runScript('rollback', [
+    '--target',
+    target.url,
+    '--from',
+    backup,
+    '--force-foreign-backup',
+    '--out',
+    dir(label),
+  ]);
+
 test('rollback: the restore connection killed mid-COPY leaves the database as it was', async () => {
   const target = await staleTarget();
   const backupOfSource = await snapshotOf(source);
   const before = await snapshotOf(target);
   const dump = schemaDump(target, [...STALE_TARGET_SCHEMAS]);
-  const running = runScript('rollback', [
-    '--target',
-    target.url,
-    '--from',
-    backupOfSource,
-    '--force-foreign-backup',
-    '--out',
-    dir('cov-rb-struck'),
-  ]);
+  const running = restoreSource(target, backupOfSource, 'cov-rb-struck');
   const like = '%bulk rows%from stdin%';
   const seen = await strikeWhenRunning(target, 'envsync restore', like, () =>
     terminateSessions(target, 'envsync restore', like),
@@ -98,15 +102,7 @@ test('rollback: the restore connection killed mid-COPY leaves the database as it
   expect(schemaDump(target, [...STALE_TARGET_SCHEMAS])).toBe(dump);
   expect(await sameAs(target, before)).toEqual({ identical: true, tables: [] });
   // And the same backup, uninterrupted, makes it the source exactly.
-  const again = await runScript('rollback', [
-    '--target',
-    target.url,
-    '--from',
-    backupOfSource,
-    '--force-foreign-backup',
-    '--out',
-    dir('cov-rb-whole'),
-  ]);
+  const again = await restoreSource(target, backupOfSource, 'cov-rb-whole');
   expect(again.stderr).toBe('');
   expect(again.code).toBe(0);
   expect(schemaDump(target, [...COVERAGE_SCHEMAS])).toBe(schemaDump(source, [...COVERAGE_SCHEMAS]));

@@ -2,7 +2,7 @@
 // schemas' objects, the app's objects on platform tables, extensions and default
 // privileges. Pure: inventories in, differences out.
 
-import type { Inventory } from './model.ts';
+import { DESCRIBED_KINDS, type Inventory } from './model.ts';
 import { PLATFORM_DATA_TABLES } from './platform.ts';
 
 export type ObjectKind =
@@ -28,17 +28,6 @@ export interface ObjectDifference {
 }
 
 type Signatures = Map<string, Record<string, unknown>>;
-
-/** Kinds of SchemaObject the rest of the signatures already describe in detail. */
-const DESCRIBED = new Set([
-  'table',
-  'view',
-  'materialized view',
-  'sequence',
-  'function',
-  'procedure',
-  'aggregate',
-]);
 
 const sorted = <T>(xs: T[], key: (x: T) => string) => [...xs].sort((a, b) => key(a).localeCompare(key(b)));
 
@@ -141,7 +130,7 @@ export function signatures(inv: Inventory): Map<string, Signatures> {
   // Every other kind a schema holds (collations, operators, text search, domains, statistics, …):
   // existence and owner here; their definitions are compared by validate's schema dump.
   const enums = new Set(inv.enums.map((e) => `${e.schema}.${e.name}`));
-  for (const o of inv.objects.filter((o) => app(o.schema) && !DESCRIBED.has(o.kind))) {
+  for (const o of inv.objects.filter((o) => app(o.schema) && !DESCRIBED_KINDS.has(o.kind))) {
     if (
       o.kind === 'type' &&
       [...enums].some((e) => o.identity === e || o.identity.endsWith(`.${e.split('.')[1]}`))

@@ -239,6 +239,18 @@ export interface Cast {
   how: string;
 }
 
+/** SchemaObject kinds the model describes in detail elsewhere (tables, views, functions, …). */
+export const DESCRIBED_KINDS: ReadonlySet<string> = new Set([
+  'table',
+  'view',
+  'materialized view',
+  'sequence',
+  'function',
+  'procedure',
+  'aggregate',
+  'enum',
+]);
+
 export interface PublicationTable {
   schema: string;
   table: string;

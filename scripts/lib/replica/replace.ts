@@ -87,7 +87,7 @@ export interface Replacement {
   schemas: string[];
   /** App schemas removed whole (the target's own, or created after a backup). */
   dropSchemas: string[];
-  /** Platform tables whose rows are replaced, in load order (parents first). */
+  /** Platform tables whose rows are replaced (deleted children first, by the current load order). */
   platformTables: string[];
   /**
    * What the replica must have outside the dump (null: unknown, for a backup older than the
@@ -131,15 +131,9 @@ export function clearStatements(r: Replacement): string[] {
         out.push(`ALTER EXTENSION ${ident(e.name)} SET SCHEMA ${ident(e.schema)}`);
       }
     }
-    const wanted = new Set(extensions.map((e) => `${e.schema}.${e.name}`));
+    // One in a replaced schema that the replica does not have at all goes.
     for (const e of inv.extensions) {
-      const moves = extensions.some((x) => x.name === e.name);
-      if (
-        replaced.has(e.schema) &&
-        !moves &&
-        !wanted.has(`${e.schema}.${e.name}`) &&
-        canActAs(inv, e.owner)
-      ) {
+      if (replaced.has(e.schema) && !extensions.some((x) => x.name === e.name) && canActAs(inv, e.owner)) {
         out.push(`DROP EXTENSION IF EXISTS ${ident(e.name)} CASCADE`);
       }
     }

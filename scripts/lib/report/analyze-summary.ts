@@ -1,6 +1,7 @@
 // The analyze result for people: totals, then the tables in load order, then what
 // needs attention. Pure: result in, Markdown out (golden-file tested).
 
+import { DESCRIBED_KINDS } from '../catalog/model.ts';
 import type { AnalyzeResult } from '../jobs/analyze.ts';
 import { cell, code, formatBytes, formatCount, formatDuration, table } from './markdown.ts';
 
@@ -42,17 +43,8 @@ export function renderAnalyzeSummary(r: AnalyzeResult): string {
   out.push(`Extensions: ${ext}. Event triggers: ${r.eventTriggers.map((e) => e.name).join(', ') || 'none'}.`);
   out.push(`Default privileges: ${r.counts.defaultPrivileges} entries.`);
   const other = new Map<string, number>();
-  const described = new Set([
-    'table',
-    'view',
-    'materialized view',
-    'sequence',
-    'function',
-    'procedure',
-    'enum',
-  ]);
   for (const o of r.objects) {
-    if (!described.has(o.kind) && !r.schemas.find((s) => s.name === o.schema)?.platform)
+    if (!DESCRIBED_KINDS.has(o.kind) && !r.schemas.find((s) => s.name === o.schema)?.platform)
       other.set(o.kind, (other.get(o.kind) ?? 0) + 1);
   }
   if (other.size) {
