@@ -140,6 +140,10 @@ test('hostile identifiers: quotes, spaces, mixed case, reserved words, non-ASCII
       select 'row ' || i, E'tab\\there ' || i || ' ü', i from generate_series(1, 500) i;
     create table public."CamelCase Table" (id text primary key, "Ref" int references "Wéird ""Schema"" $x"."select" ("Mixed Case"));
     insert into public."CamelCase Table" values ('a''quote', 1), ('b"dq', 2);
+    -- A name holding a parenthesis, whose grants the target's default privileges get wrong:
+    -- the correction must carry its name and argument list apart.
+    create function public."f(x"(a int) returns int language sql return a;
+    revoke execute on function public."f(x"(int) from public, anon;
   `);
   await sql.end();
   const run = await runScript('sync', [...pair, '--out', dir('hostile')], env());
@@ -151,4 +155,7 @@ test('hostile identifiers: quotes, spaces, mixed case, reserved words, non-ASCII
   const [r] =
     await staging.superuser()`select count(*)::int as n, max("twice") as t from "Wéird ""Schema"" $x"."select"`;
   expect(r).toEqual({ n: 500, t: 1000 });
+  const [g] =
+    await staging.superuser()`select has_function_privilege('anon', 'public."f(x"(int)', 'EXECUTE') as anon`;
+  expect(g!.anon).toBe(false);
 });

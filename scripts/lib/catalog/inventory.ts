@@ -232,6 +232,7 @@ export async function readInventoryIn(tx: Tx, options: InventoryOptions = {}): P
     grantable: Boolean(r.grantable),
     grantor: str(r.grantor),
     owner: str(r.owner),
+    ...(r.routine !== null ? { routine: { name: str(r.routine), arguments: str(r.arguments) } } : {}),
     platform: isPlatformSchema(str(r.schema)),
   }));
 

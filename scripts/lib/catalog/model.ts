@@ -155,7 +155,10 @@ export interface Policy {
 export interface Grant {
   kind: 'schema' | 'table' | 'view' | 'matview' | 'sequence' | 'function';
   schema: string;
+  /** The object's name; for a function `name(argument types)`, for people and keys. */
   name: string;
+  /** For a function: its name and identity arguments apart, for SQL. */
+  routine?: { name: string; arguments: string };
   grantee: string;
   privilege: string;
   grantable: boolean;

@@ -220,10 +220,8 @@ const GRANT_TARGET: Record<Grant['kind'], string> = {
 
 function grantObject(g: Grant): string {
   if (g.kind === 'schema') return ident(g.name);
-  if (g.kind === 'function') {
-    const i = g.name.indexOf('(');
-    return `${ident(g.schema)}.${ident(g.name.slice(0, i))}${g.name.slice(i)}`;
-  }
+  // Name and argument list apart: a function named `f(x` must not put raw text into the SQL.
+  if (g.routine) return `${qname(g.schema, g.routine.name)}(${g.routine.arguments})`;
   return qname(g.schema, g.name);
 }
 
