@@ -252,7 +252,7 @@ describe('rollback', () => {
     );
     expect(byName.code).toBe(2);
     expect(byName.stderr).toMatch(
-      /^error: --target postgres:\/\/.* is production: rollback replaces its data$/m,
+      /^error: --target postgres:\/\/.* is production \(it is named production\): rollback writes to it$/m,
     );
     const byUrl = await runScript(
       'rollback',

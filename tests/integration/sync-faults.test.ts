@@ -1,6 +1,6 @@
 // sync refuses bad input and unready targets before touching anything (exit 2 / 1),
 // and two runs on one target never interleave.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ENVSYNC_LOCK_KEY } from '../../scripts/lib/db/lock.ts';
 import { makeStaleStaging } from '../../scripts/lib/demo/environment.ts';
@@ -65,7 +65,7 @@ test('a production target without --allow-production is refused (exit 2)', async
       env({ PRODUCTION_DATABASE_URL: staging.url }),
     );
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('is production: sync replaces its data');
+    expect(run.stderr).toContain('is production (it is named production): sync writes to it');
     const byUrl = await runScript(
       'sync',
       ['--source', 'dev', '--target', staging.url],
@@ -79,8 +79,65 @@ describe('plans', () => {
   let plan: string;
   beforeAll(async () => {
     plan = dir('plan');
-    const run = await runScript('prepare', [...pair, '--no-snapshot', '--out', plan], env());
+    const run = await runScript('prepare', [...pair, '--out', plan], env());
     expect(run.code).toBe(0);
+  });
+
+  /** A copy of the good plan with `change` applied to its plan.json. */
+  const planWith = (change: (p: Record<string, unknown>) => void) => {
+    const d = dir('plan-copy');
+    const p = JSON.parse(readFileSync(path.join(plan, 'plan.json'), 'utf8')) as Record<string, unknown>;
+    change(p);
+    writeFileSync(path.join(d, 'plan.json'), JSON.stringify(p));
+    return d;
+  };
+
+  test('a plan whose preflight failed, one without a snapshot, or an old one is refused (exit 2)', async () => {
+    await unchanged(staging, async () => {
+      const failed = planWith((p) => {
+        (p.checks as { status: string }[])[0]!.status = 'fail';
+      });
+      const notReady = await runScript('sync', [...pair, '--plan', failed], env());
+      expect(notReady.code).toBe(2);
+      expect(notReady.stderr).toMatch(
+        /^error: --plan .*: prepare's preflight failed \(.+\); the plan is not ready$/m,
+      );
+
+      const noSnapshot = dir('plan-nosnap');
+      expect((await runScript('prepare', [...pair, '--no-snapshot', '--out', noSnapshot], env())).code).toBe(
+        0,
+      );
+      const bare = await runScript('sync', [...pair, '--plan', noSnapshot], env());
+      expect(bare.code).toBe(2);
+      expect(bare.stderr).toMatch(/^error: --plan .* has no rollback snapshot of the target/m);
+      // A dry run needs no way back.
+      expect((await runScript('sync', [...pair, '--plan', noSnapshot, '--dry-run'], env())).code).toBe(0);
+
+      const old = planWith((p) => {
+        p.createdAt = new Date(Date.now() - 2 * 86_400_000).toISOString();
+      });
+      const stale = await runScript('sync', [...pair, '--plan', old], env());
+      expect(stale.code).toBe(2);
+      expect(stale.stderr).toMatch(
+        /^error: --plan .* was prepared at .*: older than --max-plan-age 720 min$/m,
+      );
+      const strict = await runScript('sync', [...pair, '--plan', plan, '--max-plan-age', '0s'], env());
+      expect(strict.code).toBe(2);
+    });
+  });
+
+  test('--platform-tables other than the plan’s is refused: the snapshot holds only those (exit 2)', async () => {
+    await unchanged(staging, async () => {
+      const run = await runScript(
+        'sync',
+        [...pair, '--plan', plan, '--platform-tables', 'auth.users'],
+        env(),
+      );
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(
+        /^error: --platform-tables auth\.users is not what --plan .* was prepared for/m,
+      );
+    });
   });
 
   test('a plan prepared for other databases is refused (exit 2)', async () => {

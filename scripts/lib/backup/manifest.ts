@@ -1,9 +1,11 @@
 // manifest.json: what a backup holds and how to prove a restore of it — the contract
 // between backup, prepare (target snapshot), rollback and people restoring by hand.
 
+import { createHmac, scryptSync, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { InputError } from '../cli/errors.ts';
+import { isPlatformSchema, PLATFORM_DATA_TABLES } from '../catalog/platform.ts';
+import { InputError, JobError } from '../cli/errors.ts';
 import type { SequenceState, TableChecksum } from '../db/checksum.ts';
 import type { DatabaseIdentity } from '../db/identity.ts';
 import type { ReplicaState } from '../replica/replace.ts';
@@ -44,6 +46,57 @@ export interface BackupManifest {
   tables: TableChecksum[];
   sequences: SequenceState[];
   verification: { archivesRead: boolean; restoredInto: string | null; checksumsMatch: boolean | null };
+  /**
+   * HMAC-SHA256 of everything above, keyed from BACKUP_ENCRYPTION_KEY: with every file's sha256
+   * in it, it authenticates the whole backup. Absent when the backup was taken without a key.
+   */
+  mac?: string;
+}
+
+/** The MAC key: derived from the encryption key with its own label (never the file keys). */
+const macKey = (secret: string) => scryptSync(secret, 'envsync manifest mac v1', 32, { N: 2 ** 14 });
+
+const macOf = (m: BackupManifest, secret: string): string => {
+  const { mac: _ignored, ...signed } = m;
+  return createHmac('sha256', macKey(secret)).update(JSON.stringify(signed)).digest('hex');
+};
+
+/** The manifest with its MAC. */
+export function signManifest(m: BackupManifest, secret: string): BackupManifest {
+  return { ...m, mac: macOf(m, secret) };
+}
+
+/**
+ * Refuses (exit 1) a manifest that was altered, or signed with another key, or that lost its
+ * MAC while its files are encrypted; returns whether it is authenticated at all (a backup
+ * taken without a key is not — the caller says so loudly).
+ */
+export function verifyManifest(m: BackupManifest, dir: string, secret: string | undefined): boolean {
+  const encrypted = m.files.some((f) => f.encrypted);
+  if (!m.mac) {
+    if (encrypted) {
+      throw new JobError(
+        `${dir}/manifest.json has encrypted files but no MAC: it was altered`,
+        'use the backup as it was written; the target was not touched',
+      );
+    }
+    return false;
+  }
+  if (!secret) {
+    throw new InputError(
+      `${dir}/manifest.json is signed and BACKUP_ENCRYPTION_KEY is not set`,
+      'set BACKUP_ENCRYPTION_KEY to the key the backup was taken with',
+    );
+  }
+  const expected = Buffer.from(macOf(m, secret), 'hex');
+  const given = Buffer.from(m.mac, 'hex');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    throw new JobError(
+      `${dir}/manifest.json does not match its MAC: it was altered, or BACKUP_ENCRYPTION_KEY is not the key it was taken with`,
+      'use an intact backup and the key it was taken with; the target was not touched',
+    );
+  }
+  return true;
 }
 
 /** Reads and checks a manifest; anything malformed is bad input (a corrupt artifact). */
@@ -79,6 +132,18 @@ export function readManifest(dir: string): BackupManifest {
     problems.push('schemas, platformTables or sequences is missing');
   }
   if (!m.source?.identity) problems.push('source identity is missing');
+  // What a restore empties and deletes is decided here: never a platform schema, and without a
+  // MAC (a backup taken without a key) no platform table beyond the fixed list.
+  const platformSchemas = Array.isArray(m.schemas)
+    ? m.schemas.filter((s) => isPlatformSchema(String(s)))
+    : [];
+  if (platformSchemas.length) problems.push(`schemas names platform schemas (${platformSchemas.join(', ')})`);
+  const extraTables = Array.isArray(m.platformTables)
+    ? m.platformTables.filter((t) => !PLATFORM_DATA_TABLES.includes(String(t)))
+    : [];
+  if (extraTables.length && !m.mac) {
+    problems.push(`platformTables names ${extraTables.join(', ')} without a MAC to vouch for it`);
+  }
   if (
     Array.isArray(m.files) &&
     m.files.some((f) => String(f?.name).includes('/') || String(f?.name).includes('..'))

@@ -4,7 +4,6 @@
 // tables' publication membership re-created. Any error, kill or disconnect leaves the
 // database exactly as it was; a failing statement is named by its object and line.
 
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -126,7 +125,11 @@ export async function restoreBackup(o: RestoreOptions): Promise<void> {
     if (platformData) await replay(platformData);
     await replay(app);
     const objects = file('platform-objects');
-    if (objects) await write(readFileSync(path.join(o.dir, objects.name), 'utf8'));
+    if (objects) {
+      const chunks: Buffer[] = [];
+      for await (const c of archive(objects)()) chunks.push(c as Buffer);
+      await write(Buffer.concat(chunks).toString('utf8'));
+    }
     if (o.manifest.state) {
       for (const stmt of finishStatements(o.manifest.state, o.current, o.manifest.schemas))
         await write(`${stmt};`);

@@ -22,6 +22,8 @@ export const PLATFORM_SCHEMAS: readonly string[] = [
   '_supavisor',
   'pg_net',
   'repack',
+  // envsync's own: the production marker (db/guards.ts), never replicated.
+  'envsync',
 ];
 
 /** Platform tables whose rows the app depends on (copied by a sync; default set). */

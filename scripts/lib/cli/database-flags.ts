@@ -3,7 +3,7 @@
 
 import { PLATFORM_DATA_TABLES } from '../catalog/platform.ts';
 import { DEFAULT_CONNECT_TIMEOUT } from '../db/connect.ts';
-import { guardProduction } from '../db/guards.ts';
+import { refuseKnownProduction } from '../db/guards.ts';
 import { type DatabaseTarget, resolveDatabase } from '../db/url.ts';
 import type { FlagSpec, ParsedFlags } from '../jobs/runner.ts';
 import { InputError } from './errors.ts';
@@ -40,7 +40,8 @@ export function requireDatabase(flags: ParsedFlags, name: string, env: NodeJS.Pr
 
 /**
  * `--source` and `--target`, both required, never the same URL. A job that replaces the
- * target (`replaces`) also refuses production without --allow-production.
+ * target (`replaces`) also refuses one named production without --allow-production (the
+ * server-side guard runs once connected).
  */
 export function requireSourceAndTarget(
   flags: ParsedFlags,
@@ -56,7 +57,7 @@ export function requireSourceAndTarget(
       replaces ? `${job} copies one database into another` : 'compare a replica with its source',
     );
   }
-  if (replaces) guardProduction(target, env, flags['allow-production'] === true, job);
+  if (replaces) refuseKnownProduction(target, env, flags['allow-production'] === true, job);
   return { source, target };
 }
 

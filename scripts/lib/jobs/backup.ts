@@ -5,9 +5,10 @@
 
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { readArchive, writeArchive } from '../backup/archive.ts';
-import { type BackupFile, type BackupManifest, MANIFEST_FORMAT } from '../backup/manifest.ts';
+import { type BackupFile, type BackupManifest, MANIFEST_FORMAT, signManifest } from '../backup/manifest.ts';
 import { restoreBackup } from '../backup/restore.ts';
 import { compareWithManifest, type ManifestComparison } from '../backup/verify.ts';
 import { readInventory, readInventoryIn } from '../catalog/inventory.ts';
@@ -17,7 +18,7 @@ import { connectTimeoutFlag, parseConnectTimeout, requireDatabase } from '../cli
 import { InputError, JobError } from '../cli/errors.ts';
 import { checksumTables, sequenceStates, type TableRef, withSnapshotWorkers } from '../db/checksum.ts';
 import { connect } from '../db/connect.ts';
-import { guardProduction } from '../db/guards.ts';
+import { guardProduction, refuseKnownProduction } from '../db/guards.ts';
 import { type DatabaseIdentity, databaseIdentity, sameDatabase } from '../db/identity.ts';
 import { libpqEnvironment } from '../db/libpq-env.ts';
 import { findClientProgram, type PgProgram } from '../db/pg-binaries.ts';
@@ -123,19 +124,16 @@ export async function runBackup(ctx: JobContext, o: BackupOptions): Promise<Back
       ...objects.map((s) => `${s};`),
       '',
     ].join('\n');
-    writeFileSync(path.join(o.out, objectsFile), objectsSql);
+    // SQL that psql runs as the target's owner: encrypted like the dumps when there is a key.
+    const objectsWritten = await writeArchive(Readable.from([objectsSql]), path.join(o.out, objectsFile), {
+      ...(o.encryptionKey ? { secret: o.encryptionKey } : {}),
+    });
 
     const verifyStart = Date.now();
     for (const f of taken.files.f) await readBack(pgRestore, o, f);
     const files: BackupFile[] = [
       ...taken.files.f,
-      {
-        name: objectsFile,
-        role: 'platform-objects',
-        bytes: Buffer.byteLength(objectsSql),
-        sha256: (await import('node:crypto')).createHash('sha256').update(objectsSql).digest('hex'),
-        encrypted: false,
-      },
+      { name: objectsFile, role: 'platform-objects', ...objectsWritten, encrypted: !!o.encryptionKey },
     ];
     for (const f of files) writeFileSync(path.join(o.out, `${f.name}.sha256`), `${f.sha256}  ${f.name}\n`);
     const verifyMs = Date.now() - verifyStart;
@@ -173,11 +171,17 @@ export async function runBackup(ctx: JobContext, o: BackupOptions): Promise<Back
         `  restored into ${o.verifyRestore.display} and compared in ${((Date.now() - restoredStart) / 1000).toFixed(1)} s`,
       );
     }
-    writeFileSync(path.join(o.out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    const stored = o.encryptionKey ? signManifest(manifest, o.encryptionKey) : manifest;
+    if (!o.encryptionKey) {
+      ctx.log.warn(
+        'BACKUP_ENCRYPTION_KEY is not set: the backup is neither encrypted nor signed — anyone who can edit its directory can change what a restore runs',
+      );
+    }
+    writeFileSync(path.join(o.out, 'manifest.json'), `${JSON.stringify(stored, null, 2)}\n`);
     return {
       target: { name: o.db.name, display: o.db.display },
       dir: o.out,
-      manifest,
+      manifest: stored,
       timings: {
         dumpMs: taken.files.ms,
         checksumMs: taken.sums.ms,
@@ -213,6 +217,7 @@ async function verifyByRestore(
     connectTimeout: o.connectTimeout,
   });
   try {
+    await guardProduction(sql, scratch, o.env, false, 'backup --verify-restore');
     if (sameDatabase(await databaseIdentity(sql), sourceIdentity)) {
       throw new InputError(
         '--verify-restore names the database being backed up',
@@ -389,7 +394,7 @@ export const backupJob: Job<BackupOptions, BackupResult> = {
     let verifyRestore: DatabaseTarget | undefined;
     if (typeof flags['verify-restore'] === 'string') {
       verifyRestore = resolveDatabase('--verify-restore', flags['verify-restore'], env);
-      guardProduction(verifyRestore, env, false, 'backup --verify-restore');
+      refuseKnownProduction(verifyRestore, env, false, 'backup --verify-restore');
       if (verifyRestore.display === db.display) {
         throw new InputError(
           '--verify-restore is the database being backed up',

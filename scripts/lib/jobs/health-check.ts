@@ -6,6 +6,7 @@ import { createClient } from '@supabase/supabase-js';
 import postgres from 'postgres';
 import WebSocket from 'ws';
 import { requireDatabase } from '../cli/database-flags.ts';
+import { parseDuration } from '../cli/duration.ts';
 import { EnvsyncError, InputError } from '../cli/errors.ts';
 import { connectionError } from '../db/connect.ts';
 import type { DatabaseTarget } from '../db/url.ts';
@@ -258,24 +259,8 @@ export async function runHealthCheck(ctx: JobContext, o: HealthOptions): Promise
   };
 }
 
-/** `60s`, `2m`, `500ms`, or a number of seconds. */
-export function parseDuration(flag: string, value: unknown, fallbackMs: number): number {
-  if (value === undefined) return fallbackMs;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(String(value).trim());
-  if (!m)
-    throw new InputError(
-      `${flag} ${String(value)} is not a duration`,
-      `use e.g. ${flag} 30s, ${flag} 2m or ${flag} 500ms`,
-    );
-  const n = Number(m[1]);
-  const ms = m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
-  if (ms > 30 * 60_000)
-    throw new InputError(
-      `${flag} ${String(value)} is longer than 30 minutes`,
-      'a health check must end: use at most 30m',
-    );
-  return ms;
-}
+/** A health check must end: no probe timeout or wait above this. */
+const HEALTH_LIMIT_MS = 30 * 60_000;
 
 export const healthCheckJob: Job<HealthOptions, HealthResult> = {
   name: 'health-check',
@@ -340,8 +325,8 @@ export const healthCheckJob: Job<HealthOptions, HealthResult> = {
       db,
       urls,
       criticalTables,
-      timeoutMs: parseDuration('--timeout', flags.timeout, 5000),
-      waitMs: parseDuration('--wait', flags.wait, 0),
+      timeoutMs: parseDuration('--timeout', flags.timeout, 5000, HEALTH_LIMIT_MS),
+      waitMs: parseDuration('--wait', flags.wait, 0, HEALTH_LIMIT_MS),
       ...(supabaseUrl && anonKey ? { supabase: { url: supabaseUrl, anonKey } } : {}),
     };
   },

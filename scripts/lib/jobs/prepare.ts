@@ -14,7 +14,7 @@ import {
   platformTablesFlag,
   requireSourceAndTarget,
 } from '../cli/database-flags.ts';
-import { isProduction } from '../db/guards.ts';
+import { guardProduction } from '../db/guards.ts';
 import type { DatabaseTarget } from '../db/url.ts';
 import { renderPlanSummary } from '../report/plan-summary.ts';
 import { PLAN_FORMAT, type SyncPlan, schemaFingerprint } from '../sync/plan.ts';
@@ -53,6 +53,7 @@ export async function runPrepare(ctx: JobContext, o: PrepareOptions): Promise<Pr
       readInventory(pair.src, { exactCounts: false }),
       readInventory(pair.tgt, { exactCounts: false }),
     ]);
+    const production = await guardProduction(pair.tgt, o.target, o.env, o.allowProduction, 'prepare');
     const scope = syncScope(srcInv, tgtInv, o.platformTables);
     const checks = await preflight({
       tgt: pair.tgt,
@@ -61,7 +62,7 @@ export async function runPrepare(ctx: JobContext, o: PrepareOptions): Promise<Pr
       schemas: scope.schemas,
       dropSchemas: scope.targetOnlySchemas,
       env: o.env,
-      productionAllowed: isProduction(o.target, o.env) ? o.allowProduction : null,
+      productionAllowed: production ? o.allowProduction : null,
     });
     for (const c of checks) {
       const line = `  ${c.status === 'pass' ? 'ok  ' : c.status === 'warn' ? 'warn' : 'FAIL'} ${c.name}: ${c.detail}`;

@@ -4,7 +4,7 @@
 
 import path from 'node:path';
 import { fileSha256, readArchive } from '../backup/archive.ts';
-import { type BackupManifest, readManifest } from '../backup/manifest.ts';
+import { type BackupManifest, readManifest, verifyManifest } from '../backup/manifest.ts';
 import { restoreBackup, schemasAfterBackup } from '../backup/restore.ts';
 import { compareWithManifest, type ManifestComparison } from '../backup/verify.ts';
 import { readInventory } from '../catalog/inventory.ts';
@@ -12,7 +12,7 @@ import type { Inventory } from '../catalog/model.ts';
 import { connectTimeoutFlag, parseConnectTimeout } from '../cli/database-flags.ts';
 import { InputError, InputErrors, JobError } from '../cli/errors.ts';
 import { connect, type Sql } from '../db/connect.ts';
-import { guardProduction } from '../db/guards.ts';
+import { guardProduction, refuseKnownProduction } from '../db/guards.ts';
 import { type DatabaseIdentity, databaseIdentity, sameDatabase } from '../db/identity.ts';
 import { findClientProgram } from '../db/pg-binaries.ts';
 import { type DatabaseTarget, resolveDatabase } from '../db/url.ts';
@@ -25,6 +25,7 @@ export interface RollbackOptions {
   from: string;
   manifest: BackupManifest;
   forceForeignBackup: boolean;
+  allowProduction: boolean;
   encryptionKey?: string;
   connectTimeout: number;
   env: NodeJS.ProcessEnv;
@@ -35,6 +36,8 @@ export interface RollbackResult {
   from: string;
   backup: { createdAt: string; source: string; tables: number };
   foreign: boolean;
+  /** The manifest's MAC checked out (false: a backup taken without a key, which nothing vouches for). */
+  authenticated: boolean;
   timings: { verifyFilesMs: number; restoreMs: number; proveMs: number; totalMs: number };
   comparison: ManifestComparison;
 }
@@ -105,6 +108,12 @@ export async function runRollback(ctx: JobContext, o: RollbackOptions): Promise<
   ctx.log.info(
     `rollback ${o.target.display} from ${o.from} (taken ${o.manifest.createdAt} from ${o.manifest.source.display})`,
   );
+  const authenticated = verifyManifest(o.manifest, o.from, o.encryptionKey);
+  if (!authenticated) {
+    ctx.log.warn(
+      'this backup was taken without BACKUP_ENCRYPTION_KEY: nothing proves its files are the ones backup wrote',
+    );
+  }
   await verifyFiles(o);
   const verifyFilesMs = ctx.now().getTime() - started;
   ctx.log.info(
@@ -116,6 +125,7 @@ export async function runRollback(ctx: JobContext, o: RollbackOptions): Promise<
     connectTimeout: o.connectTimeout,
   });
   try {
+    await guardProduction(sql, o.target, o.env, o.allowProduction, 'rollback');
     const identity: DatabaseIdentity = await databaseIdentity(sql);
     const foreign = !sameDatabase(identity, o.manifest.source.identity);
     if (foreign && !o.forceForeignBackup) {
@@ -167,6 +177,7 @@ export async function runRollback(ctx: JobContext, o: RollbackOptions): Promise<
         tables: o.manifest.tables.length,
       },
       foreign,
+      authenticated,
       timings: {
         verifyFilesMs,
         restoreMs,
@@ -212,7 +223,7 @@ export const rollbackJob: Job<RollbackOptions, RollbackResult> = {
       );
     if (problems.length) throw problems.length === 1 ? problems[0]! : new InputErrors(problems);
     const target = resolveDatabase('--target', flags.target as string, env);
-    guardProduction(target, env, flags['allow-production'] === true, 'rollback');
+    refuseKnownProduction(target, env, flags['allow-production'] === true, 'rollback');
     const manifest = readManifest(flags.from as string);
     const key = env.BACKUP_ENCRYPTION_KEY;
     if (manifest.files.some((f) => f.encrypted) && !key) {
@@ -226,6 +237,7 @@ export const rollbackJob: Job<RollbackOptions, RollbackResult> = {
       from: flags.from as string,
       manifest,
       forceForeignBackup: flags['force-foreign-backup'] === true,
+      allowProduction: flags['allow-production'] === true,
       ...(key ? { encryptionKey: key } : {}),
       connectTimeout: parseConnectTimeout(flags['connect-timeout']),
       env,
@@ -248,11 +260,16 @@ export const rollbackJob: Job<RollbackOptions, RollbackResult> = {
           `sequence ${s.sequence}: expected ${s.expected?.lastValue}, found ${s.actual?.lastValue ?? 'nothing'}`,
       ),
     ],
-    warnings: r.foreign
-      ? [
-          `the backup came from another database (${r.backup.source}); restored because of --force-foreign-backup`,
-        ]
-      : [],
+    warnings: [
+      ...(r.foreign
+        ? [
+            `the backup came from another database (${r.backup.source}); restored because of --force-foreign-backup`,
+          ]
+        : []),
+      ...(r.authenticated
+        ? []
+        : ['the backup is not signed (taken without BACKUP_ENCRYPTION_KEY): nothing vouches for its files']),
+    ],
   }),
   outputs: (r) => ({
     identical: r.comparison.identical,

@@ -186,18 +186,32 @@ export async function runJob<O, R>(
     const exitCode: ExitCode = verdict.ok ? 0 : 1;
     const finishedAt = new Date();
     const markdown = job.render(result);
-    finish(
-      {
-        job: job.name,
-        status: verdict.ok ? 'ok' : 'failed',
-        exitCode,
-        startedAt: startedAt.toISOString(),
-        finishedAt: finishedAt.toISOString(),
-        durationMs: finishedAt.getTime() - startedAt.getTime(),
-        result,
-      },
-      markdown,
-    );
+    try {
+      finish(
+        {
+          job: job.name,
+          status: verdict.ok ? 'ok' : 'failed',
+          exitCode,
+          startedAt: startedAt.toISOString(),
+          finishedAt: finishedAt.toISOString(),
+          durationMs: finishedAt.getTime() - startedAt.getTime(),
+          result,
+        },
+        markdown,
+      );
+    } catch (error) {
+      // The job itself is done (a sync committed): say what it did, then that the record is missing.
+      io.stderr(mask.apply(`${verdict.ok ? 'done' : 'failed'}: ${verdict.headline}`));
+      io.stderr(
+        mask.apply(
+          `error: ${job.name} finished, but its artifacts could not be written: ${(error as Error).message}`,
+        ),
+      );
+      io.stderr(
+        mask.apply(`hint: make ${outDir ?? outPath} writable; what the job did stands (see the line above)`),
+      );
+      return 1;
+    }
     await toActions('step summary and outputs', () =>
       publishToActions(
         mask.apply(markdown),

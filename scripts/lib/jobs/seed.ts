@@ -5,7 +5,7 @@ import postgres from 'postgres';
 import { connectTimeoutFlag, parseConnectTimeout, requireDatabase } from '../cli/database-flags.ts';
 import { InputError, JobError } from '../cli/errors.ts';
 import { connect, describePgError } from '../db/connect.ts';
-import { isProduction } from '../db/guards.ts';
+import { productionReason, refuseKnownProduction } from '../db/guards.ts';
 import type { DatabaseTarget } from '../db/url.ts';
 import { migrate } from '../demo/environment.ts';
 import { describeSeedProgress, seedDemoData } from '../demo/seed-data.ts';
@@ -18,6 +18,7 @@ export interface SeedJobOptions {
   scale: number;
   migrate: boolean;
   connectTimeout: number;
+  env: NodeJS.ProcessEnv;
 }
 
 export interface SeedJobResult {
@@ -30,11 +31,22 @@ export interface SeedJobResult {
   durationMs: number;
 }
 
+/** seed never writes demo data into production, whatever flag is given. */
+const productionRefusal = () =>
+  new InputError(
+    '--db is production: seed never writes demo data there',
+    'seed dev, staging or a local database',
+  );
+
 export async function runSeed(ctx: JobContext, o: SeedJobOptions): Promise<SeedJobResult> {
   const started = ctx.now().getTime();
   // connect() gives the one-line errors for bad URLs and passwords; COPY needs a plain client.
   const probe = await connect(o.db, { applicationName: 'envsync seed', connectTimeout: o.connectTimeout });
-  await probe.end();
+  try {
+    if (await productionReason(probe, o.db, o.env)) throw productionRefusal();
+  } finally {
+    await probe.end();
+  }
   const sql = postgres(o.db.url, {
     max: 1,
     onnotice: () => {},
@@ -100,17 +112,17 @@ export const seedJob: Job<SeedJobOptions, SeedJobResult> = {
   },
   parse(flags, env) {
     const db = requireDatabase(flags, 'db', env);
-    if (isProduction(db, env)) {
-      throw new InputError(
-        '--db is production: seed never writes demo data there',
-        'seed dev, staging or a local database',
-      );
+    try {
+      refuseKnownProduction(db, env, false, 'seed');
+    } catch {
+      throw productionRefusal();
     }
     return {
       db,
       scale: parseScale(flags.scale),
       migrate: flags.migrate === true,
       connectTimeout: parseConnectTimeout(flags['connect-timeout']),
+      env,
     };
   },
   run: runSeed,

@@ -13,10 +13,11 @@ import {
   platformTablesFlag,
   requireSourceAndTarget,
 } from '../cli/database-flags.ts';
+import { parseDuration } from '../cli/duration.ts';
 import { EnvsyncError, InputError, JobError } from '../cli/errors.ts';
 import { pinOutputSettings, sequenceStates } from '../db/checksum.ts';
-import { describePgError } from '../db/connect.ts';
-import { isProduction } from '../db/guards.ts';
+import { connect, describePgError, type Sql } from '../db/connect.ts';
+import { guardProduction } from '../db/guards.ts';
 import { sameDatabase } from '../db/identity.ts';
 import { libpqEnvironment } from '../db/libpq-env.ts';
 import { ENVSYNC_LOCK_KEY } from '../db/lock.ts';
@@ -30,7 +31,7 @@ import { clearStatements, finishStatements, grantCorrections, replicaState } fro
 import { dumpSchemaSections } from '../replica/schema-dump.ts';
 import { renderSyncSummary } from '../report/sync-summary.ts';
 import { binaryPortableTables, type CopiedTable, type CopySource, copyTable } from '../sync/copy-table.ts';
-import { readPlan, type SyncPlan, schemaFingerprint } from '../sync/plan.ts';
+import { checkPlanUsable, readPlan, type SyncPlan, schemaFingerprint } from '../sync/plan.ts';
 import { blockingSessions, describeBlocker, type PreflightCheck, preflight } from '../sync/preflight.ts';
 import { openPair, type Scope, syncScope } from '../sync/scope.ts';
 import type { Job, JobContext } from './runner.ts';
@@ -43,7 +44,9 @@ export interface SyncOptions {
   dryRun: boolean;
   allowProduction: boolean;
   terminateBlockers: boolean;
-  lockTimeout: string;
+  lockTimeoutMs: number;
+  /** A --plan older than this is refused. */
+  maxPlanAgeMs: number;
   platformTables?: string[];
   connectTimeout: number;
   env: NodeJS.ProcessEnv;
@@ -83,6 +86,8 @@ export interface SyncResult {
     totalMs: number;
   };
   committed: boolean;
+  /** The COMMIT's reply was lost with the connection; the target said afterwards that it committed. */
+  commitConfirmedAfterLoss: boolean;
 }
 
 /** Throughput and ETA lines while tables copy, at most every 5 s. */
@@ -144,9 +149,60 @@ function applyError(phase: string, error: unknown): EnvsyncError {
   );
 }
 
+type CommitOutcome = 'committed' | 'aborted' | 'unknown';
+
+/**
+ * After the connection went during COMMIT: asks the target, on a new connection, what became
+ * of the transaction (`pg_xact_status`), waiting a little while it is still in progress.
+ */
+async function commitOutcome(o: SyncOptions, xid: string): Promise<CommitOutcome> {
+  let sql: Sql | undefined;
+  try {
+    sql = await connect(o.target, {
+      applicationName: 'envsync sync commit check',
+      connectTimeout: o.connectTimeout,
+    });
+    for (let i = 0; i < 50; i++) {
+      const [r] = await sql`select pg_xact_status(${xid}::xid8) as status`;
+      if (r?.status === 'committed' || r?.status === 'aborted') return r.status as CommitOutcome;
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    return 'unknown';
+  } catch {
+    return 'unknown';
+  } finally {
+    await sql?.end({ timeout: 1 }).catch(() => {});
+  }
+}
+
+function commitError(o: SyncOptions, outcome: CommitOutcome, xid: string, error: unknown): JobError {
+  const lost = `the connection to ${o.target.display} was lost during COMMIT (${describePgError(error)})`;
+  return outcome === 'aborted'
+    ? new JobError(
+        `sync failed: ${lost}, and the target rolled the transaction back`,
+        'the target is exactly as before; run the sync again',
+        {
+          detail: { transaction: xid, outcome },
+        },
+      )
+    : new JobError(
+        `sync failed: ${lost}, and the target could not say whether it committed (transaction ${xid})`,
+        'run validate against the source: if it passes, the target committed; if the target is as before, run the sync again; to undo a commit, roll back from prepare’s snapshot',
+        { detail: { transaction: xid, outcome } },
+      );
+}
+
 export async function runSync(ctx: JobContext, o: SyncOptions): Promise<SyncResult> {
   const started = ctx.now().getTime();
   const plan: SyncPlan | undefined = o.planDir ? readPlan(o.planDir) : undefined;
+  if (plan) {
+    checkPlanUsable(plan, o.planDir!, {
+      now: ctx.now(),
+      maxAgeMs: o.maxPlanAgeMs,
+      dryRun: o.dryRun,
+      ...(o.platformTables ? { platformTables: o.platformTables } : {}),
+    });
+  }
   const pair = await openPair(o.source, o.target, 'sync', o.connectTimeout);
   const { src, tgt } = pair;
   try {
@@ -161,6 +217,8 @@ export async function runSync(ctx: JobContext, o: SyncOptions): Promise<SyncResu
         );
       }
     }
+    // A dry run writes nothing: it may look at production without the flag.
+    const production = await guardProduction(tgt, o.target, o.env, o.allowProduction || o.dryRun, 'sync');
     ctx.log.info(
       `sync ${o.source.display} → ${o.target.display}${o.dryRun ? ' (dry run: nothing is written)' : ''}`,
     );
@@ -201,7 +259,7 @@ export async function runSync(ctx: JobContext, o: SyncOptions): Promise<SyncResu
           schemas: scope.schemas,
           dropSchemas: scope.targetOnlySchemas,
           env: o.env,
-          productionAllowed: isProduction(o.target, o.env) ? o.allowProduction : null,
+          productionAllowed: production ? o.allowProduction : null,
         });
         const failed = checks.filter((c) => c.status === 'fail');
         if (failed.length) {
@@ -247,6 +305,7 @@ export async function runSync(ctx: JobContext, o: SyncOptions): Promise<SyncResu
             totalMs: ctx.now().getTime() - started,
           },
           committed: false,
+          commitConfirmedAfterLoss: false,
         } satisfies SyncResult;
       }
 
@@ -280,6 +339,8 @@ export async function runSync(ctx: JobContext, o: SyncOptions): Promise<SyncResu
       const copied: CopiedTable[] = [];
       const terminated: number[] = [];
       const leftAlone: string[] = [];
+      let xid: string | undefined;
+      let lostCommit = false;
       let phase = 'locking the target';
       let mark = Date.now();
       const lap = () => {
@@ -291,7 +352,7 @@ export async function runSync(ctx: JobContext, o: SyncOptions): Promise<SyncResu
         const ttx = tgt;
         await ttx.unsafe('begin');
         await (async () => {
-          await ttx`select set_config('lock_timeout', ${o.lockTimeout}, true), set_config('maintenance_work_mem', '256MB', true)`;
+          await ttx`select set_config('lock_timeout', ${`${o.lockTimeoutMs}ms`}, true), set_config('maintenance_work_mem', '256MB', true)`;
           const [{ locked }] =
             (await ttx`select pg_try_advisory_xact_lock(${ENVSYNC_LOCK_KEY}::int8) as locked`) as unknown as [
               { locked: boolean },
@@ -374,10 +435,19 @@ export async function runSync(ctx: JobContext, o: SyncOptions): Promise<SyncResu
           await ttx`select set_config('session_replication_role', 'origin', true)`;
           timings.postDataMs = lap();
           phase = 'committing';
+          const [x] = await ttx`select pg_current_xact_id()::text as xid`;
+          xid = String(x!.xid);
         })();
         await ttx.unsafe('commit');
       } catch (error) {
-        throw applyError(phase, error);
+        if (phase !== 'committing' || !xid) throw applyError(phase, error);
+        // The connection went while COMMIT was under way: the outcome is the server's to tell.
+        const outcome = await commitOutcome(o, xid);
+        if (outcome !== 'committed') throw commitError(o, outcome, xid, error);
+        lostCommit = true;
+        ctx.log.warn(
+          `the connection to ${o.target.display} was lost during COMMIT, and the server says the transaction committed: validate the target`,
+        );
       }
       timings.commitMs = lap();
       timings.totalMs = ctx.now().getTime() - started;
@@ -394,9 +464,21 @@ export async function runSync(ctx: JobContext, o: SyncOptions): Promise<SyncResu
         },
         timings,
         committed: true,
+        commitConfirmedAfterLoss: lostCommit,
       } satisfies SyncResult;
     })();
-    await stx.unsafe('commit');
+    // The source's snapshot transaction only read: once the target committed, losing it
+    // changes nothing — never a reason to report the sync as failed.
+    await stx.unsafe('commit').catch((error) => {
+      if (result.committed && !result.dryRun) {
+        ctx.log.warn(
+          `the source's read-only snapshot transaction could not be closed (${describePgError(error)}); the target is committed`,
+        );
+        pair.abort();
+        return;
+      }
+      throw error;
+    });
     return result;
   } catch (error) {
     pair.abort();
@@ -444,15 +526,18 @@ export const syncJob: Job<SyncOptions, SyncResult> = {
       value: '<duration>',
       description: 'how long to wait for a lock on the target (default 30s)',
     },
+    'max-plan-age': {
+      type: 'string',
+      value: '<duration>',
+      description: 'refuse a --plan prepared longer ago than this (default 12h)',
+    },
     'platform-tables': platformTablesFlag,
     'connect-timeout': connectTimeoutFlag,
   },
   parse(flags, env) {
     const { source, target } = requireSourceAndTarget(flags, env, 'sync', true);
-    const lockTimeout = typeof flags['lock-timeout'] === 'string' ? flags['lock-timeout'] : '30s';
-    if (!/^\d+(ms|s|min)?$/.test(lockTimeout)) {
-      throw new InputError(`--lock-timeout ${lockTimeout} is not a duration`, 'use e.g. --lock-timeout 30s');
-    }
+    const lockTimeoutMs = parseDuration('--lock-timeout', flags['lock-timeout'], 30_000, 3_600_000);
+    const maxPlanAgeMs = parseDuration('--max-plan-age', flags['max-plan-age'], 12 * 3_600_000);
     const platformTables = parseList(flags['platform-tables']);
     return {
       source,
@@ -461,7 +546,8 @@ export const syncJob: Job<SyncOptions, SyncResult> = {
       dryRun: flags['dry-run'] === true,
       allowProduction: flags['allow-production'] === true,
       terminateBlockers: flags['terminate-blockers'] === true,
-      lockTimeout,
+      lockTimeoutMs,
+      maxPlanAgeMs,
       ...(platformTables ? { platformTables } : {}),
       connectTimeout: parseConnectTimeout(flags['connect-timeout']),
       env,
@@ -475,7 +561,12 @@ export const syncJob: Job<SyncOptions, SyncResult> = {
       ? `dry run: ${r.changes.length} schema difference(s), ${r.rowDeltas.length} table(s) with other row counts; nothing written to ${r.target.display}`
       : `${r.target.display} now replicates ${r.source.display}: ${r.tables.length} tables, ${r.totals.rows.toLocaleString('en-US')} rows, ${(r.totals.bytes / 1048576).toFixed(1)} MB in ${(r.timings.totalMs / 1000).toFixed(1)} s`,
     problems: [],
-    warnings: r.checks.filter((c) => c.status === 'warn').map((c) => `${c.name}: ${c.detail}`),
+    warnings: [
+      ...r.checks.filter((c) => c.status === 'warn').map((c) => `${c.name}: ${c.detail}`),
+      ...(r.commitConfirmedAfterLoss
+        ? ['the connection was lost during COMMIT; the target confirmed afterwards that it committed']
+        : []),
+    ],
   }),
   outputs: (r) => ({
     committed: r.committed,

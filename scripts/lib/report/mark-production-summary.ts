@@ -1,0 +1,15 @@
+// The production marker for people: which database, since when, by whom.
+
+import type { MarkProductionResult } from '../jobs/mark-production.ts';
+import { code } from './markdown.ts';
+
+export function renderMarkProductionSummary(r: MarkProductionResult): string {
+  return [
+    `## envsync mark-production — ${code(r.target.display)}`,
+    '',
+    `**Marked as production**${r.already ? ' (it already was)' : ''}: ${r.marker.markedAt} by ${code(r.marker.markedBy)}.`,
+    '',
+    'Every envsync job that writes now refuses this database without `--allow-production`, however its URL is spelled.',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,118 @@
+// The production guard cannot be spelled around: a database marked by mark-production is
+// refused by every job that writes, however its URL is written, in an environment shaped
+// like the staging jobs on GitHub Actions (no PRODUCTION_DATABASE_URL); and an unmarked
+// database that is PRODUCTION_DATABASE_URL under another spelling is refused by identity.
+import { dir } from '../helpers/backups.ts';
+import { cleanEnv, runScript } from '../helpers/run-script.ts';
+import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
+import { fingerprint } from '../helpers/sync.ts';
+
+let dev: TestDatabase;
+let prod: TestDatabase;
+beforeAll(async () => {
+  [dev, prod] = await Promise.all([supabaseDatabase({ scale: 1 }), supabaseDatabase({ scale: 1 })]);
+});
+afterAll(closeAll);
+
+/** The same database under other host spellings (the server listens on 127.0.0.1). */
+const spellings = (url: string) =>
+  ['localhost', 'LOCALHOST', '127.0.0.1'].map((host) => {
+    const u = new URL(url);
+    u.hostname = host;
+    return u.toString();
+  });
+
+test('mark-production marks once and says so the second time', async () => {
+  const out = dir('mark');
+  const first = await runScript('mark-production', ['--db', prod.url, '--out', out]);
+  expect(first.stderr).toBe('');
+  expect(first.code).toBe(0);
+  expect(first.stdout).toMatch(/is now marked as production/);
+  const again = await runScript('mark-production', ['--db', prod.url, '--out', dir('mark-again')]);
+  expect(again.code).toBe(0);
+  expect(again.stdout).toMatch(/was already marked as production/);
+});
+
+test('every job that writes refuses the marked database, however it is spelled (exit 2, nothing changed)', async () => {
+  const before = await fingerprint(prod);
+  // CI-shaped: the staging job knows its own URL only.
+  for (const url of spellings(prod.url)) {
+    const env = cleanEnv({ DEV_DATABASE_URL: dev.url, STAGING_DATABASE_URL: url });
+    const runs = [
+      await runScript('sync', ['--source', 'dev', '--target', 'staging', '--out', dir('g-sync')], env),
+      await runScript('prepare', ['--source', 'dev', '--target', 'staging', '--out', dir('g-prep')], env),
+      await runScript('seed', ['--db', 'staging', '--out', dir('g-seed')], env),
+      await runScript(
+        'backup',
+        ['--db', 'dev', '--verify-restore', 'staging', '--out', dir('g-backup')],
+        env,
+      ),
+    ];
+    for (const run of runs) {
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/is production|--db is production: seed never writes demo data there/);
+    }
+    expect(runs[0]!.stderr).toMatch(
+      /^error: --target postgres:\/\/postgres@.* is production \(it is marked as production \(envsync\.environment, .* by postgres\)\): sync writes to it$/m,
+    );
+  }
+  const backup = dir('g-dev-backup');
+  expect((await runScript('backup', ['--db', dev.url, '--out', backup])).code).toBe(0);
+  const rollback = await runScript('rollback', [
+    '--target',
+    spellings(prod.url)[1]!,
+    '--from',
+    backup,
+    '--force-foreign-backup',
+    '--out',
+    dir('g-rb'),
+  ]);
+  expect(rollback.code).toBe(2);
+  expect(rollback.stderr).toMatch(/is production \(it is marked as production/);
+  expect(await fingerprint(prod)).toBe(before);
+});
+
+test('--allow-production lets a job through; the marker itself is never replicated', async () => {
+  const env = cleanEnv({ DEV_DATABASE_URL: dev.url, STAGING_DATABASE_URL: prod.url });
+  const prepare = await runScript(
+    'prepare',
+    [
+      '--source',
+      'dev',
+      '--target',
+      'staging',
+      '--allow-production',
+      '--no-snapshot',
+      '--out',
+      dir('g-allow'),
+    ],
+    env,
+  );
+  expect(prepare.code).toBe(0);
+  // Copying the marked database elsewhere does not mark the copy.
+  const copy = await supabaseDatabase({ migrations: false });
+  const sync = await runScript(
+    'sync',
+    ['--source', 'staging', '--target', 'copy', '--out', dir('g-copy')],
+    cleanEnv({ STAGING_DATABASE_URL: prod.url, COPY_DATABASE_URL: copy.url }),
+  );
+  expect(sync.stderr).toBe('');
+  expect(sync.code).toBe(0);
+  const sql = copy.app();
+  const [r] = await sql`select to_regclass('envsync.environment') as marker`;
+  await sql.end();
+  expect(r!.marker).toBeNull();
+});
+
+test('an unmarked database that is PRODUCTION_DATABASE_URL under another spelling is refused by identity', async () => {
+  const [production, alias] = spellings(dev.url);
+  const run = await runScript(
+    'sync',
+    ['--source', prod.url, '--target', alias!, '--out', dir('g-ident')],
+    cleanEnv({ PRODUCTION_DATABASE_URL: production! }),
+  );
+  expect(run.code).toBe(2);
+  expect(run.stderr).toMatch(
+    /is production \(it is the same server and database as PRODUCTION_DATABASE_URL\)/,
+  );
+});
