@@ -2,7 +2,7 @@
 // atomic, damaged files are refused before anything is touched, guards hold.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { BackupManifest } from '../../scripts/lib/backup/manifest.ts';
+import { type BackupManifest, signManifest } from '../../scripts/lib/backup/manifest.ts';
 import type { BackupResult } from '../../scripts/lib/jobs/backup.ts';
 import type { RollbackResult } from '../../scripts/lib/jobs/rollback.ts';
 import { dir, record, sameAs, snapshotOf } from '../helpers/backups.ts';
@@ -197,18 +197,21 @@ describe('rollback', () => {
       cleanEnv({ BACKUP_ENCRYPTION_KEY: `${key}x` }),
     );
     expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toMatch(/failed authentication/);
+    // The manifest's MAC, keyed from the same secret, catches a wrong key first.
+    expect(wrong.stderr).toMatch(
+      /does not match its MAC: it was altered, or BACKUP_ENCRYPTION_KEY is not the key/,
+    );
 
     const flipped = dir('encbad');
     for (const f of readdirSync(enc)) writeFileSync(path.join(flipped, f), readFileSync(path.join(enc, f)));
     const bytes = readFileSync(path.join(flipped, 'app.dump'));
     bytes[bytes.length - 40] = bytes[bytes.length - 40]! ^ 0x01;
     writeFileSync(path.join(flipped, 'app.dump'), bytes);
-    // Keep the sha256 consistent so only the authentication tag can catch it.
+    // Keep the sha256 consistent and the manifest signed, so only the GCM tag can catch it.
     const { createHash } = await import('node:crypto');
     const m = JSON.parse(readFileSync(path.join(flipped, 'manifest.json'), 'utf8')) as BackupManifest;
     m.files.find((f) => f.name === 'app.dump')!.sha256 = createHash('sha256').update(bytes).digest('hex');
-    writeFileSync(path.join(flipped, 'manifest.json'), JSON.stringify(m));
+    writeFileSync(path.join(flipped, 'manifest.json'), JSON.stringify(signManifest(m, key)));
     const tampered = await runScript(
       'rollback',
       ['--target', target.url, '--from', flipped, '--force-foreign-backup', '--out', dir('rb')],

@@ -161,6 +161,68 @@ test('guard rails: timeouts, read-only token, one sync per target, nothing secre
   expect(problems).toEqual([]);
 });
 
+/** Every `secrets.X` a job can see: its own env and steps' env and with (workflow-level env counts for all jobs). */
+function secretsOf(wf: Workflow, job: string): string[] {
+  const j = wf.jobs[job]!;
+  const text = JSON.stringify([
+    wf.env ?? {},
+    j.env ?? {},
+    ...(j.steps ?? []).map((st) => [st.env ?? {}, st.with ?? {}]),
+  ]);
+  return [...new Set([...text.matchAll(/\bsecrets\.([A-Za-z_]\w*)/g)].map((m) => m[1]!))].sort();
+}
+
+test('each db-sync job sees only the secrets its script needs; no job sees production', () => {
+  const wf = byName('db-sync.yml');
+  expect(Object.keys(wf.env ?? {}).filter((k) => /secrets/.test(JSON.stringify((wf.env ?? {})[k])))).toEqual(
+    [],
+  );
+  const urls = ['DEV_DATABASE_URL', 'STAGING_DATABASE_URL'];
+  const needs: Record<string, string[]> = {
+    analyze: urls,
+    backup: [...urls, 'BACKUP_ENCRYPTION_KEY'],
+    prepare: [...urls, 'BACKUP_ENCRYPTION_KEY'],
+    sync: urls,
+    validate: urls,
+    'health-check': [...urls, 'DEV_SUPABASE_ANON_KEY', 'STAGING_SUPABASE_ANON_KEY'],
+    rollback: [...urls, 'BACKUP_ENCRYPTION_KEY'],
+    report: [],
+  };
+  expect(Object.keys(wf.jobs).sort()).toEqual(Object.keys(needs).sort());
+  for (const [job, allowed] of Object.entries(needs)) {
+    const seen = secretsOf(wf, job);
+    expect({ job, extra: seen.filter((x) => !allowed.includes(x)) }).toEqual({ job, extra: [] });
+  }
+  // A URL reaches a job only when that environment is its source or target.
+  const sourceOnly = JSON.stringify(wf.jobs.analyze!.env);
+  expect(sourceOnly).toContain("inputs.source == 'dev' && secrets.DEV_DATABASE_URL");
+  expect(sourceOnly).not.toContain('inputs.target');
+  for (const w of workflows) {
+    for (const job of Object.keys(w.jobs)) {
+      expect({
+        wf: path.basename(w.file),
+        job,
+        production: secretsOf(w, job).includes('PRODUCTION_DATABASE_URL'),
+      }).toEqual({
+        wf: path.basename(w.file),
+        job,
+        production: false,
+      });
+    }
+  }
+});
+
+test('no data artifact leaves a job unencrypted: the source backup is not uploaded, the snapshot needs the key', () => {
+  const wf = byName('db-sync.yml');
+  const uploads = Object.entries(wf.jobs).flatMap(([job, j]) =>
+    (j.steps ?? [])
+      .filter((st) => st.uses && actionName(st.uses) === 'actions/upload-artifact')
+      .map((st) => ({ job, name: String(st.with?.name) })),
+  );
+  expect(uploads.map((u) => u.name)).not.toContain('backup');
+  expect(uploads.find((u) => u.name === 'snapshot')?.job).toBe('prepare');
+});
+
 test('deploy-staging calls db-sync dev → staging with inputs db-sync declares', () => {
   const deploy = byName('deploy-staging.yml');
   const callee = byName('db-sync.yml');

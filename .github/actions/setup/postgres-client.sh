@@ -17,7 +17,8 @@ else
       echo "::warning title=envsync setup::$var is not set: cannot match the PostgreSQL client to the $name server"
       continue
     fi
-    if major=$(PGCONNECT_TIMEOUT=20 psql "$url" -XAtqc "select current_setting('server_version_num')::int / 10000" 2>/dev/null); then
+    # The URL stays in the environment: psql gets it as PGHOST/PGPASSWORD/…, never in argv.
+    if major=$(node --import tsx "$(dirname "$0")/server-major.ts" "$var" 2>/dev/null); then
       echo "$name: PostgreSQL $major"
       majors+=("$major")
     else

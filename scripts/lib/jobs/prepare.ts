@@ -14,6 +14,7 @@ import {
   platformTablesFlag,
   requireSourceAndTarget,
 } from '../cli/database-flags.ts';
+import { InputError } from '../cli/errors.ts';
 import { guardProduction } from '../db/guards.ts';
 import type { DatabaseTarget } from '../db/url.ts';
 import { renderPlanSummary } from '../report/plan-summary.ts';
@@ -153,12 +154,20 @@ export const prepareJob: Job<PrepareOptions, PrepareResult> = {
   parse(flags, env) {
     const { source, target } = requireSourceAndTarget(flags, env, 'prepare', true);
     const platformTables = parseList(flags['platform-tables']);
+    const snapshot = flags['no-snapshot'] !== true;
+    // On Actions the snapshot becomes an artifact anyone who can read the repository can download.
+    if (snapshot && env.GITHUB_ACTIONS === 'true' && !env.BACKUP_ENCRYPTION_KEY) {
+      throw new InputError(
+        'BACKUP_ENCRYPTION_KEY is not set: on GitHub Actions the target’s snapshot is uploaded as an artifact, and it would be plaintext and unsigned',
+        'add the BACKUP_ENCRYPTION_KEY secret to the environment (e.g. `openssl rand -base64 32`), or pass --no-snapshot (no rollback possible)',
+      );
+    }
     return {
       source,
       target,
       out: typeof flags.out === 'string' ? flags.out : path.join('artifacts', 'prepare'),
       allowProduction: flags['allow-production'] === true,
-      snapshot: flags['no-snapshot'] !== true,
+      snapshot,
       ...(platformTables ? { platformTables } : {}),
       connectTimeout: parseConnectTimeout(flags['connect-timeout']),
       env,
