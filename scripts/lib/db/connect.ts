@@ -4,6 +4,7 @@
 import net from 'node:net';
 import postgres from 'postgres';
 import { type EnvsyncError, InputError, JobError } from '../cli/errors.ts';
+import { LIBPQ_ONLY_PARAMS, postgresJsSsl } from './tls.ts';
 import type { DatabaseTarget } from './url.ts';
 
 export type Sql = postgres.Sql<Record<string, never>>;
@@ -57,9 +58,23 @@ export function destroyConnections(sql: Sql): void {
   for (const s of socketsOf.get(sql) ?? []) s.destroy();
 }
 
+/**
+ * The URL postgres.js is given and its TLS option: libpq-only parameters (sslmode,
+ * sslrootcert…) taken out — postgres.js would send them to the server as settings — and
+ * replaced by the one TLS decision (db/tls.ts) every connection of a job shares.
+ */
+export function driverConnection(url: string): { url: string; ssl: ReturnType<typeof postgresJsSsl> } {
+  const u = new URL(url);
+  const ssl = postgresJsSsl(u);
+  for (const p of LIBPQ_ONLY_PARAMS) u.searchParams.delete(p);
+  return { url: u.toString(), ssl };
+}
+
 export async function connect(target: DatabaseTarget, options: ConnectOptions): Promise<Sql> {
   const sockets = new Set<net.Socket>();
-  const sql = postgres(target.url, {
+  const driver = driverConnection(target.url);
+  const sql = postgres(driver.url, {
+    ssl: driver.ssl as never,
     max: options.max ?? 1,
     connect_timeout: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
     idle_timeout: 30,
@@ -90,6 +105,18 @@ export function connectionError(target: DatabaseTarget, error: unknown): Envsync
   const e = (error ?? {}) as PgLikeError;
   const where = `${target.flag} ${target.display}`;
   const fromVar = target.envVar ? ` in ${target.envVar}` : '';
+  if (/before secure TLS connection was established/.test(e.message ?? '')) {
+    return new InputError(
+      `${where}: the server does not accept TLS (SSL), which envsync uses by default to a host that is not this machine`,
+      `enable TLS on the server; only on a network you trust, add ?sslmode=disable to the URL${fromVar}`,
+    );
+  }
+  if (/CERT|certificate|ERR_TLS/i.test(`${e.code ?? ''} ${e.message ?? ''}`)) {
+    return new InputError(
+      `${where}: the server's TLS certificate was not accepted (${e.message ?? e.code})`,
+      `check sslrootcert (the CA that signed it) and that the URL's host is the certificate's name${fromVar}`,
+    );
+  }
   switch (e.code) {
     case 'ECONNREFUSED':
       return new InputError(

@@ -1,6 +1,7 @@
 // Connection settings for libpq programs (pg_dump, pg_restore, psql) as environment
 // variables: a password in a command line is visible to every user of the machine.
 
+import { sslMode } from './tls.ts';
 import type { DatabaseTarget } from './url.ts';
 
 const PARAMS: Record<string, string> = {
@@ -34,5 +35,7 @@ export function libpqEnvironment(
     const v = u.searchParams.get(param);
     if (v) env[variable] = v;
   }
+  // The same TLS decision as the jobs' own connections (TLS by default off this machine).
+  env.PGSSLMODE = sslMode(u);
   return env;
 }

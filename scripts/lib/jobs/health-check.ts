@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { requireDatabase } from '../cli/database-flags.ts';
 import { parseDuration } from '../cli/duration.ts';
 import { EnvsyncError, InputError } from '../cli/errors.ts';
-import { connectionError } from '../db/connect.ts';
+import { connectionError, driverConnection } from '../db/connect.ts';
 import type { DatabaseTarget } from '../db/url.ts';
 import { renderHealthSummary } from '../report/health-summary.ts';
 import type { Job, JobContext } from './runner.ts';
@@ -65,7 +65,9 @@ function databaseProbes(o: HealthOptions, state: { sql?: postgres.Sql }): Probe[
     run: async () => {
       await state.sql?.end({ timeout: 1 }).catch(() => {});
       const t0 = performance.now();
-      const sql = postgres(o.db.url, {
+      const driver = driverConnection(o.db.url);
+      const sql = postgres(driver.url, {
+        ssl: driver.ssl as never,
         max: 1,
         connect_timeout: Math.ceil(o.timeoutMs / 1000),
         prepare: false,

@@ -4,7 +4,7 @@
 import postgres from 'postgres';
 import { connectTimeoutFlag, parseConnectTimeout, requireDatabase } from '../cli/database-flags.ts';
 import { InputError, JobError } from '../cli/errors.ts';
-import { connect, describePgError } from '../db/connect.ts';
+import { connect, describePgError, driverConnection } from '../db/connect.ts';
 import { productionReason, refuseKnownProduction } from '../db/guards.ts';
 import type { DatabaseTarget } from '../db/url.ts';
 import { migrate } from '../demo/environment.ts';
@@ -47,7 +47,9 @@ export async function runSeed(ctx: JobContext, o: SeedJobOptions): Promise<SeedJ
   } finally {
     await probe.end();
   }
-  const sql = postgres(o.db.url, {
+  const driver = driverConnection(o.db.url);
+  const sql = postgres(driver.url, {
+    ssl: driver.ssl as never,
     max: 1,
     onnotice: () => {},
     connection: { application_name: 'envsync seed' },
