@@ -181,7 +181,8 @@ export async function runJob<O, R>(
     addSecrets(collectSecrets(options));
     outDir = prepareOutDir(outPath);
 
-    const result = await job.run({ log, now: () => new Date() }, options);
+    // Masked as data before anything renders or serialises it: escaping cannot hide a secret.
+    const result = mask.deep(await job.run({ log, now: () => new Date() }, options));
     const verdict = job.verdict(result);
     const exitCode: ExitCode = verdict.ok ? 0 : 1;
     const finishedAt = new Date();
@@ -230,14 +231,16 @@ export async function runJob<O, R>(
   } catch (error) {
     const known = error instanceof EnvsyncError;
     const exitCode: ExitCode = known ? error.exitCode : 1;
-    const message = known ? error.message : `unexpected error: ${(error as Error)?.message ?? String(error)}`;
-    const hint = known
-      ? error.hint
-      : 'rerun with --verbose for the stack trace, and report it if it persists';
+    const message = mask.apply(
+      known ? error.message : `unexpected error: ${(error as Error)?.message ?? String(error)}`,
+    );
+    const hint = mask.apply(
+      known ? error.hint : 'rerun with --verbose for the stack trace, and report it if it persists',
+    );
     io.stderr(mask.apply(`error: ${message}`));
     io.stderr(mask.apply(`hint: ${hint}`));
     if (verbose && error instanceof Error && error.stack) io.stderr(mask.apply(error.stack));
-    const detail = known ? error.detail : undefined;
+    const detail = known && error.detail ? mask.deep(error.detail) : undefined;
     const finishedAt = new Date();
     const detailMarkdown = detail
       ? `\n${Object.entries(detail)
