@@ -4,7 +4,7 @@
 import { createHmac, scryptSync, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { isPlatformSchema, PLATFORM_DATA_TABLES } from '../catalog/platform.ts';
+import { cascadeReach, isPlatformSchema, PLATFORM_DATA_TABLES } from '../catalog/platform.ts';
 import { InputError, JobError } from '../cli/errors.ts';
 import type { SequenceState, TableChecksum } from '../db/checksum.ts';
 import type { DatabaseIdentity } from '../db/identity.ts';
@@ -99,6 +99,27 @@ export function verifyManifest(m: BackupManifest, dir: string, secret: string | 
   return true;
 }
 
+/**
+ * The platform tables whose rows a restore of `m` would delete, refused (exit 2) unless the MAC
+ * vouches for them or they are the fixed list plus what deleting those already cascades into on
+ * the target (`foreignKeys`): an unsigned manifest cannot make a restore delete anything more.
+ */
+export function checkPlatformTables(
+  m: BackupManifest,
+  foreignKeys: readonly { table: string; references: string; onDelete: string }[],
+): void {
+  if (m.mac) return;
+  const fixed = m.platformTables.filter((t) => PLATFORM_DATA_TABLES.includes(t));
+  const reached = new Set(cascadeReach(foreignKeys, fixed));
+  const extra = m.platformTables.filter((t) => !PLATFORM_DATA_TABLES.includes(t) && !reached.has(t));
+  if (extra.length) {
+    throw new InputError(
+      `the backup's platformTables names ${extra.join(', ')} without a MAC to vouch for it`,
+      'restore a backup taken with BACKUP_ENCRYPTION_KEY (signed), or one envsync wrote, unedited',
+    );
+  }
+}
+
 /** Reads and checks a manifest; anything malformed is bad input (a corrupt artifact). */
 export function readManifest(dir: string): BackupManifest {
   const file = path.join(dir, 'manifest.json');
@@ -132,18 +153,12 @@ export function readManifest(dir: string): BackupManifest {
     problems.push('schemas, platformTables or sequences is missing');
   }
   if (!m.source?.identity) problems.push('source identity is missing');
-  // What a restore empties and deletes is decided here: never a platform schema, and without a
-  // MAC (a backup taken without a key) no platform table beyond the fixed list.
+  // What a restore empties is decided here: never a platform schema (the platform tables whose
+  // rows it deletes are checked against the target by rollback: checkPlatformTables).
   const platformSchemas = Array.isArray(m.schemas)
     ? m.schemas.filter((s) => isPlatformSchema(String(s)))
     : [];
   if (platformSchemas.length) problems.push(`schemas names platform schemas (${platformSchemas.join(', ')})`);
-  const extraTables = Array.isArray(m.platformTables)
-    ? m.platformTables.filter((t) => !PLATFORM_DATA_TABLES.includes(String(t)))
-    : [];
-  if (extraTables.length && !m.mac) {
-    problems.push(`platformTables names ${extraTables.join(', ')} without a MAC to vouch for it`);
-  }
   if (
     Array.isArray(m.files) &&
     m.files.some((f) => String(f?.name).includes('/') || String(f?.name).includes('..'))

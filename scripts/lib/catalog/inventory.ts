@@ -137,6 +137,7 @@ export async function readInventoryIn(tx: Tx, options: InventoryOptions = {}): P
         references: `${str(c.ref_schema)}.${str(c.ref_table)}`,
         refColumns: strings(c.ref_columns),
         deferrable: Boolean(c.deferrable),
+        onDelete: str(c.on_delete) as ForeignKey['onDelete'],
         nullable: Boolean(c.nullable),
         definition: str(c.definition),
       });

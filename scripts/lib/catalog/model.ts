@@ -54,6 +54,8 @@ export interface ForeignKey {
   references: string;
   refColumns: string[];
   deferrable: boolean;
+  /** What deleting a referenced row does to the referencing rows. */
+  onDelete: 'cascade' | 'set null' | 'set default' | 'restrict' | 'no action';
   /** Every referencing column is nullable: the FK can be loaded in two passes. */
   nullable: boolean;
   definition: string;

@@ -33,6 +33,29 @@ export const PLATFORM_DATA_TABLES: readonly string[] = [
   'supabase_migrations.schema_migrations',
 ];
 
+/**
+ * The tables that deleting every row of `deleted` changes through FKs (ON DELETE CASCADE, SET
+ * NULL, SET DEFAULT), transitively — on Supabase, deleting auth.users takes sessions, refresh
+ * tokens, MFA factors and one-time tokens with it. Tables in `except` (replaced anyway) are left out.
+ */
+export function cascadeReach(
+  foreignKeys: readonly { table: string; references: string; onDelete: string }[],
+  deleted: readonly string[],
+  except: (table: string) => boolean = () => false,
+): string[] {
+  const reached = new Set<string>();
+  const queue = [...deleted];
+  for (let t = queue.shift(); t !== undefined; t = queue.shift()) {
+    for (const fk of foreignKeys) {
+      if (fk.references !== t || !['cascade', 'set null', 'set default'].includes(fk.onDelete)) continue;
+      if (deleted.includes(fk.table) || reached.has(fk.table) || except(fk.table)) continue;
+      reached.add(fk.table);
+      if (fk.onDelete === 'cascade') queue.push(fk.table);
+    }
+  }
+  return [...reached].sort();
+}
+
 export function isPlatformSchema(schema: string): boolean {
   return PLATFORM_SCHEMAS.includes(schema) || schema.startsWith('pg_');
 }

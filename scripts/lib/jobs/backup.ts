@@ -13,7 +13,7 @@ import { restoreBackup } from '../backup/restore.ts';
 import { compareWithManifest, type ManifestComparison } from '../backup/verify.ts';
 import { readInventory, readInventoryIn } from '../catalog/inventory.ts';
 import type { Inventory } from '../catalog/model.ts';
-import { isPlatformSchema, PLATFORM_DATA_TABLES } from '../catalog/platform.ts';
+import { cascadeReach, isPlatformSchema, PLATFORM_DATA_TABLES } from '../catalog/platform.ts';
 import { connectTimeoutFlag, parseConnectTimeout, requireDatabase } from '../cli/database-flags.ts';
 import { InputError, JobError } from '../cli/errors.ts';
 import { checksumTables, sequenceStates, type TableRef, withSnapshotWorkers } from '../db/checksum.ts';
@@ -269,8 +269,13 @@ function selectContents(inv: Inventory, o: BackupOptions): { schemas: string[]; 
     );
   }
   const tableNames = new Set(inv.tables.filter((t) => t.readable).map((t) => `${t.schema}.${t.name}`));
-  const platformTables = (o.platformTables ?? [...PLATFORM_DATA_TABLES]).filter((t) => tableNames.has(t));
-  return { schemas, platformTables };
+  const asked = (o.platformTables ?? [...PLATFORM_DATA_TABLES]).filter((t) => tableNames.has(t));
+  // What a restore's deletes would take with them (auth.users → sessions, refresh tokens, MFA
+  // factors…) is kept too, so a rollback puts it back instead of reporting "identical" without it.
+  const reached = cascadeReach(inv.foreignKeys, asked, (t) => schemas.includes(t.split('.')[0]!)).filter(
+    (t) => tableNames.has(t),
+  );
+  return { schemas, platformTables: [...asked, ...reached] };
 }
 
 async function dumpArchives(

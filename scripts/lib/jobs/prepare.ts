@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { diffInventories } from '../catalog/diff.ts';
 import { readInventory } from '../catalog/inventory.ts';
+import { cascadeReach } from '../catalog/platform.ts';
 import {
   connectTimeoutFlag,
   parseConnectTimeout,
@@ -72,6 +73,16 @@ export async function runPrepare(ctx: JobContext, o: PrepareOptions): Promise<Pr
       else ctx.log.info(line);
     }
     const diff = diffInventories(srcInv, tgtInv);
+    const cascades = [];
+    for (const t of cascadeReach(
+      tgtInv.foreignKeys,
+      scope.platformTables,
+      (t) => scope.schemas.includes(t.split('.')[0]!) || scope.platformTables.includes(t),
+    )) {
+      const [s, n] = t.split(/\.(.+)/) as [string, string];
+      const [r] = await pair.tgt`select count(*)::int8 as n from only ${pair.tgt(s)}.${pair.tgt(n)}`;
+      cascades.push({ table: t, rows: Number(r!.n) });
+    }
     const bytes = scope.tables.reduce((n, t) => n + t.bytes, 0);
     const side = (inv: typeof srcInv, identity: typeof pair.srcIdentity, db: DatabaseTarget) => ({
       display: db.display,
@@ -95,6 +106,7 @@ export async function runPrepare(ctx: JobContext, o: PrepareOptions): Promise<Pr
           .filter((p) => p.onPlatformTable)
           .map((p) => `policy ${p.name} on ${p.schema}.${p.table}`),
       ],
+      cascades,
       tables: scope.tables.map((t) => ({
         table: `${t.schema}.${t.name}`,
         estimatedRows: t.estimatedRows,
@@ -128,6 +140,16 @@ export async function runPrepare(ctx: JobContext, o: PrepareOptions): Promise<Pr
   }
   writeFileSync(path.join(o.out, 'plan.json'), `${JSON.stringify(plan, null, 2)}\n`);
   return { plan, ready, snapshotMs };
+}
+
+/** The target's rows the sync deletes through FKs without carrying them from the source. */
+function lostRows(plan: SyncPlan): string[] {
+  const lost = (plan.cascades ?? []).filter((c) => c.rows > 0);
+  return lost.length
+    ? [
+        `replacing ${plan.platformTables.join(', ')} deletes on the target, through their FKs: ${lost.map((c) => `${c.table} (${c.rows} rows)`).join(', ')} — every user of the target is signed out; the snapshot keeps them for a rollback`,
+      ]
+    : [];
 }
 
 export const prepareJob: Job<PrepareOptions, PrepareResult> = {
@@ -183,7 +205,10 @@ export const prepareJob: Job<PrepareOptions, PrepareResult> = {
         ? `ready to sync ${r.plan.source.display} → ${r.plan.target.display}: ${r.plan.tables.length} tables, ${r.plan.changes.length} object(s) to create or change, ${r.plan.removes.length} to remove`
         : `preflight failed for ${r.plan.target.display}: ${failed.map((c) => c.name).join(', ')}`,
       problems: failed.map((c) => `${c.name}: ${c.detail}${c.hint ? ` — ${c.hint}` : ''}`),
-      warnings: r.plan.checks.filter((c) => c.status === 'warn').map((c) => `${c.name}: ${c.detail}`),
+      warnings: [
+        ...r.plan.checks.filter((c) => c.status === 'warn').map((c) => `${c.name}: ${c.detail}`),
+        ...lostRows(r.plan),
+      ],
     };
   },
   outputs: (r) => ({

@@ -4,7 +4,12 @@
 
 import path from 'node:path';
 import { fileSha256, readArchive } from '../backup/archive.ts';
-import { type BackupManifest, readManifest, verifyManifest } from '../backup/manifest.ts';
+import {
+  type BackupManifest,
+  checkPlatformTables,
+  readManifest,
+  verifyManifest,
+} from '../backup/manifest.ts';
 import { restoreBackup, schemasAfterBackup } from '../backup/restore.ts';
 import { compareWithManifest, type ManifestComparison } from '../backup/verify.ts';
 import { readInventory } from '../catalog/inventory.ts';
@@ -82,6 +87,7 @@ async function verifyFiles(o: RollbackOptions): Promise<void> {
  * and extensions as the backup had them (a backup without that state skips the latter).
  */
 async function checkTarget(sql: Sql, current: Inventory, o: RollbackOptions): Promise<void> {
+  checkPlatformTables(o.manifest, current.foreignKeys);
   const checks = [
     await privilegesCheck(sql, current, o.manifest.schemas),
     ...(o.manifest.state

@@ -225,6 +225,8 @@ export async function runJob<O, R>(
     if (verdict.ok) say(line);
     else io.stderr(mask.apply(line));
     for (const p of verdict.problems) io.stderr(mask.apply(`  - ${p}`));
+    // On Actions the warnings are annotations; here they are lines.
+    if (!inActions) for (const w of verdict.warnings) say(`warning: ${w}`);
     if (outDir)
       say(`artifacts: ${path.join(outDir, `${job.name}.json`)}, ${path.join(outDir, 'summary.md')}`);
     return exitCode;

@@ -51,6 +51,9 @@ export function renderPlanSummary(r: PrepareResult): string {
     `- App schemas replaced (DDL and data): ${p.schemas.map(code).join(', ') || 'none'}`,
     `- Platform rows replaced: ${p.platformTables.map(code).join(', ') || 'none'}`,
     `- The app’s objects on platform tables: ${p.platformObjects.map(code).join(', ') || 'none'}`,
+    `- Deleted on the target with those rows, through their FKs, not carried from the source: ${
+      (p.cascades ?? []).map((c) => `${code(c.table)} (${formatCount(c.rows)} rows)`).join(', ') || 'nothing'
+    }`,
     `- Target snapshot for rollback: ${p.snapshot ? code(p.snapshot) : 'not taken'}${r.snapshotMs !== null ? ` (${formatDuration(r.snapshotMs)})` : ''}`,
     `- Fingerprints: source ${code(p.source.fingerprint.slice(0, 19))}, target ${code(p.target.fingerprint.slice(0, 19))}`,
     '',

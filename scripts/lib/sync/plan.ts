@@ -39,6 +39,12 @@ export interface SyncPlan {
   platformTables: string[];
   /** The app's triggers and policies on platform tables, re-created from the source. */
   platformObjects: string[];
+  /**
+   * Rows of the target that deleting the platform rows also deletes or changes through FKs
+   * (auth.users → sessions, refresh tokens, MFA factors, one-time tokens): not carried from the
+   * source, so lost on the target (every user signed out); the snapshot keeps them.
+   */
+  cascades?: { table: string; rows: number }[];
   tables: PlannedTable[];
   /** What exists only on the target and is removed by the sync. */
   removes: ObjectDifference[];

@@ -10,6 +10,8 @@ select con.conrelid::int8 as table_oid, con.conname as name,
        array(select a.attname from unnest(con.confkey) with ordinality k(attnum, ord)
              join pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.attnum order by k.ord)::text[] as ref_columns,
        con.conparentid <> 0 as inherited,
+       case con.confdeltype when 'c' then 'cascade' when 'n' then 'set null' when 'd' then 'set default'
+                            when 'r' then 'restrict' else 'no action' end as on_delete,
        con.condeferrable as deferrable, con.condeferred as deferred, con.convalidated as validated,
        coalesce((select bool_and(not a.attnotnull) from unnest(con.conkey) k(attnum)
                  join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.attnum), false) as nullable
