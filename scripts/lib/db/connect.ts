@@ -70,7 +70,7 @@ export function driverConnection(url: string): { url: string; ssl: ReturnType<ty
   return { url: u.toString(), ssl };
 }
 
-export async function connect(target: DatabaseTarget, options: ConnectOptions): Promise<Sql> {
+function open(target: DatabaseTarget, options: ConnectOptions): Sql {
   const sockets = new Set<net.Socket>();
   const driver = driverConnection(target.url);
   const sql = postgres(driver.url, {
@@ -85,13 +85,64 @@ export async function connect(target: DatabaseTarget, options: ConnectOptions): 
     ...({ socket: noDelaySocket(options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT, sockets) } as object),
   }) as Sql;
   socketsOf.set(sql, sockets);
+  return sql;
+}
+
+export async function connect(target: DatabaseTarget, options: ConnectOptions): Promise<Sql> {
+  const sql = open(target, options);
   try {
     await sql`select 1`;
-    return sql;
   } catch (error) {
     await sql.end({ timeout: 1 }).catch(() => {});
     throw connectionError(target, error);
   }
+  try {
+    await sessionPerConnection(target, options);
+  } catch (error) {
+    await sql.end({ timeout: 1 }).catch(() => {});
+    throw error;
+  }
+  return sql;
+}
+
+const probed = new Map<string, Promise<void>>();
+
+/**
+ * Every job needs one server session per connection: exported snapshots, SETs, session locks,
+ * pg_dump. A transaction-mode pooler (Supabase's port 6543) hands each transaction to any
+ * server connection, which would only seem to work — so it is found up front and refused.
+ * Once per URL per process.
+ */
+function sessionPerConnection(target: DatabaseTarget, options: ConnectOptions): Promise<void> {
+  let done = probed.get(target.url);
+  if (!done) {
+    done = (async () => {
+      const pooled = new InputError(
+        `${target.flag} ${target.display} goes through a transaction-mode pooler: envsync needs one server session per connection (snapshots, session settings, locks, pg_dump)`,
+        'use the session-mode URL (on Supabase: the pooler on port 5432, user postgres.<project-ref>, or the direct connection)',
+      );
+      const [a, b] = [open(target, options), open(target, options)];
+      try {
+        const pid = async (s: Sql) => Number((await s`select pg_backend_pid() as pid`)[0]!.pid);
+        // Two clients, one after the other: with a session each, their backends differ and
+        // stay theirs; a pooler that hands out servers per transaction gives the next client
+        // the backend the last one just released.
+        const first = await pid(a);
+        for (let i = 0; i < 4; i++) {
+          const [x, y] = [await pid(a), await pid(b)];
+          if (x === y || x !== first) throw pooled;
+        }
+      } catch (error) {
+        throw error === pooled ? pooled : connectionError(target, error);
+      } finally {
+        destroyConnections(a);
+        destroyConnections(b);
+        await Promise.all([a.end({ timeout: 1 }).catch(() => {}), b.end({ timeout: 1 }).catch(() => {})]);
+      }
+    })();
+    probed.set(target.url, done);
+  }
+  return done;
 }
 
 interface PgLikeError {
