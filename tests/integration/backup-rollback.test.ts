@@ -32,10 +32,16 @@ describe('backup', () => {
     expect(backupRun.code).toBe(0);
     const m = record<BackupResult>(backupDir, 'backup').result!.manifest;
     expect(m.schemas.sort()).toEqual(['hotels', 'public']);
+    // The fixed platform rows, and what deleting them cascades into on a restore (so it comes back).
     expect(m.platformTables).toEqual([
       'auth.users',
       'auth.identities',
       'supabase_migrations.schema_migrations',
+      'auth.mfa_amr_claims',
+      'auth.mfa_factors',
+      'auth.one_time_tokens',
+      'auth.refresh_tokens',
+      'auth.sessions',
     ]);
     expect(m.files.map((f) => f.name)).toEqual(['app.dump', 'platform-data.dump', 'platform-objects.sql']);
     expect(m.tables.find((t) => t.table === 'public.chat_messages')).toMatchObject({ rows: 40_000 });

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { dir, sameAs } from '../helpers/backups.ts';
 import { type Bouncer, pgbouncerBinary, startPgBouncer, stopAllBouncers } from '../helpers/pgbouncer.ts';
 import { cleanEnv, runScript } from '../helpers/run-script.ts';
-import { closeAll, type TestDatabase } from '../helpers/supabase-db.ts';
+import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
 import { devAndStaleStaging } from '../helpers/sync.ts';
 
 // CI installs pgbouncer (.ci/run); elsewhere, without it, these tests say so and skip.
@@ -59,6 +59,10 @@ withBouncer('through PgBouncer', () => {
     await job('rollback', 'rollback', ['--target', 'staging', '--from', snapshot]);
     expect(await sameAs(staging, snapshot)).toEqual({ identical: true, tables: [] });
     await job('pipeline', 'run-pipeline', ['--source', 'dev', '--target', 'staging']);
+    // seed writes demo data into an empty database with the app's migrations.
+    const emptyPool = await startPgBouncer(await supabaseDatabase(), 'session');
+    await job('seed', 'seed', ['--db', emptyPool.url]);
+    await job('mark-production', 'mark-production', ['--db', 'staging']);
   });
 
   test('transaction mode: every job refuses up front, naming the session-mode URL (exit 2)', async () => {

@@ -39,6 +39,8 @@ async function struck(where: 'source' | 'target', strike: (staging: TestDatabase
   expect(run.stderr).toMatch(
     /^error: (sync failed during copying public\.chat_messages|reading public\.chat_messages \(psql\) failed): /m,
   );
+  // Struck before COMMIT: the sync says so, as it must not after one (sync-commit.test.ts).
+  expect(run.stderr).toMatch(/^hint: .*(the target transaction was never committed|nothing was changed)/m);
   if (!(await isUp(staging))) await staging.cluster!.start();
   expect(await sameAs(staging, before)).toEqual({ identical: true, tables: [] });
   expect(await fingerprint(staging)).toBe(schema);

@@ -9,7 +9,7 @@ import { makeStaleStaging } from '../../scripts/lib/demo/environment.ts';
 import { dir } from '../helpers/backups.ts';
 import { cleanEnv, runScript } from '../helpers/run-script.ts';
 import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
-import { strikeWhenRunning, terminateSessions } from '../helpers/sync.ts';
+import { terminateSessions } from '../helpers/sync.ts';
 
 const ownCluster = process.env.TEST_DATABASE_URL ? test.skip : test;
 
@@ -128,23 +128,4 @@ test('artifacts that cannot be written after the commit: exit 1, but the output 
   expect(run.stderr).toMatch(/^error: sync finished, but its artifacts could not be written: /m);
   expect(run.stderr).not.toMatch(/never committed/);
   expect((await validate(env)).code).toBe(0);
-});
-
-test('killed before COMMIT: the sync says the target was never committed (exit 1)', async () => {
-  const staging = await staleStaging();
-  const env = cleanEnv({ DEV_DATABASE_URL: dev.url, STAGING_DATABASE_URL: staging.url });
-  const running = runScript(
-    'sync',
-    ['--source', 'dev', '--target', 'staging', '--out', dir('commit-before')],
-    env,
-  );
-  const like = '%chat_messages%from stdin%';
-  expect(
-    await strikeWhenRunning(staging, 'envsync sync', like, () =>
-      terminateSessions(staging, 'envsync sync', like),
-    ),
-  ).toBe(true);
-  const run = await running;
-  expect(run.code).toBe(1);
-  expect(run.stderr).toMatch(/^hint: the target transaction was never committed/m);
 });

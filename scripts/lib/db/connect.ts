@@ -2,9 +2,10 @@
 // one-line errors that name the database (never its password) and the fix.
 
 import net from 'node:net';
+import tls from 'node:tls';
 import postgres from 'postgres';
 import { type EnvsyncError, InputError, JobError } from '../cli/errors.ts';
-import { LIBPQ_ONLY_PARAMS, postgresJsSsl } from './tls.ts';
+import { LIBPQ_ONLY_PARAMS, postgresJsSsl, type TlsChoice, tlsChoice } from './tls.ts';
 import type { DatabaseTarget } from './url.ts';
 
 export type Sql = postgres.Sql<Record<string, never>>;
@@ -18,30 +19,72 @@ export interface ConnectOptions {
 
 export const DEFAULT_CONNECT_TIMEOUT = 10;
 
+/** PostgreSQL's SSLRequest: length 8, code 80877103. */
+const SSL_REQUEST = Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]);
+
 /**
- * TCP sockets with Nagle's algorithm off. postgres.js leaves it on, and a COPY's last
- * small messages (CopyDone after the data) then wait for a delayed ACK: ~40 ms per
- * statement round trip, 85 ms per copied table measured here. postgres.js starts its own
- * connect timer only once the socket exists, so this one bounds the TCP connect itself.
+ * TCP sockets with Nagle's algorithm off, and TLS negotiated here. postgres.js leaves Nagle on,
+ * and a COPY's last small messages (CopyDone after the data) then wait for a delayed ACK: ~40
+ * ms per statement round trip, 85 ms per copied table measured here. Doing the SSLRequest and
+ * the handshake ourselves keeps the socket postgres.js talks over — TLS or not — in our hands,
+ * so a failed job can destroy it outright. postgres.js starts its own connect timer only once
+ * the socket exists, so this one bounds the TCP connect and the handshake.
  */
-function noDelaySocket(timeoutSeconds: number, sockets: Set<net.Socket>) {
+function noDelaySocket(timeoutSeconds: number, sockets: Set<net.Socket>, transport: TlsChoice) {
   return (o: { host: string[]; port: number[]; path?: string | false }) =>
     new Promise<net.Socket>((resolve, reject) => {
-      const s = o.path ? net.connect(o.path) : net.connect({ host: o.host[0]!, port: o.port[0]! });
-      sockets.add(s);
-      s.once('close', () => sockets.delete(s));
+      const raw = o.path ? net.connect(o.path) : net.connect({ host: o.host[0]!, port: o.port[0]! });
+      const track = (s: net.Socket) => {
+        sockets.add(s);
+        s.once('close', () => sockets.delete(s));
+      };
+      track(raw);
+      let current: net.Socket = raw;
       const timer = setTimeout(() => {
-        s.destroy();
+        current.destroy();
         reject(Object.assign(new Error('connect timeout'), { code: 'CONNECT_TIMEOUT' }));
       }, timeoutSeconds * 1000);
-      s.once('error', (e) => {
+      const fail = (e: Error) => {
         clearTimeout(timer);
+        current.destroy();
         reject(e);
-      });
-      s.once('connect', () => {
-        clearTimeout(timer);
-        s.setNoDelay(true);
-        resolve(s);
+      };
+      raw.once('error', fail);
+      raw.once('connect', () => {
+        raw.setNoDelay(true);
+        if (!transport) {
+          clearTimeout(timer);
+          raw.removeListener('error', fail);
+          return resolve(raw);
+        }
+        raw.write(SSL_REQUEST);
+        raw.once('data', (answer: Buffer) => {
+          if (answer[0] !== 0x53) {
+            if (transport.mode === 'prefer' || transport.mode === 'allow') {
+              clearTimeout(timer);
+              raw.removeListener('error', fail);
+              return resolve(raw);
+            }
+            return fail(
+              Object.assign(new Error('the server does not support TLS'), { code: 'TLS_NOT_OFFERED' }),
+            );
+          }
+          raw.removeListener('error', fail);
+          const host = o.host[0] ?? '';
+          const secure = tls.connect({
+            socket: raw,
+            ...(net.isIP(host) ? {} : { servername: host }),
+            ...transport.options,
+          });
+          current = secure;
+          track(secure);
+          secure.once('error', fail);
+          secure.once('secureConnect', () => {
+            clearTimeout(timer);
+            secure.removeListener('error', fail);
+            resolve(secure);
+          });
+        });
       });
     });
 }
@@ -73,16 +116,17 @@ export function driverConnection(url: string): { url: string; ssl: ReturnType<ty
 function open(target: DatabaseTarget, options: ConnectOptions): Sql {
   const sockets = new Set<net.Socket>();
   const driver = driverConnection(target.url);
+  const timeout = options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT;
   const sql = postgres(driver.url, {
-    ssl: driver.ssl as never,
+    ssl: false, // negotiated by our socket factory
     max: options.max ?? 1,
-    connect_timeout: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
+    connect_timeout: timeout,
     idle_timeout: 30,
     prepare: false,
     onnotice: () => {},
     connection: { application_name: options.applicationName },
     // Typed in postgres.js's code, missing from its .d.ts.
-    ...({ socket: noDelaySocket(options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT, sockets) } as object),
+    ...({ socket: noDelaySocket(timeout, sockets, tlsChoice(new URL(target.url))) } as object),
   }) as Sql;
   socketsOf.set(sql, sockets);
   return sql;
@@ -135,8 +179,6 @@ function sessionPerConnection(target: DatabaseTarget, options: ConnectOptions): 
       } catch (error) {
         throw error === pooled ? pooled : connectionError(target, error);
       } finally {
-        destroyConnections(a);
-        destroyConnections(b);
         await Promise.all([a.end({ timeout: 1 }).catch(() => {}), b.end({ timeout: 1 }).catch(() => {})]);
       }
     })();
@@ -156,7 +198,7 @@ export function connectionError(target: DatabaseTarget, error: unknown): Envsync
   const e = (error ?? {}) as PgLikeError;
   const where = `${target.flag} ${target.display}`;
   const fromVar = target.envVar ? ` in ${target.envVar}` : '';
-  if (/before secure TLS connection was established/.test(e.message ?? '')) {
+  if (e.code === 'TLS_NOT_OFFERED' || /before secure TLS connection was established/.test(e.message ?? '')) {
     return new InputError(
       `${where}: the server does not accept TLS (SSL), which envsync uses by default to a host that is not this machine`,
       `enable TLS on the server; only on a network you trust, add ?sslmode=disable to the URL${fromVar}`,

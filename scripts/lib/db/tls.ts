@@ -56,3 +56,13 @@ export function postgresJsSsl(url: URL): false | 'prefer' | 'require' | Connecti
     ...(mode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}),
   };
 }
+
+/** For our own socket factory: no TLS, or TLS with these Node options (prefer: plain if refused). */
+export type TlsChoice = false | { mode: SslMode; options: ConnectionOptions };
+
+export function tlsChoice(url: URL): TlsChoice {
+  const mode = sslMode(url);
+  if (mode === 'disable') return false;
+  const ssl = postgresJsSsl(url);
+  return { mode, options: typeof ssl === 'object' ? ssl : { rejectUnauthorized: false } };
+}
