@@ -79,21 +79,18 @@ export async function brokenDeploy(): Promise<{ url: string; close: () => void }
 }
 
 /**
- * Waits until `db` runs a statement of `application` matching `like` (ILIKE), then strikes.
- * Returns whether it was seen running: a fault test must prove it struck mid-job.
+ * Polls `db` (as a superuser, every 10 ms, for up to 30 s) until `seen` says the moment has
+ * come, then strikes. Returns whether it came: a fault test must prove it struck mid-job.
  */
-export async function strikeWhenRunning(
+export async function strikeWhen(
   db: TestDatabase,
-  application: string,
-  like: string,
+  seen: (watcher: postgres.Sql) => Promise<boolean>,
   strike: () => Promise<void>,
 ): Promise<boolean> {
-  const watched = db.superuser();
+  const watcher = db.superuser();
   try {
     for (let i = 0; i < 3000; i++) {
-      const [r] = await watched`select count(*)::int as n from pg_stat_activity
-        where application_name = ${application} and query ilike ${like} and state = 'active'`;
-      if (r!.n > 0) {
+      if (await seen(watcher)) {
         await strike();
         return true;
       }
@@ -101,8 +98,26 @@ export async function strikeWhenRunning(
     }
     return false;
   } finally {
-    await watched.end({ timeout: 1 }).catch(() => {});
+    await watcher.end({ timeout: 1 }).catch(() => {});
   }
+}
+
+/** Strikes once `db` runs a statement of `application` matching `like` (ILIKE). */
+export function strikeWhenRunning(
+  db: TestDatabase,
+  application: string,
+  like: string,
+  strike: () => Promise<void>,
+): Promise<boolean> {
+  return strikeWhen(
+    db,
+    async (w) =>
+      (
+        await w`select count(*)::int as n from pg_stat_activity
+                where application_name = ${application} and query ilike ${like} and state = 'active'`
+      )[0]!.n > 0,
+    strike,
+  );
 }
 
 /** Ends `application`'s sessions on `db` whose statement matches `like`. */

@@ -106,6 +106,6 @@ test('an unsigned backup still restores, and says that nothing vouches for it', 
   const run = await rollback(unsigned, cleanEnv());
   expect(run.code).toBe(0);
   expect(run.stdout).toMatch(
-    /taken without BACKUP_ENCRYPTION_KEY: nothing proves its files are the ones backup wrote/,
+    /^warning: the backup is not signed \(taken without BACKUP_ENCRYPTION_KEY\): nothing vouches for its files$/m,
   );
 });

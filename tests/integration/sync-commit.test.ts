@@ -9,7 +9,7 @@ import { makeStaleStaging } from '../../scripts/lib/demo/environment.ts';
 import { dir } from '../helpers/backups.ts';
 import { cleanEnv, runScript } from '../helpers/run-script.ts';
 import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
-import { terminateSessions } from '../helpers/sync.ts';
+import { strikeWhen, terminateSessions } from '../helpers/sync.ts';
 
 const ownCluster = process.env.TEST_DATABASE_URL ? test.skip : test;
 
@@ -39,24 +39,17 @@ async function holdCommits(db: TestDatabase, hold: boolean) {
   }
 }
 
-/** Waits until the sync's COMMIT on `staging` is waiting for the standby, then runs `strike`. */
-async function atCommit(staging: TestDatabase, strike: () => Promise<void>) {
-  const watcher = staging.superuser();
-  try {
-    for (let i = 0; i < 3000; i++) {
-      const [r] = await watcher`select count(*)::int as n from pg_stat_activity
-        where application_name = 'envsync sync' and wait_event = 'SyncRep'`;
-      if (r!.n > 0) {
-        await strike();
-        return true;
-      }
-      await new Promise((res) => setTimeout(res, 10));
-    }
-    return false;
-  } finally {
-    await watcher.end({ timeout: 1 }).catch(() => {});
-  }
-}
+/** Strikes once the sync's COMMIT on `staging` waits for the standby. */
+const atCommit = (staging: TestDatabase, strike: () => Promise<void>) =>
+  strikeWhen(
+    staging,
+    async (w) =>
+      (
+        await w`select count(*)::int as n from pg_stat_activity
+                where application_name = 'envsync sync' and wait_event = 'SyncRep'`
+      )[0]!.n > 0,
+    strike,
+  );
 
 const validate = (env: NodeJS.ProcessEnv) =>
   runScript('validate', ['--source', 'dev', '--target', 'staging', '--out', dir('commit-validate')], env);
