@@ -3,7 +3,7 @@
 // without one the restore says loudly that nothing vouches for it; and no manifest may make
 // a restore empty a platform schema.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BackupManifest } from '../../scripts/lib/backup/manifest.ts';
 import { dir } from '../helpers/backups.ts';
@@ -99,6 +99,28 @@ test('no manifest makes a restore empty a platform schema, nor an unsigned one a
   const run2 = await rollback(storage, cleanEnv());
   expect(run2.code).toBe(2);
   expect(run2.stderr).toMatch(/platformTables names storage\.objects without a MAC/);
+  expect(await fingerprint(db)).toBe(before);
+});
+
+test('a signed backup downgraded to an unsigned one, or SQL with a psql meta-command, is refused', async () => {
+  const before = await fingerprint(db);
+  // The MAC stripped and every file swapped for plaintext: with the key set, unsigned is refused.
+  const downgraded = await rollback(unsigned);
+  expect(downgraded.code).toBe(1);
+  expect(downgraded.stderr).toMatch(/manifest\.json is not signed, but BACKUP_ENCRYPTION_KEY is set/);
+  // Without a key nothing vouches for the files, but psql never runs a meta-command from them.
+  const marker = path.join(dir('meta'), 'ran');
+  const shelled = tampered(unsigned, (m, d) => {
+    const sql = `\\! touch ${marker}\n`;
+    writeFileSync(path.join(d, 'platform-objects.sql'), sql);
+    const f = m.files.find((x) => x.role === 'platform-objects')!;
+    f.bytes = sql.length;
+    f.sha256 = createHash('sha256').update(sql).digest('hex');
+  });
+  const run = await rollback(shelled, cleanEnv());
+  expect(run.code).toBe(1);
+  expect(run.stderr).toMatch(/holds a psql meta-command \(\\! touch/);
+  expect(existsSync(marker)).toBe(false);
   expect(await fingerprint(db)).toBe(before);
 });
 

@@ -4,7 +4,7 @@
 // database that is PRODUCTION_DATABASE_URL under another spelling is refused by identity.
 import { dir } from '../helpers/backups.ts';
 import { cleanEnv, runScript } from '../helpers/run-script.ts';
-import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
+import { closeAll, supabaseDatabase, type TestDatabase, withUrl } from '../helpers/supabase-db.ts';
 import { fingerprint } from '../helpers/sync.ts';
 
 let dev: TestDatabase;
@@ -70,6 +70,34 @@ test('every job that writes refuses the marked database, however it is spelled (
   expect(rollback.code).toBe(2);
   expect(rollback.stderr).toMatch(/is production \(it is marked as production/);
   expect(await fingerprint(prod)).toBe(before);
+});
+
+test('a marker the connecting role may not read still counts: the guard fails closed', async () => {
+  // A role that may log in and write its own schema, but was never granted the marker.
+  const su = prod.superuser();
+  await su`revoke usage on schema envsync from public`;
+  await su`create role outsider login password 'outsider-pw'`;
+  try {
+    const run = await runScript(
+      'sync',
+      [
+        '--source',
+        dev.url,
+        '--target',
+        withUrl(prod.url, { user: 'outsider', password: 'outsider-pw' }),
+        '--out',
+        dir('g-unreadable'),
+      ],
+      cleanEnv(),
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /is production \(it is marked as production \(envsync\.environment, unknown \(the marker is not readable/,
+    );
+  } finally {
+    await su`grant usage on schema envsync to public`;
+    await su.end();
+  }
 });
 
 test('--allow-production lets a job through; the marker itself is never replicated', async () => {

@@ -53,6 +53,22 @@ export interface BackupManifest {
   mac?: string;
 }
 
+const PRIVILEGES = [
+  'SELECT',
+  'INSERT',
+  'UPDATE',
+  'DELETE',
+  'TRUNCATE',
+  'REFERENCES',
+  'TRIGGER',
+  'MAINTAIN',
+  'USAGE',
+  'CREATE',
+  'EXECUTE',
+  'CONNECT',
+  'TEMPORARY',
+];
+
 /** The MAC key: derived from the encryption key with its own label (never the file keys). */
 const macKey = (secret: string) => scryptSync(secret, 'envsync manifest mac v1', 32, { N: 2 ** 14 });
 
@@ -159,6 +175,13 @@ export function readManifest(dir: string): BackupManifest {
     ? m.schemas.filter((s) => isPlatformSchema(String(s)))
     : [];
   if (platformSchemas.length) problems.push(`schemas names platform schemas (${platformSchemas.join(', ')})`);
+  // Privilege names go into SQL as words: only PostgreSQL's own.
+  const privileges = [
+    ...(m.state?.schemaGrants ?? []).map((g) => g.privilege),
+    ...(m.state?.globalDefaultPrivileges ?? []).map((d) => d.privilege),
+  ];
+  if (privileges.some((p) => !PRIVILEGES.includes(String(p))))
+    problems.push('state names a privilege PostgreSQL does not have');
   if (
     Array.isArray(m.files) &&
     m.files.some((f) => String(f?.name).includes('/') || String(f?.name).includes('..'))

@@ -15,7 +15,7 @@ import { ignoreClosedPipe, startProgram } from '../db/run-program.ts';
 import { literal } from '../db/sql-text.ts';
 import type { DatabaseTarget } from '../db/url.ts';
 import { describeEntry, runnableLine } from '../replica/dump-entries.ts';
-import { DumpStream } from '../replica/dump-stream.ts';
+import { DumpStream, MetaCommandError } from '../replica/dump-stream.ts';
 import { clearStatements, finishStatements } from '../replica/replace.ts';
 import { readArchive } from './archive.ts';
 import type { BackupManifest } from './manifest.ts';
@@ -50,7 +50,9 @@ export async function restoreBackup(o: RestoreOptions): Promise<void> {
 
   const psql = startProgram(
     o.psql.path,
-    ['--no-psqlrc', '--quiet', '--single-transaction', '--set=ON_ERROR_STOP=1', '--file=-'],
+    // BEGIN and COMMIT are written by us, COMMIT last: psql --single-transaction would COMMIT
+    // whatever it had received if this process died and its input ended early.
+    ['--no-psqlrc', '--quiet', '--set=ON_ERROR_STOP=1', '--file=-'],
     libpqEnvironment(o.target, 'envsync restore', o.env),
     'restore (psql)',
   );
@@ -105,6 +107,7 @@ export async function restoreBackup(o: RestoreOptions): Promise<void> {
   };
 
   const run = (async () => {
+    await write('BEGIN;');
     await write('SET client_min_messages = warning;');
     await write(`SET lock_timeout = ${literal(o.lockTimeout ?? '60s')};`);
     await write('SET session_replication_role = origin;');
@@ -128,13 +131,17 @@ export async function restoreBackup(o: RestoreOptions): Promise<void> {
     if (objects) {
       const chunks: Buffer[] = [];
       for await (const c of archive(objects)()) chunks.push(c as Buffer);
-      await write(Buffer.concat(chunks).toString('utf8'));
+      const sql = Buffer.concat(chunks).toString('utf8');
+      const meta = sql.split('\n').find((l) => l.startsWith('\\'));
+      if (meta) throw new MetaCommandError(meta);
+      await write(sql);
     }
     if (o.manifest.state) {
       for (const stmt of finishStatements(o.manifest.state, o.current, o.manifest.schemas))
         await write(`${stmt};`);
     }
     await write('SET session_replication_role = origin;');
+    await write('COMMIT;');
     input.end();
   })();
   run.catch(() => {}); // its failure is reported through Promise.all below

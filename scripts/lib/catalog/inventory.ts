@@ -375,6 +375,8 @@ export async function readInventoryIn(tx: Tx, options: InventoryOptions = {}): P
 export interface OutsideDependent {
   kind: string;
   dependent: string;
+  /** The schema it lives in (a trigger's or policy's: its table's); null for database-wide objects. */
+  dependentSchema: string | null;
   dependsOn: string;
 }
 
@@ -384,7 +386,12 @@ export async function outsideDependents(sql: Sql, schemas: string[]): Promise<Ou
     await tx`select set_config('search_path', '', true)`;
     return tx.file(path.join(sqlDir, 'outside-dependents.sql'), [schemas] as never);
   })) as unknown as Row[];
-  return rows.map((r) => ({ kind: str(r.kind), dependent: str(r.dependent), dependsOn: str(r.depends_on) }));
+  return rows.map((r) => ({
+    kind: str(r.kind),
+    dependent: str(r.dependent),
+    dependentSchema: strOrNull(r.dependent_schema),
+    dependsOn: str(r.depends_on),
+  }));
 }
 
 /** Exact `count(*)` of every readable table, a few hundred tables per round trip. */

@@ -12,7 +12,7 @@ export interface DatabaseInfo {
   owner: string;
   encoding: string;
   sizeBytes: number;
-  /** Roles the connecting role can act as (itself and every role it is a member of). */
+  /** Roles the connecting role can act as: itself and every role whose privileges it has (inherits). */
   memberOf: string[];
   /** Table and index access methods this database has (heap, btree, gin, …). */
   accessMethods: string[];

@@ -115,9 +115,11 @@ export function driverConnection(url: string): { url: string; ssl: ReturnType<ty
 
 function open(target: DatabaseTarget, options: ConnectOptions): Sql {
   const sockets = new Set<net.Socket>();
-  const driver = driverConnection(target.url);
+  const url = new URL(target.url);
+  const transport = tlsChoice(url);
+  for (const p of LIBPQ_ONLY_PARAMS) url.searchParams.delete(p);
   const timeout = options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT;
-  const sql = postgres(driver.url, {
+  const sql = postgres(url.toString(), {
     ssl: false, // negotiated by our socket factory
     max: options.max ?? 1,
     connect_timeout: timeout,
@@ -126,7 +128,7 @@ function open(target: DatabaseTarget, options: ConnectOptions): Sql {
     onnotice: () => {},
     connection: { application_name: options.applicationName },
     // Typed in postgres.js's code, missing from its .d.ts.
-    ...({ socket: noDelaySocket(timeout, sockets, tlsChoice(new URL(target.url))) } as object),
+    ...({ socket: noDelaySocket(timeout, sockets, transport) } as object),
   }) as Sql;
   socketsOf.set(sql, sockets);
   return sql;

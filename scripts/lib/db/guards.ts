@@ -18,10 +18,15 @@ export interface ProductionMarker {
 
 /** The marker, when the database carries one (readable by every role: granted to PUBLIC). */
 export async function readProductionMarker(sql: Sql): Promise<ProductionMarker | null> {
+  // Found in the catalogs every role can read: a marker this role may not read still counts.
   const [r] = await sql`
-    select to_regclass('envsync.environment') is not null
-           and has_table_privilege('envsync.environment', 'SELECT') as readable`;
-  if (!r?.readable) return null;
+    select exists (select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                   where n.nspname = 'envsync' and c.relname = 'environment') as present`;
+  if (!r?.present) return null;
+  const [p] = await sql`select has_schema_privilege('envsync', 'USAGE')
+                               and has_table_privilege('envsync.environment', 'SELECT') as readable`;
+  if (!p?.readable)
+    return { markedAt: 'unknown (the marker is not readable by this role)', markedBy: 'unknown' };
   const [m] = await sql`
     select marked_at::text as marked_at, marked_by from envsync.environment where name = 'production'`;
   return m ? { markedAt: String(m.marked_at), markedBy: String(m.marked_by) } : null;

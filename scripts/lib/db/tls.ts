@@ -11,7 +11,23 @@ export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' |
 const MODES: readonly SslMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
 
 /** libpq's connection parameters that postgres.js would otherwise send to the server as settings. */
-export const LIBPQ_ONLY_PARAMS = ['sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'sslcrl', 'sslpassword'];
+export const LIBPQ_ONLY_PARAMS = [
+  'sslmode',
+  'sslrootcert',
+  'sslcert',
+  'sslkey',
+  'sslcrl',
+  'sslpassword',
+  'sslsni',
+  'sslnegotiation',
+  'channel_binding',
+  'gssencmode',
+  'keepalives',
+  'keepalives_idle',
+  'keepalives_interval',
+  'keepalives_count',
+  'connect_timeout',
+];
 
 /** This machine, spelled so: plain connections stay plain here (and only here) by default. */
 export function isLocalHost(host: string): boolean {
@@ -41,14 +57,30 @@ export function sslMode(url: URL): SslMode {
   return isLocalHost(decodeURIComponent(url.hostname)) ? 'disable' : 'require';
 }
 
+/** What postgres.js must check to match libpq: `require` with a root certificate verifies the chain. */
+function checked(url: URL): SslMode {
+  const mode = sslMode(url);
+  return mode === 'require' && url.searchParams.get('sslrootcert') ? 'verify-ca' : mode;
+}
+
 /** The same decision as postgres.js's `ssl` option (verification against the URL's CA when given). */
 export function postgresJsSsl(url: URL): false | 'prefer' | 'require' | ConnectionOptions {
-  const mode = sslMode(url);
+  const mode = checked(url);
   if (mode === 'disable') return false;
   if (mode === 'allow' || mode === 'prefer') return 'prefer';
   if (mode === 'require') return 'require';
   const rootcert = url.searchParams.get('sslrootcert');
-  const ca = rootcert && rootcert !== 'system' ? readFileSync(rootcert) : undefined;
+  let ca: Buffer | undefined;
+  if (rootcert && rootcert !== 'system') {
+    try {
+      ca = readFileSync(rootcert);
+    } catch (error) {
+      throw new InputError(
+        `sslrootcert=${rootcert} in the URL cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+        'give the path of the CA certificate file (on Supabase: Project Settings → Database → SSL)',
+      );
+    }
+  }
   return {
     rejectUnauthorized: true,
     ...(ca ? { ca } : {}),
@@ -61,7 +93,7 @@ export function postgresJsSsl(url: URL): false | 'prefer' | 'require' | Connecti
 export type TlsChoice = false | { mode: SslMode; options: ConnectionOptions };
 
 export function tlsChoice(url: URL): TlsChoice {
-  const mode = sslMode(url);
+  const mode = checked(url);
   if (mode === 'disable') return false;
   const ssl = postgresJsSsl(url);
   return { mode, options: typeof ssl === 'object' ? ssl : { rejectUnauthorized: false } };

@@ -31,6 +31,8 @@ export interface RollbackOptions {
   manifest: BackupManifest;
   forceForeignBackup: boolean;
   allowProduction: boolean;
+  /** Restore a backup taken without a key even where a key is expected. */
+  allowUnsigned: boolean;
   encryptionKey?: string;
   connectTimeout: number;
   env: NodeJS.ProcessEnv;
@@ -114,8 +116,15 @@ export async function runRollback(ctx: JobContext, o: RollbackOptions): Promise<
   ctx.log.info(
     `rollback ${o.target.display} from ${o.from} (taken ${o.manifest.createdAt} from ${o.manifest.source.display})`,
   );
-  // Unsigned (taken without a key): said in the verdict's warnings.
+  // Unsigned (taken without a key): said in the verdict's warnings — and refused where a key is
+  // expected (set here, or on Actions): stripping the MAC and the encryption must not pass.
   const authenticated = verifyManifest(o.manifest, o.from, o.encryptionKey);
+  if (!authenticated && (o.encryptionKey || o.env.GITHUB_ACTIONS === 'true') && !o.allowUnsigned) {
+    throw new JobError(
+      `${o.from}/manifest.json is not signed, but ${o.encryptionKey ? 'BACKUP_ENCRYPTION_KEY is set' : 'this is GitHub Actions'}: a backup taken with the key is always signed`,
+      'restore the backup as it was written; pass --allow-unsigned-backup only for one you know was taken without a key; the target was not touched',
+    );
+  }
   await verifyFiles(o);
   const verifyFilesMs = ctx.now().getTime() - started;
   ctx.log.info(
@@ -213,6 +222,11 @@ export const rollbackJob: Job<RollbackOptions, RollbackResult> = {
     from: { type: 'string', value: '<dir>', description: 'backup directory (with manifest.json)' },
     'allow-production': { type: 'boolean', description: 'allow a production target' },
     'force-foreign-backup': { type: 'boolean', description: 'allow a backup taken from another database' },
+    'allow-unsigned-backup': {
+      type: 'boolean',
+      description:
+        'restore a backup taken without BACKUP_ENCRYPTION_KEY even though the key is set (or on Actions)',
+    },
     'connect-timeout': connectTimeoutFlag,
   },
   parse(flags, env) {
@@ -240,6 +254,7 @@ export const rollbackJob: Job<RollbackOptions, RollbackResult> = {
       manifest,
       forceForeignBackup: flags['force-foreign-backup'] === true,
       allowProduction: flags['allow-production'] === true,
+      allowUnsigned: flags['allow-unsigned-backup'] === true,
       ...(key ? { encryptionKey: key } : {}),
       connectTimeout: parseConnectTimeout(flags['connect-timeout']),
       env,

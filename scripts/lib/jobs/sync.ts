@@ -440,7 +440,11 @@ export async function runSync(ctx: JobContext, o: SyncOptions): Promise<SyncResu
         })();
         await ttx.unsafe('commit');
       } catch (error) {
-        if (phase !== 'committing' || !xid) throw applyError(phase, error);
+        // The server answered COMMIT with an error (a deferred constraint): not committed, and said so.
+        const answered =
+          /^[0-9A-Z]{5}$/.test(String((error as { code?: string }).code)) &&
+          !['57P01', '57P02', '57P03'].includes(String((error as { code?: string }).code));
+        if (phase !== 'committing' || !xid || answered) throw applyError(phase, error);
         // The connection went while COMMIT was under way: the outcome is the server's to tell.
         const outcome = await commitOutcome(o, xid);
         if (outcome !== 'committed') throw commitError(o, outcome, xid, error);

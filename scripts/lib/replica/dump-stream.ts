@@ -4,9 +4,20 @@
 // failing line names its object. COPY data passes through without per-line work.
 
 import { Transform, type TransformCallback } from 'node:stream';
+import { JobError } from '../cli/errors.ts';
 import { type DumpEntry, HEADER } from './dump-entries.ts';
 
 export type EntryHeader = Omit<DumpEntry, 'sql'>;
+
+/** A psql meta-command in SQL meant for psql: refused, never run. */
+export class MetaCommandError extends JobError {
+  constructor(line: string) {
+    super(
+      `the backup's SQL holds a psql meta-command (${line.slice(0, 40)}): refused`,
+      'a dump never holds one; the backup was altered — restore an intact one; nothing was changed',
+    );
+  }
+}
 
 export interface DumpStreamOptions {
   /** Whether an entry is sent to psql at all. */
@@ -141,6 +152,13 @@ export class DumpStream extends Transform {
     for (const l of p.splice(0)) this.emitLine(l);
     if (line === '--') {
       this.sqlLine(line);
+      return;
+    }
+    // psql would run a meta-command (`\!` runs a shell) with the job's environment: a dump has
+    // none but pg_dump ≥ 17.6's \restrict lines, which are dropped.
+    if (line.startsWith('\\')) {
+      if (/^\\(un)?restrict\b/.test(line)) return;
+      this.destroy(new MetaCommandError(line));
       return;
     }
     this.emitLine(line);

@@ -118,7 +118,9 @@ export function clearStatements(r: Replacement): string[] {
   if (extensions) {
     // An extension the replica has in another schema moves there, before anything uses it
     // (only a superuser can: a trusted extension's objects belong to the bootstrap superuser).
-    const here = new Map(inv.extensions.map((e) => [e.name, e]));
+    // Extensions in schemas dropped whole go with them: they count as absent.
+    const surviving = inv.extensions.filter((e) => !r.dropSchemas.includes(e.schema));
+    const here = new Map(surviving.map((e) => [e.name, e]));
     for (const e of extensions) {
       const t = here.get(e.name);
       if (
@@ -132,7 +134,7 @@ export function clearStatements(r: Replacement): string[] {
       }
     }
     // One in a replaced schema that the replica does not have at all goes.
-    for (const e of inv.extensions) {
+    for (const e of surviving) {
       if (replaced.has(e.schema) && !extensions.some((x) => x.name === e.name) && canActAs(inv, e.owner)) {
         out.push(`DROP EXTENSION IF EXISTS ${ident(e.name)} CASCADE`);
       }
@@ -163,9 +165,13 @@ export function clearStatements(r: Replacement): string[] {
     const [s, n] = t.split(/\.(.+)/) as [string, string];
     out.push(`DELETE FROM ${qname(s, n)}`);
   }
-  if (r.wanted) out.push(...globalDefaultPrivilegeStatements(r.wanted.globalDefaultPrivileges, inv));
+  // Database-wide default privileges back to PostgreSQL's built-in ones while the load creates
+  // objects (pg_dump's GRANTs are relative to those); the wanted ones are set after the load.
+  if (r.wanted) out.push(...globalDefaultPrivilegeStatements([], inv));
   if (extensions) {
-    const installed = new Set(inv.extensions.map((e) => e.name));
+    const installed = new Set(
+      inv.extensions.filter((e) => !r.dropSchemas.includes(e.schema)).map((e) => e.name),
+    );
     for (const e of extensions.filter((e) => !installed.has(e.name))) {
       out.push(`CREATE SCHEMA IF NOT EXISTS ${ident(e.schema)}`);
       out.push(
@@ -215,7 +221,8 @@ const GRANT_TARGET: Record<Grant['kind'], string> = {
   view: 'TABLE',
   matview: 'TABLE',
   sequence: 'SEQUENCE',
-  function: 'FUNCTION',
+  // ROUTINE: functions, procedures and aggregates alike (ON FUNCTION refuses a procedure).
+  function: 'ROUTINE',
 };
 
 function grantObject(g: Grant): string {
@@ -327,8 +334,8 @@ function globalDefaultPrivilegeStatements(wanted: DefaultPrivilege[], current: I
 }
 
 /**
- * After the load: the replaced schemas' comments and grants and publication membership made
- * the wanted ones. `current` is the target as it was
+ * After the load: the replaced schemas' comments and grants, publication membership and the
+ * database-wide default privileges made the wanted ones. `current` is the target as it was
  * before the load (what the load does not touch is still so).
  */
 export function finishStatements(wanted: ReplicaState, current: Inventory, schemas: string[]): string[] {
@@ -343,5 +350,12 @@ export function finishStatements(wanted: ReplicaState, current: Inventory, schem
         (s) => `COMMENT ON SCHEMA ${ident(s.name)} IS ${s.comment === null ? 'NULL' : literal(s.comment)}`,
       ),
     ...grantCorrections(wanted.schemaGrants, current, schemas, ['schema']),
+    // clearStatements left the database-wide ones built-in (for the roles we can act as).
+    ...globalDefaultPrivilegeStatements(wanted.globalDefaultPrivileges, {
+      ...current,
+      defaultPrivileges: current.defaultPrivileges.filter(
+        (d) => !(d.schema === null && canActAs(current, d.role)),
+      ),
+    }),
   ];
 }

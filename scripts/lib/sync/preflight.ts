@@ -1,8 +1,9 @@
 // The checks prepare reports and sync runs before it touches anything: each named,
 // passed or failed, with the fix. Reads only; the target is never changed.
 
-import { outsideDependents } from '../catalog/inventory.ts';
+import { type OutsideDependent, outsideDependents } from '../catalog/inventory.ts';
 import { canActAs, type Inventory } from '../catalog/model.ts';
+import { isPlatformSchema } from '../catalog/platform.ts';
 import { EnvsyncError } from '../cli/errors.ts';
 import type { Sql } from '../db/connect.ts';
 import { ENVSYNC_LOCK_KEY } from '../db/lock.ts';
@@ -430,10 +431,15 @@ export async function targetChecks(
   const act = (r: string) => canActAs(tgtInv, r);
 
   // Whatever outside the replaced schemas depends on them would go with DROP … CASCADE.
-  const handled = new Set(['trigger', 'policy', 'publication membership', 'cast']);
-  const outside = (await outsideDependents(tgt, [...schemas, ...dropSchemas])).filter(
-    (d) => !handled.has(d.kind),
-  );
+  // Re-created afterwards: the app's triggers and policies on platform tables, its casts, its
+  // tables' publication membership. Anything else outside would be lost.
+  const handled = (d: OutsideDependent) =>
+    d.kind === 'publication membership' ||
+    d.kind === 'cast' ||
+    ((d.kind === 'trigger' || d.kind === 'policy') &&
+      d.dependentSchema !== null &&
+      isPlatformSchema(d.dependentSchema));
+  const outside = (await outsideDependents(tgt, [...schemas, ...dropSchemas])).filter((d) => !handled(d));
   const dependents = [
     ...new Map(outside.map((d) => [d.dependent, `${d.dependent} (on ${d.dependsOn})`])).values(),
   ];

@@ -1,6 +1,7 @@
 -- Every object that lives in a schema (pg_depend 'n' on pg_namespace), whatever its kind, that is
--- not an extension member nor an internal or automatic part of another object (a
--- partitioned table's dependency on its own key columns does not count): what replacing a
+-- not an extension member nor an internal or automatic part of another object in the same schema
+-- (a partition whose parent, or statistics whose table, lives elsewhere are listed; a partitioned
+-- table's dependency on its own key columns does not count): what replacing a
 -- schema removes. Owner from the object's own catalog; extensions are listed by extensions.sql.
 select n.nspname as schema,
        case when o.type <> 'type' then o.type
@@ -27,6 +28,10 @@ where d.refclassid = 'pg_namespace'::regclass and d.deptype = 'n'
   and d.classid <> 'pg_extension'::regclass
   and n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
   and not exists (select 1 from pg_depend x
-                  where x.classid = d.classid and x.objid = d.objid and x.deptype in ('e', 'i', 'a')
-                    and not (x.refclassid = d.classid and x.refobjid = d.objid))
+                  where x.classid = d.classid and x.objid = d.objid
+                    and not (x.refclassid = d.classid and x.refobjid = d.objid)
+                    and (x.deptype = 'e'
+                         -- a part goes with its whole only when the whole is in the same schema
+                         or (x.deptype in ('i', 'a')
+                             and (pg_identify_object(x.refclassid, x.refobjid, 0)).schema is not distinct from n.nspname)))
 order by 1, 2, 3

@@ -27,7 +27,7 @@ with placed(classid, objid, nsp) as (
 ),
 inside as (select oid from pg_namespace where nspname = any ($1::text[])),
 crossing as (
-  select distinct d.classid, d.objid, d.objsubid, d.refclassid, d.refobjid, d.refobjsubid
+  select distinct d.classid, d.objid, d.objsubid, d.refclassid, d.refobjid, d.refobjsubid, o.nsp as dependent_nsp
   from pg_depend d
   join placed r on r.classid = d.refclassid and r.objid = d.refobjid
   left join placed o on o.classid = d.classid and o.objid = d.objid
@@ -43,6 +43,7 @@ select distinct
                     when 'pg_cast'::regclass then 'cast'
                     else (pg_identify_object(classid, objid, 0)).type end as kind,
        pg_describe_object(classid, objid, objsubid) as dependent,
+       (select nspname from pg_namespace where oid = dependent_nsp) as dependent_schema,
        pg_describe_object(refclassid, refobjid, refobjsubid) as depends_on
 from crossing
 order by 1, 2
