@@ -32,6 +32,7 @@ where d.refclassid = 'pg_namespace'::regclass and d.deptype = 'n'
                     and not (x.refclassid = d.classid and x.refobjid = d.objid)
                     and (x.deptype = 'e'
                          -- a part goes with its whole only when the whole is in the same schema
+                         -- (pg_identify_object quotes the schema name)
                          or (x.deptype in ('i', 'a')
-                             and (pg_identify_object(x.refclassid, x.refobjid, 0)).schema is not distinct from n.nspname)))
+                             and (pg_identify_object(x.refclassid, x.refobjid, 0)).schema is not distinct from quote_ident(n.nspname))))
 order by 1, 2, 3
