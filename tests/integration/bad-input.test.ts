@@ -126,7 +126,7 @@ test('an --out that cannot be written', async () => {
 test('an unknown flag', async () => {
   const out = outDir();
   const run = await runScript('analyze', ['--db', db.url, '--tables', 'x', '--out', out]);
-  expectBadInput(run, /Unknown option '--tables'/, /--help/);
+  expectBadInput(run, /^error: unknown flag --tables$/, /--help for the flags it takes/);
   expectOnlyErrorArtifact(out);
 });
 

@@ -91,8 +91,8 @@ describe('runJob', () => {
   test('an unknown flag is bad input', async () => {
     const c = capture();
     expect(await runJob(echoJob, ['--word', 'a', '--bogus', '--out', tmp()], env, c.io)).toBe(2);
-    expect(c.err[0]).toMatch(/^error: Unknown option '--bogus'/);
-    expect(c.err[1]).toBe('hint: see npm run echo -- --help');
+    expect(c.err[0]).toBe('error: unknown flag --bogus');
+    expect(c.err[1]).toBe('hint: see npm run echo -- --help for the flags it takes');
   });
 
   test('a stray positional argument is bad input', async () => {

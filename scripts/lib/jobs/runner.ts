@@ -301,8 +301,12 @@ function parseFlags(job: Job<unknown, unknown>, argv: string[]): ParsedFlags {
     return values as ParsedFlags;
   } catch (error) {
     if (error instanceof InputError) throw error;
+    const help = `see npm run ${job.npmScript ?? job.name} -- --help for the flags it takes`;
+    // Node's own words suggest `--` for positionals, which no job takes: name the flag instead.
+    const unknown = /^Unknown option '([^']+)'/.exec((error as Error).message);
+    if (unknown) throw new InputError(`unknown flag ${unknown[1]}`, help);
     const raw = (error as Error).message.split('\n')[0] ?? 'invalid flags';
-    throw new InputError(raw.replace(/\.$/, ''), `see npm run ${job.npmScript ?? job.name} -- --help`);
+    throw new InputError(raw.replace(/\.$/, ''), help);
   }
 }
 
