@@ -4,6 +4,7 @@
 import { createHmac, scryptSync, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { PRIVILEGES } from '../catalog/model.ts';
 import { cascadeReach, isPlatformSchema, PLATFORM_DATA_TABLES } from '../catalog/platform.ts';
 import { InputError, JobError } from '../cli/errors.ts';
 import type { SequenceState, TableChecksum } from '../db/checksum.ts';
@@ -52,22 +53,6 @@ export interface BackupManifest {
    */
   mac?: string;
 }
-
-const PRIVILEGES = [
-  'SELECT',
-  'INSERT',
-  'UPDATE',
-  'DELETE',
-  'TRUNCATE',
-  'REFERENCES',
-  'TRIGGER',
-  'MAINTAIN',
-  'USAGE',
-  'CREATE',
-  'EXECUTE',
-  'CONNECT',
-  'TEMPORARY',
-];
 
 /** The MAC key: derived from the encryption key with its own label (never the file keys). */
 const macKey = (secret: string) => scryptSync(secret, 'envsync manifest mac v1', 32, { N: 2 ** 14 });

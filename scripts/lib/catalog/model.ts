@@ -314,6 +314,28 @@ export interface Inventory {
 
 export const qualified = (o: { schema: string; name: string }): string => `${o.schema}.${o.name}`;
 
+/** What a table's owner holds by default (PostgreSQL ≤ 16; 17 adds MAINTAIN). */
+export const TABLE_PRIVILEGES: readonly string[] = [
+  'SELECT',
+  'INSERT',
+  'UPDATE',
+  'DELETE',
+  'TRUNCATE',
+  'REFERENCES',
+  'TRIGGER',
+];
+
+/** Every privilege name PostgreSQL has: the words that may go into GRANT and REVOKE. */
+export const PRIVILEGES: readonly string[] = [
+  ...TABLE_PRIVILEGES,
+  'MAINTAIN',
+  'USAGE',
+  'CREATE',
+  'EXECUTE',
+  'CONNECT',
+  'TEMPORARY',
+];
+
 /** Whether the inventory's connecting role may act as `role` (own, alter or drop its objects). */
 export const canActAs = (inv: Inventory, role: string): boolean =>
   inv.database.isSuperuser || inv.database.memberOf.includes(role);

@@ -13,6 +13,7 @@ import {
   type Inventory,
   type Publication,
   type SchemaInfo,
+  TABLE_PRIVILEGES,
 } from '../catalog/model.ts';
 import { ident, literal, qname } from '../db/sql-text.ts';
 import { appCasts } from './outside-objects.ts';
@@ -274,16 +275,7 @@ function builtInDefaults(
   const own = (privileges: string[]) => privileges.map((p) => `${role}|${p}|false`);
   switch (type) {
     case 'tables':
-      return own([
-        'SELECT',
-        'INSERT',
-        'UPDATE',
-        'DELETE',
-        'TRUNCATE',
-        'REFERENCES',
-        'TRIGGER',
-        ...(serverVersionNum >= 170000 ? ['MAINTAIN'] : []),
-      ]);
+      return own([...TABLE_PRIVILEGES, ...(serverVersionNum >= 170000 ? ['MAINTAIN'] : [])]);
     case 'sequences':
       return own(['USAGE', 'SELECT', 'UPDATE']);
     case 'functions':
