@@ -16,8 +16,8 @@ import { findClientProgram } from './lib/db/pg-binaries.ts';
 import { resolveDatabase } from './lib/db/url.ts';
 import { migrate, type SupabaseCluster, startSupabaseCluster } from './lib/demo/environment.ts';
 import { seedDemoData } from './lib/demo/seed-data.ts';
-import type { JobRecord } from './lib/jobs/runner.ts';
-import type { SyncResult } from './lib/jobs/sync.ts';
+import type { JobRecord } from './lib/results/job-record.ts';
+import type { SyncResult } from './lib/results/sync.ts';
 
 const { values: flags } = parseArgs({
   options: {

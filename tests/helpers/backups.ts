@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
-import type { BackupManifest } from '../../scripts/lib/backup/manifest.ts';
 import { compareWithManifest } from '../../scripts/lib/backup/verify.ts';
-import type { JobRecord } from '../../scripts/lib/jobs/runner.ts';
+import type { JobRecord } from '../../scripts/lib/results/job-record.ts';
+import type { BackupManifest } from '../../scripts/lib/results/manifest.ts';
 import { runScript } from './run-script.ts';
 import type { TestDatabase } from './supabase-db.ts';
 

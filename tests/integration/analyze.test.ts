@@ -2,8 +2,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AnalyzeResult } from '../../scripts/lib/jobs/analyze.ts';
-import type { JobRecord } from '../../scripts/lib/jobs/runner.ts';
+import type { AnalyzeResult } from '../../scripts/lib/results/analyze.ts';
+import type { JobRecord } from '../../scripts/lib/results/job-record.ts';
 import { cleanEnv, runScript } from '../helpers/run-script.ts';
 import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
 

@@ -2,7 +2,7 @@
 // tokens, MFA factors and one-time tokens: prepare says so (with the rows it will take), and the
 // snapshot keeps them, so a rollback puts them back and can truly say "identical".
 import { readFileSync } from 'node:fs';
-import type { PrepareResult } from '../../scripts/lib/jobs/prepare.ts';
+import type { PrepareResult } from '../../scripts/lib/results/prepare.ts';
 import { dir, record, sameAs } from '../helpers/backups.ts';
 import { cleanEnv, runScript } from '../helpers/run-script.ts';
 import { closeAll, type TestDatabase } from '../helpers/supabase-db.ts';

@@ -2,9 +2,10 @@
 // atomic, damaged files are refused before anything is touched, guards hold.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { type BackupManifest, signManifest } from '../../scripts/lib/backup/manifest.ts';
-import type { BackupResult } from '../../scripts/lib/jobs/backup.ts';
-import type { RollbackResult } from '../../scripts/lib/jobs/rollback.ts';
+import { signManifest } from '../../scripts/lib/backup/manifest.ts';
+import type { BackupResult } from '../../scripts/lib/results/backup.ts';
+import type { BackupManifest } from '../../scripts/lib/results/manifest.ts';
+import type { RollbackResult } from '../../scripts/lib/results/rollback.ts';
 import { dir, record, sameAs, snapshotOf } from '../helpers/backups.ts';
 import { cleanEnv, runScript, type ScriptRun } from '../helpers/run-script.ts';
 import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../scripts/lib/db/cluster.ts';
+import { DEFAULT_CONNECT_TIMEOUT } from '../../scripts/lib/db/connect.ts';
 import { blackHole } from '../helpers/black-hole.ts';
 import { cleanEnv, runScript, type ScriptRun } from '../helpers/run-script.ts';
 import { closeAll, supabaseDatabase, type TestDatabase, withUrl } from '../helpers/supabase-db.ts';

@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
+import { InputError } from '../../scripts/lib/base/errors.ts';
 import { repoRoot } from '../../scripts/lib/cli/env-file.ts';
-import { InputError } from '../../scripts/lib/cli/errors.ts';
 import {
   type Cluster,
   findServerBinaries,

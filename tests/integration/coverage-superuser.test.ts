@@ -5,7 +5,7 @@
 // replicate (access methods, foreign servers) stop prepare whoever connects.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { ValidateResult } from '../../scripts/lib/jobs/validate.ts';
+import type { ValidateResult } from '../../scripts/lib/results/validate.ts';
 import { dir, record, sameAs } from '../helpers/backups.ts';
 import { COVERAGE_SCHEMAS, loadCoverageSource, type SuperuserKind } from '../helpers/coverage.ts';
 import { cleanEnv, runScript } from '../helpers/run-script.ts';

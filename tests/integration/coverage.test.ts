@@ -5,9 +5,9 @@
 // every table's count and checksum, and sequences.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { AnalyzeResult } from '../../scripts/lib/jobs/analyze.ts';
-import type { PrepareResult } from '../../scripts/lib/jobs/prepare.ts';
-import type { ValidateResult } from '../../scripts/lib/jobs/validate.ts';
+import type { AnalyzeResult } from '../../scripts/lib/results/analyze.ts';
+import type { PrepareResult } from '../../scripts/lib/results/prepare.ts';
+import type { ValidateResult } from '../../scripts/lib/results/validate.ts';
 import { dir, record, sameAs, snapshotOf } from '../helpers/backups.ts';
 import {
   COVERAGE_SCHEMAS,

@@ -4,8 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { DemoResult } from '../../scripts/lib/jobs/demo.ts';
-import type { JobRecord } from '../../scripts/lib/jobs/runner.ts';
+import type { DemoResult } from '../../scripts/lib/results/demo.ts';
+import type { JobRecord } from '../../scripts/lib/results/job-record.ts';
 import { runScript } from '../helpers/run-script.ts';
 
 const maybe = process.env.TEST_DATABASE_URL ? test.skip : test;

@@ -7,8 +7,8 @@ import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../scripts/lib/db/cluster.ts';
-import type { HealthResult } from '../../scripts/lib/jobs/health-check.ts';
-import type { JobRecord } from '../../scripts/lib/jobs/runner.ts';
+import type { HealthResult } from '../../scripts/lib/results/health-check.ts';
+import type { JobRecord } from '../../scripts/lib/results/job-record.ts';
 import { cleanEnv, runScript } from '../helpers/run-script.ts';
 import { closeAll, supabaseDatabase, type TestDatabase, withUrl } from '../helpers/supabase-db.ts';
 

@@ -1,6 +1,6 @@
 // run-pipeline: a failure after the sync committed (the app's health check answers
 // 500) rolls staging back to its snapshot — data, schema and grants exactly as before.
-import type { PipelineResult } from '../../scripts/lib/jobs/run-pipeline.ts';
+import type { PipelineResult } from '../../scripts/lib/results/run-pipeline.ts';
 import { dir, record, sameAs, snapshotOf } from '../helpers/backups.ts';
 import { cleanEnv, runScript } from '../helpers/run-script.ts';
 import { closeAll, type TestDatabase } from '../helpers/supabase-db.ts';

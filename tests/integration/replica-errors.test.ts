@@ -2,7 +2,7 @@
 // that fails inside sync or rollback is named by its object, the dump line and the fix (one
 // `error:` and one `hint:` line; the detail in the artifact); a target role that lacks a
 // needed privilege is stopped by prepare (and rollback's own checks) with the check's name.
-import type { JobRecord } from '../../scripts/lib/jobs/runner.ts';
+import type { JobRecord } from '../../scripts/lib/results/job-record.ts';
 import { dir, record, sameAs, snapshotOf } from '../helpers/backups.ts';
 import { cleanEnv, runScript } from '../helpers/run-script.ts';
 import { closeAll, supabaseDatabase, type TestDatabase, withUrl } from '../helpers/supabase-db.ts';

@@ -9,8 +9,8 @@ import {
   seedDemoData,
   seedTables,
 } from '../../scripts/lib/demo/seed-data.ts';
-import type { JobRecord } from '../../scripts/lib/jobs/runner.ts';
-import type { SeedJobResult } from '../../scripts/lib/jobs/seed.ts';
+import type { JobRecord } from '../../scripts/lib/results/job-record.ts';
+import type { SeedResult } from '../../scripts/lib/results/seed.ts';
 import { cleanEnv, runScript } from '../helpers/run-script.ts';
 import { closeAll, supabaseDatabase } from '../helpers/supabase-db.ts';
 
@@ -50,7 +50,7 @@ test('seed --migrate fills an empty Supabase-shaped database; the same scale giv
   );
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);
-  const result = (JSON.parse(readFileSync(path.join(dir, 'seed.json'), 'utf8')) as JobRecord<SeedJobResult>)
+  const result = (JSON.parse(readFileSync(path.join(dir, 'seed.json'), 'utf8')) as JobRecord<SeedResult>)
     .result!;
   expect(result.tables.find((t) => t.table === 'public.chat_messages')!.rows).toBe(80_000);
   expect(result.rows).toBeGreaterThan(95_000);

@@ -2,8 +2,8 @@
 // staging of the seed notes becomes an exact, working replica of dev.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { PrepareResult } from '../../scripts/lib/jobs/prepare.ts';
-import type { SyncResult } from '../../scripts/lib/jobs/sync.ts';
+import type { PrepareResult } from '../../scripts/lib/results/prepare.ts';
+import type { SyncResult } from '../../scripts/lib/results/sync.ts';
 import { dir, record, sameAs, snapshotOf } from '../helpers/backups.ts';
 import { cleanEnv, runScript } from '../helpers/run-script.ts';
 import { closeAll, type TestDatabase } from '../helpers/supabase-db.ts';

@@ -2,8 +2,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { JobRecord } from '../../scripts/lib/jobs/runner.ts';
-import type { ValidateResult } from '../../scripts/lib/jobs/validate.ts';
+import type { JobRecord } from '../../scripts/lib/results/job-record.ts';
+import type { ValidateResult } from '../../scripts/lib/results/validate.ts';
 import { cleanEnv, runScript } from '../helpers/run-script.ts';
 import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
 

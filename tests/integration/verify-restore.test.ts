@@ -1,7 +1,7 @@
 // backup --verify-restore: a backup proven by restoring it into a scratch database.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { BackupResult } from '../../scripts/lib/jobs/backup.ts';
+import type { BackupResult } from '../../scripts/lib/results/backup.ts';
 import { dir, record, sameAs } from '../helpers/backups.ts';
 import { runScript } from '../helpers/run-script.ts';
 import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';

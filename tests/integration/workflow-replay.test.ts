@@ -1,13 +1,13 @@
 // db-sync.yml replayed locally against two throwaway clusters: the jobs in `needs` order,
 // each in a fresh workspace, artifacts only through upload/download, expressions and
-// `if:` evaluated by GitHub's own library (scripts/lib/workflow/replay.ts).
+// `if:` evaluated by GitHub's own library (tests/helpers/workflow/replay.ts).
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { type ReplayReport, replayWorkflow } from '../../scripts/lib/workflow/replay.ts';
 import { dir, sameAs, snapshotOf } from '../helpers/backups.ts';
 import { cleanEnv, runScript } from '../helpers/run-script.ts';
 import { closeAll, type TestDatabase } from '../helpers/supabase-db.ts';
 import { brokenDeploy, devAndStaleStaging, fingerprint } from '../helpers/sync.ts';
+import { type ReplayReport, replayWorkflow } from '../helpers/workflow/replay.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const JOBS = ['analyze', 'backup', 'prepare', 'sync', 'validate', 'health-check', 'rollback', 'report'];

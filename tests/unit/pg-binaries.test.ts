@@ -3,7 +3,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InputError } from '../../scripts/lib/cli/errors.ts';
+import { InputError } from '../../scripts/lib/base/errors.ts';
 import { findClientProgram } from '../../scripts/lib/db/pg-binaries.ts';
 
 function fakeBin(version: string): string {

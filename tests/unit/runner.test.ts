@@ -2,7 +2,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InputError, JobError } from '../../scripts/lib/cli/errors.ts';
+import { InputError, JobError } from '../../scripts/lib/base/errors.ts';
 import { type Job, runJob, usage } from '../../scripts/lib/jobs/runner.ts';
 
 interface EchoOptions {

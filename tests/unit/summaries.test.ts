@@ -3,10 +3,10 @@
 import { compareInventories } from '../../scripts/lib/catalog/compare.ts';
 import type { Column, Inventory, Table, View } from '../../scripts/lib/catalog/model.ts';
 import { attentionItems, countObjects } from '../../scripts/lib/catalog/summary.ts';
-import type { AnalyzeResult } from '../../scripts/lib/jobs/analyze.ts';
-import type { DemoResult } from '../../scripts/lib/jobs/demo.ts';
 import { renderAnalyzeSummary } from '../../scripts/lib/report/analyze-summary.ts';
 import { renderDemoSummary } from '../../scripts/lib/report/demo-summary.ts';
+import type { AnalyzeResult } from '../../scripts/lib/results/analyze.ts';
+import type { DemoResult } from '../../scripts/lib/results/demo.ts';
 import { expectGolden } from '../helpers/golden.ts';
 
 const col = (name: string, extra: Partial<Column> = {}): Column => ({

@@ -1,4 +1,4 @@
-import { InputError } from '../../scripts/lib/cli/errors.ts';
+import { InputError } from '../../scripts/lib/base/errors.ts';
 import { environmentSecrets, redactUrl, resolveDatabase, urlSecrets } from '../../scripts/lib/db/url.ts';
 
 describe('resolveDatabase', () => {

@@ -2,8 +2,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { condition, evaluateValue, interpolate } from '../../scripts/lib/workflow/expressions.ts';
-import { readKeyValues } from '../../scripts/lib/workflow/replay.ts';
+import { condition, evaluateValue, interpolate } from '../helpers/workflow/expressions.ts';
+import { readKeyValues } from '../helpers/workflow/replay.ts';
 
 const ctx = {
   inputs: { source: 'dev', dry_run: false },

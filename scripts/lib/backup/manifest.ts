@@ -4,55 +4,11 @@
 import { createHmac, scryptSync, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { InputError, JobError } from '../base/errors.ts';
 import { PRIVILEGES } from '../catalog/model.ts';
 import { cascadeReach, isPlatformSchema, PLATFORM_DATA_TABLES } from '../catalog/platform.ts';
-import { InputError, JobError } from '../cli/errors.ts';
-import type { SequenceState, TableChecksum } from '../db/checksum.ts';
-import type { DatabaseIdentity } from '../db/identity.ts';
-import type { ReplicaState } from '../replica/replace.ts';
-
-export const MANIFEST_FORMAT = 'envsync-backup/1';
-
-export interface BackupFile {
-  name: string;
-  /** app: DDL + data of the app schemas; platform-data: rows of platform tables; platform-objects: the app's DDL on platform tables. */
-  role: 'app' | 'platform-data' | 'platform-objects';
-  bytes: number;
-  sha256: string;
-  encrypted: boolean;
-}
-
-export interface BackupManifest {
-  format: typeof MANIFEST_FORMAT;
-  createdAt: string;
-  durationMs: number;
-  source: {
-    display: string;
-    identity: DatabaseIdentity;
-    serverVersion: string;
-    serverVersionNum: number;
-  };
-  pgDump: { version: string };
-  snapshot: string;
-  /** App schemas dumped whole (DDL + data). */
-  schemas: string[];
-  /** `schemas` are every app schema the database had: a restore removes app schemas made since. */
-  allAppSchemas?: boolean;
-  /** What the app schemas' dump does not carry (extensions, publications, schema comments and grants,
-   *  database-wide default privileges), as it was: a restore makes them so again. */
-  state?: ReplicaState;
-  /** Platform tables whose rows (only) are in platform-data. */
-  platformTables: string[];
-  files: BackupFile[];
-  tables: TableChecksum[];
-  sequences: SequenceState[];
-  verification: { archivesRead: boolean; restoredInto: string | null; checksumsMatch: boolean | null };
-  /**
-   * HMAC-SHA256 of everything above, keyed from BACKUP_ENCRYPTION_KEY: with every file's sha256
-   * in it, it authenticates the whole backup. Absent when the backup was taken without a key.
-   */
-  mac?: string;
-}
+import type { BackupManifest } from '../results/manifest.ts';
+import { MANIFEST_FORMAT } from '../results/manifest.ts';
 
 /** The MAC key: derived from the encryption key with its own label (never the file keys). */
 const macKey = (secret: string) => scryptSync(secret, 'envsync manifest mac v1', 32, { N: 2 ** 14 });

@@ -7,8 +7,8 @@
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { JobError } from '../base/errors.ts';
 import { canActAs, type Inventory } from '../catalog/model.ts';
-import { JobError } from '../cli/errors.ts';
 import { libpqEnvironment } from '../db/libpq-env.ts';
 import type { PgProgram } from '../db/pg-binaries.ts';
 import { ignoreClosedPipe, startProgram } from '../db/run-program.ts';
@@ -17,8 +17,8 @@ import type { DatabaseTarget } from '../db/url.ts';
 import { describeEntry, runnableLine } from '../replica/dump-entries.ts';
 import { DumpStream, MetaCommandError } from '../replica/dump-stream.ts';
 import { clearStatements, finishStatements } from '../replica/replace.ts';
+import type { BackupManifest } from '../results/manifest.ts';
 import { readArchive } from './archive.ts';
-import type { BackupManifest } from './manifest.ts';
 
 export interface RestoreOptions {
   target: DatabaseTarget;

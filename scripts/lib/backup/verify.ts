@@ -2,22 +2,15 @@
 // checksum and every sequence's state, read from one snapshot.
 
 import {
-  type ChecksumDifference,
   checksumTables,
   compareChecksums,
-  type SequenceState,
   sequenceStates,
   type TableRef,
   withSnapshotWorkers,
 } from '../db/checksum.ts';
 import type { Sql } from '../db/connect.ts';
-import type { BackupManifest } from './manifest.ts';
-
-export interface ManifestComparison {
-  tables: ChecksumDifference[];
-  sequences: { sequence: string; expected?: SequenceState; actual?: SequenceState }[];
-  identical: boolean;
-}
+import type { BackupManifest } from '../results/manifest.ts';
+import type { ManifestComparison } from '../results/rollback.ts';
 
 const split = (q: string): TableRef => {
   const [schema, name] = q.split(/\.(.+)/) as [string, string];

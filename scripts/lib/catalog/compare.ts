@@ -1,30 +1,10 @@
 // Table-by-table comparison of two inventories: which tables are missing, extra, or
 // hold a different number of rows, and how object counts differ.
 
+import type { ObjectCounts } from '../results/analyze.ts';
+import type { InventoryComparison, TableComparison } from '../results/demo.ts';
 import type { Inventory } from './model.ts';
-import { countObjects, type ObjectCounts } from './summary.ts';
-
-export type TableStatus = 'same' | 'missing on target' | 'only on target' | 'rows differ';
-
-export interface TableComparison {
-  table: string;
-  platform: boolean;
-  sourceRows: number | null;
-  targetRows: number | null;
-  status: TableStatus;
-}
-
-export interface CountDifference {
-  kind: keyof ObjectCounts;
-  source: number;
-  target: number;
-}
-
-export interface InventoryComparison {
-  tables: TableComparison[];
-  counts: CountDifference[];
-  identical: boolean;
-}
+import { countObjects } from './summary.ts';
 
 export function compareInventories(source: Inventory, target: Inventory): InventoryComparison {
   const key = (t: { schema: string; name: string }) => `${t.schema}.${t.name}`;

@@ -2,30 +2,9 @@
 // schemas' objects, the app's objects on platform tables, extensions and default
 // privileges. Pure: inventories in, differences out.
 
+import type { ObjectDifference } from '../results/plan.ts';
 import { DESCRIBED_KINDS, type Inventory } from './model.ts';
 import { PLATFORM_DATA_TABLES } from './platform.ts';
-
-export type ObjectKind =
-  | 'schema'
-  | 'table'
-  | 'view'
-  | 'function'
-  | 'trigger'
-  | 'policy'
-  | 'grant'
-  | 'default privilege'
-  | 'sequence'
-  | 'enum'
-  | 'extension';
-
-export interface ObjectDifference {
-  /** One of ObjectKind, or any other kind a schema holds (`collation`, `operator`, …), `cast`, `publication`. */
-  kind: ObjectKind | string;
-  object: string;
-  change: 'missing on target' | 'only on target' | 'differs';
-  /** For `differs`: which properties differ, with both values. */
-  fields?: { field: string; source: unknown; target: unknown }[];
-}
 
 type Signatures = Map<string, Record<string, unknown>>;
 

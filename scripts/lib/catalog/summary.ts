@@ -1,30 +1,8 @@
 // Derived facts about an inventory that reports and checks share: object counts per
 // side (app / platform) and what needs a person's attention.
 
+import type { AttentionItem, InventoryCounts, ObjectCounts } from '../results/analyze.ts';
 import type { Inventory } from './model.ts';
-
-export interface ObjectCounts {
-  schemas: number;
-  tables: number;
-  rows: number;
-  sizeBytes: number;
-  views: number;
-  matviews: number;
-  functions: number;
-  triggers: number;
-  policies: number;
-  sequences: number;
-  enums: number;
-  grants: number;
-}
-
-export interface InventoryCounts {
-  app: ObjectCounts;
-  platform: ObjectCounts;
-  extensions: number;
-  eventTriggers: number;
-  defaultPrivileges: number;
-}
 
 export function countObjects(inv: Inventory): InventoryCounts {
   const side = (platform: boolean): ObjectCounts => {
@@ -54,23 +32,6 @@ export function countObjects(inv: Inventory): InventoryCounts {
     eventTriggers: inv.eventTriggers.length,
     defaultPrivileges: inv.defaultPrivileges.length,
   };
-}
-
-export type AttentionKind =
-  | 'fk-cycle'
-  | 'no-primary-key'
-  | 'rls-without-policies'
-  | 'exposed-without-rls'
-  | 'trigger-on-platform-table'
-  | 'policy-on-platform-table'
-  | 'unreadable-table'
-  | 'matview-not-populated';
-
-export interface AttentionItem {
-  kind: AttentionKind;
-  /** `schema.table` (or the cycle's tables joined with ↔). */
-  object: string;
-  message: string;
 }
 
 /** Schemas the Supabase Data API exposes by default. */

@@ -1,12 +1,12 @@
 // The database flags every job shares: a required --db/--source/--target and
 // --connect-timeout, parsed the same way everywhere.
 
+import { InputError } from '../base/errors.ts';
+import type { FlagSpec, ParsedFlags } from '../base/flags.ts';
 import { PLATFORM_DATA_TABLES } from '../catalog/platform.ts';
 import { DEFAULT_CONNECT_TIMEOUT } from '../db/connect.ts';
 import { refuseKnownProduction } from '../db/guards.ts';
 import { type DatabaseTarget, resolveDatabase } from '../db/url.ts';
-import type { FlagSpec, ParsedFlags } from '../jobs/runner.ts';
-import { InputError } from './errors.ts';
 
 export const connectTimeoutFlag: FlagSpec = {
   type: 'string',

@@ -1,7 +1,7 @@
 // The one grammar for durations on the command line: `500ms`, `30s`, `2m` (or `2min`),
 // `6h`, or a bare number of seconds.
 
-import { InputError } from './errors.ts';
+import { InputError } from '../base/errors.ts';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
 

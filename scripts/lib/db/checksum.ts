@@ -6,21 +6,8 @@
 // add up instead of cancelling out (as XOR would).
 
 import type postgres from 'postgres';
-
-export interface TableChecksum {
-  /** `schema.table` */
-  table: string;
-  rows: number;
-  /** `md5x64:<sum of hash bits 0-31>:<sum of bits 32-63>` */
-  checksum: string;
-}
-
-export interface SequenceState {
-  /** `schema.sequence` */
-  sequence: string;
-  lastValue: string;
-  isCalled: boolean;
-}
+import type { SequenceState, TableChecksum } from '../results/manifest.ts';
+import type { ChecksumDifference } from '../results/validate.ts';
 
 export interface TableRef {
   schema: string;
@@ -132,12 +119,6 @@ export async function checksumTables(plan: ChecksumPlan): Promise<TableChecksum[
     }),
   );
   return results;
-}
-
-export interface ChecksumDifference {
-  table: string;
-  expected?: { rows: number; checksum: string };
-  actual?: { rows: number; checksum: string };
 }
 
 /** Tables whose count or checksum differ, or that exist on one side only. */

@@ -20,7 +20,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
-import { InputError } from '../cli/errors.ts';
+import { InputError } from '../base/errors.ts';
 import { findPrograms } from './pg-binaries.ts';
 
 export interface ServerBinaries {

@@ -4,7 +4,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import postgres from 'postgres';
-import { type EnvsyncError, InputError, JobError } from '../cli/errors.ts';
+import { type EnvsyncError, InputError, JobError } from '../base/errors.ts';
 import { LIBPQ_ONLY_PARAMS, postgresJsSsl, type TlsChoice, tlsChoice } from './tls.ts';
 import type { DatabaseTarget } from './url.ts';
 

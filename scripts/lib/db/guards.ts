@@ -3,18 +3,14 @@
 // (however its URL is spelled, even where PRODUCTION_DATABASE_URL is not set), or when it is
 // the same server and database as PRODUCTION_DATABASE_URL.
 
-import { InputError } from '../cli/errors.ts';
+import { InputError } from '../base/errors.ts';
+import type { ProductionMarker } from '../results/mark-production.ts';
 import { connect, type Sql } from './connect.ts';
 import { databaseIdentity, sameDatabase } from './identity.ts';
 import { type DatabaseTarget, resolveDatabase } from './url.ts';
 
 /** Where the marker lives: a schema of envsync's own, never replicated (see catalog/platform.ts). */
 export const MARKER_SCHEMA = 'envsync';
-
-export interface ProductionMarker {
-  markedAt: string;
-  markedBy: string;
-}
 
 /** The marker, when the database carries one (readable by every role: granted to PUBLIC). */
 export async function readProductionMarker(sql: Sql): Promise<ProductionMarker | null> {

@@ -3,15 +3,7 @@
 // has one identity.
 
 import type postgres from 'postgres';
-
-export interface DatabaseIdentity {
-  systemIdentifier: string | null;
-  /** The server's own address and port (null/0 over a unix socket). */
-  serverAddress: string | null;
-  serverPort: number;
-  database: string;
-  databaseOid: number;
-}
+import type { DatabaseIdentity } from '../results/plan.ts';
 
 type Tx = postgres.Sql<Record<string, never>> | postgres.TransactionSql<Record<string, never>>;
 

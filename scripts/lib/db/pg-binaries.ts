@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { InputError } from '../cli/errors.ts';
+import { InputError } from '../base/errors.ts';
 
 export interface PgProgram {
   /** Absolute path of the program. */

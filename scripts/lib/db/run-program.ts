@@ -2,7 +2,7 @@
 // the tail of its stderr for a one-line error.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { JobError } from '../cli/errors.ts';
+import { JobError } from '../base/errors.ts';
 
 export interface RunningProgram {
   child: ChildProcess;

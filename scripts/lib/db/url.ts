@@ -1,7 +1,7 @@
 // Turns `--db dev` or `--db postgres://…` into a connection target whose printable
 // form never holds the password.
 
-import { InputError } from '../cli/errors.ts';
+import { InputError } from '../base/errors.ts';
 
 export interface DatabaseTarget {
   /** The flag it came from, for messages (`--source`). */

@@ -1,31 +1,19 @@
 // analyze: the catalog inventory of one database, read from one read-only snapshot.
 
+import type { ParsedFlags } from '../base/flags.ts';
 import { readInventory } from '../catalog/inventory.ts';
-import type { Inventory } from '../catalog/model.ts';
-import {
-  type AttentionItem,
-  attentionItems,
-  countObjects,
-  type InventoryCounts,
-} from '../catalog/summary.ts';
+import { attentionItems, countObjects } from '../catalog/summary.ts';
 import { connectTimeoutFlag, parseConnectTimeout, requireDatabase } from '../cli/database-flags.ts';
 import { connect } from '../db/connect.ts';
 import type { DatabaseTarget } from '../db/url.ts';
 import { renderAnalyzeSummary } from '../report/analyze-summary.ts';
-import type { Job, JobContext, ParsedFlags } from './runner.ts';
+import type { AnalyzeResult } from '../results/analyze.ts';
+import type { Job, JobContext } from './runner.ts';
 
 export interface AnalyzeOptions {
   db: DatabaseTarget;
   exactCounts: boolean;
   connectTimeout: number;
-}
-
-export interface AnalyzeResult extends Inventory {
-  /** The database analyzed, as shown to people (never with its password). */
-  target: { name: string; display: string };
-  counts: InventoryCounts;
-  attention: AttentionItem[];
-  durationMs: number;
 }
 
 export async function runAnalyze(ctx: JobContext, options: AnalyzeOptions): Promise<AnalyzeResult> {

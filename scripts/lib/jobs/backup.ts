@@ -8,18 +8,18 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { readArchive, writeArchive } from '../backup/archive.ts';
-import { type BackupFile, type BackupManifest, MANIFEST_FORMAT, signManifest } from '../backup/manifest.ts';
+import { signManifest } from '../backup/manifest.ts';
 import { restoreBackup } from '../backup/restore.ts';
-import { compareWithManifest, type ManifestComparison } from '../backup/verify.ts';
+import { compareWithManifest } from '../backup/verify.ts';
+import { InputError, JobError } from '../base/errors.ts';
 import { readInventory, readInventoryIn } from '../catalog/inventory.ts';
 import type { Inventory } from '../catalog/model.ts';
 import { cascadeReach, isPlatformSchema, PLATFORM_DATA_TABLES } from '../catalog/platform.ts';
 import { connectTimeoutFlag, parseConnectTimeout, requireDatabase } from '../cli/database-flags.ts';
-import { InputError, JobError } from '../cli/errors.ts';
 import { checksumTables, sequenceStates, type TableRef, withSnapshotWorkers } from '../db/checksum.ts';
 import { connect } from '../db/connect.ts';
 import { guardProduction, refuseKnownProduction } from '../db/guards.ts';
-import { type DatabaseIdentity, databaseIdentity, sameDatabase } from '../db/identity.ts';
+import { databaseIdentity, sameDatabase } from '../db/identity.ts';
 import { libpqEnvironment } from '../db/libpq-env.ts';
 import { findClientProgram, type PgProgram } from '../db/pg-binaries.ts';
 import { ignoreClosedPipe, startProgram } from '../db/run-program.ts';
@@ -28,6 +28,11 @@ import { type DatabaseTarget, resolveDatabase } from '../db/url.ts';
 import { outsideObjectStatements } from '../replica/outside-objects.ts';
 import { replicaState } from '../replica/replace.ts';
 import { renderBackupSummary } from '../report/backup-summary.ts';
+import type { BackupResult } from '../results/backup.ts';
+import type { BackupFile, BackupManifest } from '../results/manifest.ts';
+import { MANIFEST_FORMAT } from '../results/manifest.ts';
+import type { DatabaseIdentity } from '../results/plan.ts';
+import type { ManifestComparison } from '../results/rollback.ts';
 import type { Job, JobContext } from './runner.ts';
 
 export interface BackupOptions {
@@ -44,13 +49,6 @@ export interface BackupOptions {
   workers?: number;
   /** A scratch database to restore into and prove the checksums on (it is replaced). */
   verifyRestore?: DatabaseTarget;
-}
-
-export interface BackupResult {
-  target: { name: string; display: string };
-  dir: string;
-  manifest: BackupManifest;
-  timings: { dumpMs: number; checksumMs: number; verifyMs: number; totalMs: number };
 }
 
 /** Takes a backup into `options.out`; the core other jobs (prepare's target snapshot) call too. */

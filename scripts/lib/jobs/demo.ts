@@ -3,8 +3,8 @@
 
 import path from 'node:path';
 import postgres from 'postgres';
-import { compareInventories, type InventoryComparison } from '../catalog/compare.ts';
-import { InputError } from '../cli/errors.ts';
+import { InputError } from '../base/errors.ts';
+import { compareInventories } from '../catalog/compare.ts';
 import { redactUrl } from '../db/url.ts';
 import {
   makeStaleStaging,
@@ -14,12 +14,16 @@ import {
 } from '../demo/environment.ts';
 import { describeSeedProgress, seedDemoData } from '../demo/seed-data.ts';
 import { renderDemoSummary } from '../report/demo-summary.ts';
-import type { AnalyzeResult } from './analyze.ts';
+import type { AnalyzeResult } from '../results/analyze.ts';
+import type { DemoResult, InventoryComparison } from '../results/demo.ts';
+import type { JobRecord } from '../results/job-record.ts';
+import type { RollbackResult } from '../results/rollback.ts';
+import type { PipelineResult } from '../results/run-pipeline.ts';
 import { analyzeJob } from './analyze.ts';
-import { type RollbackResult, rollbackJob } from './rollback.ts';
-import { type PipelineResult, pipelineJob } from './run-pipeline.ts';
-import type { Job, JobContext, JobRecord } from './runner.ts';
-import { type StepRecord, stepRunner } from './steps.ts';
+import { rollbackJob } from './rollback.ts';
+import { pipelineJob } from './run-pipeline.ts';
+import type { Job, JobContext } from './runner.ts';
+import { stepRunner } from './steps.ts';
 
 export interface DemoOptions {
   scale: number;
@@ -27,28 +31,6 @@ export interface DemoOptions {
   out: string;
   /** The environment the nested analyze runs see (plus the demo's own URLs). */
   env: NodeJS.ProcessEnv;
-}
-
-export interface DemoResult {
-  scale: number;
-  dev: { display: string; tables: number; rows: number };
-  staging: { display: string; tables: number; rows: number };
-  comparison: InventoryComparison;
-  timings: {
-    clustersMs: number;
-    seedMs: number;
-    analyzeMs: number;
-    pipelinesAndRollbackMs: number;
-    totalMs: number;
-  };
-  /** Every real job the demo ran, with its artifacts under <out>/<step>. */
-  steps: StepRecord[];
-  /** The two pipeline runs (stale staging synced, then dev's change carried over). */
-  pipelines: { ok: boolean; rows: number; syncMs: number; durationMs: number }[];
-  /** The rollback of staging from its snapshot proved identical. */
-  stagingRolledBack: boolean;
-  /** When --keep: where the clusters live and how to stop them. */
-  kept?: { dataDirs: string[]; stopCommand: string };
 }
 
 export function parseScale(value: unknown): number {

@@ -5,12 +5,13 @@
 import { createClient } from '@supabase/supabase-js';
 import postgres from 'postgres';
 import WebSocket from 'ws';
+import { EnvsyncError, InputError } from '../base/errors.ts';
 import { requireDatabase } from '../cli/database-flags.ts';
 import { parseDuration } from '../cli/duration.ts';
-import { EnvsyncError, InputError } from '../cli/errors.ts';
 import { connectionError, driverConnection } from '../db/connect.ts';
 import type { DatabaseTarget } from '../db/url.ts';
 import { renderHealthSummary } from '../report/health-summary.ts';
+import type { HealthResult, ProbeResult } from '../results/health-check.ts';
 import type { Job, JobContext } from './runner.ts';
 
 export interface HealthOptions {
@@ -20,20 +21,6 @@ export interface HealthOptions {
   timeoutMs: number;
   waitMs: number;
   supabase?: { url: string; anonKey: string };
-}
-
-export interface ProbeResult {
-  probe: string;
-  ok: boolean;
-  latencyMs: number | null;
-  detail: string;
-  attempts: number;
-}
-
-export interface HealthResult {
-  target: { name: string; display: string };
-  probes: ProbeResult[];
-  durationMs: number;
 }
 
 /** Schemas the Data API exposes: their critical tables must have RLS on. */

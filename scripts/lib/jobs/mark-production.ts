@@ -3,24 +3,18 @@
 // --allow-production however its URL is spelled — also where PRODUCTION_DATABASE_URL is
 // not set, as in the staging jobs on GitHub Actions. Idempotent.
 
+import { JobError } from '../base/errors.ts';
 import { connectTimeoutFlag, parseConnectTimeout, requireDatabase } from '../cli/database-flags.ts';
-import { JobError } from '../cli/errors.ts';
 import { connect } from '../db/connect.ts';
-import { type ProductionMarker, writeProductionMarker } from '../db/guards.ts';
+import { writeProductionMarker } from '../db/guards.ts';
 import type { DatabaseTarget } from '../db/url.ts';
 import { renderMarkProductionSummary } from '../report/mark-production-summary.ts';
+import type { MarkProductionResult } from '../results/mark-production.ts';
 import type { Job, JobContext } from './runner.ts';
 
 export interface MarkProductionOptions {
   db: DatabaseTarget;
   connectTimeout: number;
-}
-
-export interface MarkProductionResult {
-  target: { name: string; display: string };
-  marker: ProductionMarker;
-  /** The database was marked already (by an earlier run or another tool). */
-  already: boolean;
 }
 
 export async function runMarkProduction(

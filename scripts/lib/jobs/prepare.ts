@@ -5,6 +5,7 @@
 
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { InputError } from '../base/errors.ts';
 import { diffInventories } from '../catalog/diff.ts';
 import { readInventory } from '../catalog/inventory.ts';
 import { cascadeReach } from '../catalog/platform.ts';
@@ -15,11 +16,13 @@ import {
   platformTablesFlag,
   requireSourceAndTarget,
 } from '../cli/database-flags.ts';
-import { InputError } from '../cli/errors.ts';
 import { guardProduction } from '../db/guards.ts';
 import type { DatabaseTarget } from '../db/url.ts';
 import { renderPlanSummary } from '../report/plan-summary.ts';
-import { PLAN_FORMAT, type SyncPlan, schemaFingerprint } from '../sync/plan.ts';
+import type { SyncPlan } from '../results/plan.ts';
+import { PLAN_FORMAT } from '../results/plan.ts';
+import type { PrepareResult } from '../results/prepare.ts';
+import { schemaFingerprint } from '../sync/plan.ts';
 import { preflight } from '../sync/preflight.ts';
 import { openPair, syncScope } from '../sync/scope.ts';
 import { runBackup } from './backup.ts';
@@ -35,12 +38,6 @@ export interface PrepareOptions {
   platformTables?: string[];
   connectTimeout: number;
   env: NodeJS.ProcessEnv;
-}
-
-export interface PrepareResult {
-  plan: SyncPlan;
-  ready: boolean;
-  snapshotMs: number | null;
 }
 
 /** Throughput this machine class sustains end to end (COPY + index build), for the estimate. */

@@ -2,37 +2,20 @@
 // jobs' results and outputs (`toJSON(needs)`: status, headline, elapsed_ms, nothing
 // secret). It connects to nothing.
 
-import { InputError } from '../cli/errors.ts';
+import { InputError } from '../base/errors.ts';
 import { renderRunReport } from '../report/run-report-summary.ts';
+import type { JobConclusion, RunReport } from '../results/report.ts';
 import type { Job } from './runner.ts';
 
 /** The db-sync jobs in pipeline order. */
 export const PIPELINE_JOBS = ['analyze', 'backup', 'prepare', 'sync', 'validate', 'health-check', 'rollback'];
-
-/** What GitHub reports for a needed job. */
-export type JobResult = 'success' | 'failure' | 'cancelled' | 'skipped' | 'missing';
 
 export interface ReportOptions {
   source: string;
   target: string;
   dryRun: boolean;
   runUrl?: string;
-  needs: Record<string, { result: JobResult; outputs: Record<string, string> }>;
-}
-
-export interface RunReport {
-  source: string;
-  target: string;
-  dryRun: boolean;
-  runUrl: string | null;
-  ok: boolean;
-  /** The first job that failed or was cancelled (rollback excepted). */
-  failedJob: string | null;
-  /** null: no rollback was needed; true: the target was put back and proved; false: the rollback failed. */
-  rolledBack: boolean | null;
-  synced: { rows: number; tables: number } | null;
-  jobs: { job: string; result: JobResult; headline: string; elapsedMs: number | null }[];
-  totalMs: number;
+  needs: Record<string, { result: JobConclusion; outputs: Record<string, string> }>;
 }
 
 export function buildReport(o: ReportOptions): RunReport {
@@ -93,7 +76,7 @@ function parseNeeds(text: string): ReportOptions['needs'] {
         outputs[k] = String(out ?? '');
     }
     const result = ['success', 'failure', 'cancelled', 'skipped'].includes(String(v.result))
-      ? (v.result as JobResult)
+      ? (v.result as JobConclusion)
       : 'missing';
     needs[job] = { result, outputs };
   }

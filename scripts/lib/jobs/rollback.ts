@@ -4,24 +4,22 @@
 
 import path from 'node:path';
 import { fileSha256, readArchive } from '../backup/archive.ts';
-import {
-  type BackupManifest,
-  checkPlatformTables,
-  readManifest,
-  verifyManifest,
-} from '../backup/manifest.ts';
+import { checkPlatformTables, readManifest, verifyManifest } from '../backup/manifest.ts';
 import { restoreBackup, schemasAfterBackup } from '../backup/restore.ts';
-import { compareWithManifest, type ManifestComparison } from '../backup/verify.ts';
+import { compareWithManifest } from '../backup/verify.ts';
+import { InputError, InputErrors, JobError } from '../base/errors.ts';
 import { readInventory } from '../catalog/inventory.ts';
 import type { Inventory } from '../catalog/model.ts';
 import { connectTimeoutFlag, parseConnectTimeout } from '../cli/database-flags.ts';
-import { InputError, InputErrors, JobError } from '../cli/errors.ts';
 import { connect, type Sql } from '../db/connect.ts';
 import { guardProduction, refuseKnownProduction } from '../db/guards.ts';
-import { type DatabaseIdentity, databaseIdentity, sameDatabase } from '../db/identity.ts';
+import { databaseIdentity, sameDatabase } from '../db/identity.ts';
 import { findClientProgram } from '../db/pg-binaries.ts';
 import { type DatabaseTarget, resolveDatabase } from '../db/url.ts';
 import { renderRollbackSummary } from '../report/rollback-summary.ts';
+import type { BackupManifest } from '../results/manifest.ts';
+import type { DatabaseIdentity } from '../results/plan.ts';
+import type { RollbackResult } from '../results/rollback.ts';
 import { privilegesCheck, targetChecks } from '../sync/preflight.ts';
 import type { Job, JobContext } from './runner.ts';
 
@@ -36,17 +34,6 @@ export interface RollbackOptions {
   encryptionKey?: string;
   connectTimeout: number;
   env: NodeJS.ProcessEnv;
-}
-
-export interface RollbackResult {
-  target: { name: string; display: string };
-  from: string;
-  backup: { createdAt: string; source: string; tables: number };
-  foreign: boolean;
-  /** The manifest's MAC checked out (false: a backup taken without a key, which nothing vouches for). */
-  authenticated: boolean;
-  timings: { verifyFilesMs: number; restoreMs: number; proveMs: number; totalMs: number };
-  comparison: ManifestComparison;
 }
 
 /** Every file's sha256 (and, when encrypted, its authentication tag) before anything is touched. */

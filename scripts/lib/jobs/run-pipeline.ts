@@ -6,14 +6,16 @@ import path from 'node:path';
 import { connectTimeoutFlag, parseConnectTimeout, requireSourceAndTarget } from '../cli/database-flags.ts';
 import type { DatabaseTarget } from '../db/url.ts';
 import { renderPipelineSummary } from '../report/pipeline-summary.ts';
+import type { PipelineResult } from '../results/run-pipeline.ts';
+import type { SyncResult } from '../results/sync.ts';
 import { analyzeJob } from './analyze.ts';
 import { backupJob } from './backup.ts';
 import { healthCheckJob } from './health-check.ts';
 import { prepareJob } from './prepare.ts';
 import { rollbackJob } from './rollback.ts';
 import type { Job, JobContext } from './runner.ts';
-import { type StepRecord, stepRunner } from './steps.ts';
-import { type SyncResult, syncJob } from './sync.ts';
+import { stepRunner } from './steps.ts';
+import { syncJob } from './sync.ts';
 import { validateJob } from './validate.ts';
 
 export interface PipelineOptions {
@@ -29,19 +31,6 @@ export interface PipelineOptions {
   criticalTables?: string;
   connectTimeout: number;
   env: NodeJS.ProcessEnv;
-}
-
-export interface PipelineResult {
-  source: string;
-  target: string;
-  ok: boolean;
-  /** The step that failed first, if any. */
-  failedStep: string | null;
-  synced: { tables: number; rows: number; bytes: number; ms: number } | null;
-  rolledBack: boolean | null;
-  steps: StepRecord[];
-  out: string;
-  durationMs: number;
 }
 
 export async function runPipeline(ctx: JobContext, o: PipelineOptions): Promise<PipelineResult> {

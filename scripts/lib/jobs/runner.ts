@@ -5,10 +5,12 @@ import { accessSync, constants, mkdirSync, renameSync, writeFileSync } from 'nod
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as core from '@actions/core';
+import { EnvsyncError, type ExitCode, InputError } from '../base/errors.ts';
+import type { FlagSpec, ParsedFlags } from '../base/flags.ts';
+import { SecretMask } from '../base/secret-mask.ts';
 import { withDotEnv } from '../cli/env-file.ts';
-import { EnvsyncError, type ErrorDetail, type ExitCode, InputError } from '../cli/errors.ts';
 import { environmentSecrets, urlSecrets } from '../db/url.ts';
-import { SecretMask } from './secret-mask.ts';
+import type { JobRecord } from '../results/job-record.ts';
 
 export interface Logger {
   info(line: string): void;
@@ -19,16 +21,6 @@ export interface JobContext {
   log: Logger;
   now: () => Date;
 }
-
-export interface FlagSpec {
-  type: 'string' | 'boolean';
-  description: string;
-  /** What the value looks like in the usage text (`<env|url>`). */
-  value?: string;
-  multiple?: boolean;
-}
-
-export type ParsedFlags = Record<string, string | boolean | string[] | boolean[] | undefined>;
 
 export interface JobVerdict {
   ok: boolean;
@@ -53,17 +45,6 @@ export interface Job<Options, Result> {
   render(result: Result): string;
   verdict(result: Result): JobVerdict;
   outputs(result: Result): Record<string, string | number | boolean>;
-}
-
-export interface JobRecord<Result> {
-  job: string;
-  status: 'ok' | 'failed' | 'error';
-  exitCode: ExitCode;
-  startedAt: string;
-  finishedAt: string;
-  durationMs: number;
-  result?: Result;
-  error?: { message: string; hint: string; detail?: ErrorDetail };
 }
 
 export interface RunnerIO {

@@ -2,14 +2,15 @@
 // (optionally applying the demo migrations first). A demo and benchmark tool.
 
 import postgres from 'postgres';
+import { InputError, JobError } from '../base/errors.ts';
 import { connectTimeoutFlag, parseConnectTimeout, requireDatabase } from '../cli/database-flags.ts';
-import { InputError, JobError } from '../cli/errors.ts';
 import { connect, describePgError, driverConnection } from '../db/connect.ts';
 import { productionReason, refuseKnownProduction } from '../db/guards.ts';
 import type { DatabaseTarget } from '../db/url.ts';
 import { migrate } from '../demo/environment.ts';
 import { describeSeedProgress, seedDemoData } from '../demo/seed-data.ts';
 import { code, formatCount, formatDuration, table } from '../report/markdown.ts';
+import type { SeedResult } from '../results/seed.ts';
 import { parseScale } from './demo.ts';
 import type { Job, JobContext } from './runner.ts';
 
@@ -21,16 +22,6 @@ export interface SeedJobOptions {
   env: NodeJS.ProcessEnv;
 }
 
-export interface SeedJobResult {
-  target: { name: string; display: string };
-  scale: number;
-  migrated: boolean;
-  tables: { table: string; rows: number; ms: number }[];
-  skippedTables: string[];
-  rows: number;
-  durationMs: number;
-}
-
 /** seed never writes demo data into production, whatever flag is given. */
 const productionRefusal = () =>
   new InputError(
@@ -38,7 +29,7 @@ const productionRefusal = () =>
     'seed dev, staging or a local database',
   );
 
-export async function runSeed(ctx: JobContext, o: SeedJobOptions): Promise<SeedJobResult> {
+export async function runSeed(ctx: JobContext, o: SeedJobOptions): Promise<SeedResult> {
   const started = ctx.now().getTime();
   // connect() gives the one-line errors for bad URLs and passwords; COPY needs a plain client.
   const probe = await connect(o.db, { applicationName: 'envsync seed', connectTimeout: o.connectTimeout });
@@ -54,7 +45,7 @@ export async function runSeed(ctx: JobContext, o: SeedJobOptions): Promise<SeedJ
     onnotice: () => {},
     connection: { application_name: 'envsync seed' },
   });
-  const tables: SeedJobResult['tables'] = [];
+  const tables: SeedResult['tables'] = [];
   try {
     if (o.migrate) {
       ctx.log.info('applying the demo app migrations from supabase/migrations');
@@ -92,7 +83,7 @@ export async function runSeed(ctx: JobContext, o: SeedJobOptions): Promise<SeedJ
   }
 }
 
-export const seedJob: Job<SeedJobOptions, SeedJobResult> = {
+export const seedJob: Job<SeedJobOptions, SeedResult> = {
   name: 'seed',
   description:
     'Loads the demo app’s deterministic data (scale 1 ≈ 50k rows, 100 ≈ 5M rows) with COPY in one transaction. ' +

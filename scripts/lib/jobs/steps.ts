@@ -3,17 +3,10 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Job, JobContext, JobRecord } from './runner.ts';
+import type { JobRecord } from '../results/job-record.ts';
+import type { StepRecord } from '../results/run-pipeline.ts';
+import type { Job, JobContext } from './runner.ts';
 import { runJob } from './runner.ts';
-
-export interface StepRecord {
-  step: string;
-  job: string;
-  exitCode: number;
-  durationMs: number;
-  /** The job's own one-line verdict or error. */
-  headline: string;
-}
 
 export interface StepRunner {
   steps: StepRecord[];

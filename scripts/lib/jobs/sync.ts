@@ -3,7 +3,8 @@
 // on them — in ONE target transaction, reading the source from ONE exported snapshot.
 // Any error, kill or disconnect leaves the target exactly as it was.
 
-import { diffInventories, type ObjectDifference } from '../catalog/diff.ts';
+import { EnvsyncError, InputError, JobError } from '../base/errors.ts';
+import { diffInventories } from '../catalog/diff.ts';
 import { readInventory, readInventoryIn } from '../catalog/inventory.ts';
 import { canActAs, type Inventory } from '../catalog/model.ts';
 import {
@@ -14,7 +15,6 @@ import {
   requireSourceAndTarget,
 } from '../cli/database-flags.ts';
 import { parseDuration } from '../cli/duration.ts';
-import { EnvsyncError, InputError, JobError } from '../cli/errors.ts';
 import { pinOutputSettings, sequenceStates } from '../db/checksum.ts';
 import { connect, describePgError, type Sql } from '../db/connect.ts';
 import { guardProduction } from '../db/guards.ts';
@@ -30,9 +30,11 @@ import { outsideObjectStatements } from '../replica/outside-objects.ts';
 import { clearStatements, finishStatements, grantCorrections, replicaState } from '../replica/replace.ts';
 import { dumpSchemaSections } from '../replica/schema-dump.ts';
 import { renderSyncSummary } from '../report/sync-summary.ts';
-import { binaryPortableTables, type CopiedTable, type CopySource, copyTable } from '../sync/copy-table.ts';
-import { checkPlanUsable, readPlan, type SyncPlan, schemaFingerprint } from '../sync/plan.ts';
-import { blockingSessions, describeBlocker, type PreflightCheck, preflight } from '../sync/preflight.ts';
+import type { PreflightCheck, SyncPlan } from '../results/plan.ts';
+import type { CopiedTable, SyncResult } from '../results/sync.ts';
+import { binaryPortableTables, type CopySource, copyTable } from '../sync/copy-table.ts';
+import { checkPlanUsable, readPlan, schemaFingerprint } from '../sync/plan.ts';
+import { blockingSessions, describeBlocker, preflight } from '../sync/preflight.ts';
 import { openPair, type Scope, syncScope } from '../sync/scope.ts';
 import type { Job, JobContext } from './runner.ts';
 
@@ -50,44 +52,6 @@ export interface SyncOptions {
   platformTables?: string[];
   connectTimeout: number;
   env: NodeJS.ProcessEnv;
-}
-
-export interface RowDelta {
-  table: string;
-  source: number | null;
-  target: number | null;
-}
-
-export interface SyncResult {
-  source: { name: string; display: string };
-  target: { name: string; display: string };
-  dryRun: boolean;
-  plan: string | null;
-  checks: PreflightCheck[];
-  schemas: string[];
-  removedSchemas: string[];
-  platformTables: string[];
-  /** Schema differences before the sync (what it changed, or would change with --dry-run). */
-  changes: ObjectDifference[];
-  /** --dry-run: every copied table's row count on both sides. */
-  rowDeltas: RowDelta[];
-  tables: CopiedTable[];
-  sequences: number;
-  terminated: number[];
-  /** Dump entries owned by roles the connecting role cannot act as: left as the target has them. */
-  leftAlone: string[];
-  totals: { rows: number; bytes: number };
-  timings: {
-    preparationMs: number;
-    schemaMs: number;
-    copyMs: number;
-    postDataMs: number;
-    commitMs: number;
-    totalMs: number;
-  };
-  committed: boolean;
-  /** The COMMIT's reply was lost with the connection; the target said afterwards that it committed. */
-  commitConfirmedAfterLoss: boolean;
 }
 
 /** Throughput and ETA lines while tables copy, at most every 5 s. */

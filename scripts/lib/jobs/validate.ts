@@ -2,19 +2,16 @@
 // compared through the catalog model, every replicated table's count and checksum and
 // every sequence's state compared, both servers read in parallel.
 
-import { diffInventories, type ObjectDifference, replicatedTables } from '../catalog/diff.ts';
+import { diffInventories, replicatedTables } from '../catalog/diff.ts';
 import { readInventoryIn } from '../catalog/inventory.ts';
 import type { Inventory } from '../catalog/model.ts';
 import { connectTimeoutFlag, parseConnectTimeout, requireSourceAndTarget } from '../cli/database-flags.ts';
 import {
-  type ChecksumDifference,
   checksumTables,
   compareChecksums,
   fastHashAgrees,
   type RowHashKind,
-  type SequenceState,
   sequenceStates,
-  type TableChecksum,
   withSnapshotWorkers,
 } from '../db/checksum.ts';
 import { connect } from '../db/connect.ts';
@@ -22,9 +19,11 @@ import { libpqEnvironment } from '../db/libpq-env.ts';
 import { locateDifferences } from '../db/locate.ts';
 import { findClientProgram, type PgProgram } from '../db/pg-binaries.ts';
 import type { DatabaseTarget } from '../db/url.ts';
-import { compareDumps, type DumpScript, type EntryDifference } from '../replica/dump-entries.ts';
+import { compareDumps, type DumpScript } from '../replica/dump-entries.ts';
 import { dumpSchema } from '../replica/schema-dump.ts';
 import { renderValidateSummary } from '../report/validate-summary.ts';
+import type { SequenceState, TableChecksum } from '../results/manifest.ts';
+import type { ValidateResult } from '../results/validate.ts';
 import { openPair } from '../sync/scope.ts';
 import type { Job, JobContext } from './runner.ts';
 
@@ -36,22 +35,6 @@ export interface ValidateOptions {
   /** Narrow each table whose data differs to its differing primary keys. */
   locate: boolean;
   env: NodeJS.ProcessEnv;
-}
-
-export interface ValidateResult {
-  source: { name: string; display: string };
-  target: { name: string; display: string };
-  objects: ObjectDifference[];
-  /** `pg_dump --schema-only` of the app schemas compared entry by entry: every kind pg_dump knows. */
-  schemaDump: EntryDifference[];
-  data: ChecksumDifference[];
-  sequences: { sequence: string; source?: SequenceState; target?: SequenceState }[];
-  /** With --locate: the first differing keys of each differing table that has a primary key. */
-  located: { table: string; primaryKey: string[]; keys: string[]; truncated: boolean }[];
-  tablesCompared: number;
-  rowsCompared: number;
-  identical: boolean;
-  timings: { inventoryMs: number; checksumMs: number; totalMs: number };
 }
 
 interface SideRead {

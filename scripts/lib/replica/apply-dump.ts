@@ -3,7 +3,7 @@
 // connecting role cannot act as, and naming the object, the dump line and the fix when
 // one fails.
 
-import { JobError } from '../cli/errors.ts';
+import { JobError } from '../base/errors.ts';
 import { describePgError } from '../db/connect.ts';
 import { type DumpEntry, type DumpScript, describeEntry, firstStatementLine } from './dump-entries.ts';
 

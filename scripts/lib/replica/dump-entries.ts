@@ -1,3 +1,4 @@
+import type { EntryDifference } from '../results/validate.ts';
 // pg_dump's plain script as its table-of-contents entries (`-- Name: …; Type: …; Schema: …;
 // Owner: …` headers): so a failing statement can be named by its object and dump line,
 // entries owned by roles the connecting role cannot act as can be left out, and two
@@ -96,16 +97,6 @@ export function entryAtLine(entries: DumpEntry[], line: number): DumpEntry | und
     found = e;
   }
   return found;
-}
-
-export interface EntryDifference {
-  /** pg_dump's type, lower case: `table`, `collation`, `default acl`, `comment`, … */
-  kind: string;
-  object: string;
-  change: 'missing on target' | 'only on target' | 'differs';
-  /** For `differs`: the first line that differs on each side. */
-  source?: string;
-  target?: string;
 }
 
 /**

@@ -4,7 +4,7 @@
 // failing line names its object. COPY data passes through without per-line work.
 
 import { Transform, type TransformCallback } from 'node:stream';
-import { JobError } from '../cli/errors.ts';
+import { JobError } from '../base/errors.ts';
 import { type DumpEntry, HEADER } from './dump-entries.ts';
 
 export type EntryHeader = Omit<DumpEntry, 'sql'>;

@@ -8,14 +8,13 @@
 import {
   canActAs,
   type DefaultPrivilege,
-  type Extension,
   type Grant,
   type Inventory,
   type Publication,
-  type SchemaInfo,
   TABLE_PRIVILEGES,
 } from '../catalog/model.ts';
 import { ident, literal, qname } from '../db/sql-text.ts';
+import type { ReplicaState } from '../results/manifest.ts';
 import { appCasts } from './outside-objects.ts';
 
 /** DROP keyword for each pg_identify_object type a schema can hold. */
@@ -61,15 +60,6 @@ const grantee = (role: string) => (role === 'public' ? 'PUBLIC' : ident(role));
  * What a replica must have that the app schemas' dump does not carry: taken from the source
  * by sync, kept in a backup's manifest for rollback.
  */
-export interface ReplicaState {
-  extensions: Extension[];
-  publications: Publication[];
-  /** The replaced schemas themselves (their comments) and the grants on them. */
-  schemas: SchemaInfo[];
-  schemaGrants: Grant[];
-  /** Default privileges without IN SCHEMA: database-wide, never in a schema dump. */
-  globalDefaultPrivileges: DefaultPrivilege[];
-}
 
 export function replicaState(inv: Inventory, schemas: string[]): ReplicaState {
   return {

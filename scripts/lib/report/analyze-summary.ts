@@ -2,7 +2,7 @@
 // needs attention. Pure: result in, Markdown out (golden-file tested).
 
 import { DESCRIBED_KINDS } from '../catalog/model.ts';
-import type { AnalyzeResult } from '../jobs/analyze.ts';
+import type { AnalyzeResult } from '../results/analyze.ts';
 import { cell, code, formatBytes, formatCount, formatDuration, table } from './markdown.ts';
 
 export function renderAnalyzeSummary(r: AnalyzeResult): string {

@@ -1,6 +1,6 @@
 // The backup result for people: what is in it, how big, how long, how it was verified.
 
-import type { BackupResult } from '../jobs/backup.ts';
+import type { BackupResult } from '../results/backup.ts';
 import { code, formatBytes, formatCount, formatDuration, table } from './markdown.ts';
 
 export function renderBackupSummary(r: BackupResult): string {

@@ -1,6 +1,6 @@
 // The demo's result for people: what differs between dev and staging, table by table.
 
-import type { DemoResult } from '../jobs/demo.ts';
+import type { DemoResult } from '../results/demo.ts';
 import { code, formatCount, formatDuration, table } from './markdown.ts';
 
 export function renderDemoSummary(r: DemoResult): string {

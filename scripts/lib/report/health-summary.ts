@@ -1,6 +1,6 @@
 // The health check for people: one table — probe, result, latency, detail.
 
-import type { HealthResult } from '../jobs/health-check.ts';
+import type { HealthResult } from '../results/health-check.ts';
 import { cell, code, formatDuration, table } from './markdown.ts';
 
 export function renderHealthSummary(r: HealthResult): string {

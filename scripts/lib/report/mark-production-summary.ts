@@ -1,6 +1,6 @@
 // The production marker for people: which database, since when, by whom.
 
-import type { MarkProductionResult } from '../jobs/mark-production.ts';
+import type { MarkProductionResult } from '../results/mark-production.ts';
 import { code } from './markdown.ts';
 
 export function renderMarkProductionSummary(r: MarkProductionResult): string {

@@ -1,6 +1,6 @@
 // The pipeline on one screen: every step, its verdict, where its artifacts are.
 
-import type { PipelineResult } from '../jobs/run-pipeline.ts';
+import type { PipelineResult } from '../results/run-pipeline.ts';
 import { cell, code, formatBytes, formatCount, formatDuration, table } from './markdown.ts';
 
 export function renderPipelineSummary(r: PipelineResult): string {

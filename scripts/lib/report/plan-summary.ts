@@ -1,8 +1,7 @@
 // prepare's plan for people: the preflight, what will be replaced and removed, estimates.
 
-import type { ObjectDifference } from '../catalog/diff.ts';
-import type { PrepareResult } from '../jobs/prepare.ts';
-import type { PreflightCheck } from '../sync/preflight.ts';
+import type { ObjectDifference, PreflightCheck } from '../results/plan.ts';
+import type { PrepareResult } from '../results/prepare.ts';
 import { cell, code, formatBytes, formatCount, formatDuration, table } from './markdown.ts';
 
 const mark = { pass: '✅ pass', warn: '⚠️ warn', fail: '❌ fail' } as const;

@@ -1,6 +1,6 @@
 // The rollback result for people: what was restored, how long, and the proof.
 
-import type { RollbackResult } from '../jobs/rollback.ts';
+import type { RollbackResult } from '../results/rollback.ts';
 import { code, formatCount, formatDuration, table } from './markdown.ts';
 
 export function renderRollbackSummary(r: RollbackResult): string {

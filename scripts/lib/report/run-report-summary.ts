@@ -1,9 +1,9 @@
 // The last job summary of a db-sync run: the whole run on one screen.
 
-import type { JobResult, RunReport } from '../jobs/report.ts';
+import type { JobConclusion, RunReport } from '../results/report.ts';
 import { cell, code, formatCount, formatDuration, table } from './markdown.ts';
 
-const MARK: Record<JobResult, string> = {
+const MARK: Record<JobConclusion, string> = {
   success: '✅ success',
   failure: '❌ failure',
   cancelled: '⏹ cancelled',

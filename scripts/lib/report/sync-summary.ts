@@ -1,6 +1,6 @@
 // The sync for people: what was replaced, every table's rows and throughput, the phases.
 
-import type { SyncResult } from '../jobs/sync.ts';
+import type { SyncResult } from '../results/sync.ts';
 import { code, formatBytes, formatCount, formatDuration, table } from './markdown.ts';
 import { checksTable, differencesTable } from './plan-summary.ts';
 

@@ -1,6 +1,6 @@
 // The validation for people: the verdict, then every difference, objects first.
 
-import type { ValidateResult } from '../jobs/validate.ts';
+import type { ValidateResult } from '../results/validate.ts';
 import { cell, code, formatCount, formatDuration, table } from './markdown.ts';
 
 const show = (v: unknown) => cell(typeof v === 'string' ? v : JSON.stringify(v)).slice(0, 160);

@@ -3,11 +3,12 @@
 // when every column's wire format is portable between the two servers, text otherwise.
 
 import type postgres from 'postgres';
-import { JobError } from '../cli/errors.ts';
+import { JobError } from '../base/errors.ts';
 import { copyIn } from '../db/copy.ts';
 import type { PgProgram } from '../db/pg-binaries.ts';
 import { startProgram } from '../db/run-program.ts';
 import { ident } from '../db/sql-text.ts';
+import type { CopiedTable } from '../results/sync.ts';
 import { CopyRowCounter } from './row-counter.ts';
 
 type Tx = postgres.Sql<Record<string, never>> | postgres.TransactionSql<Record<string, never>>;
@@ -18,14 +19,6 @@ export interface CopySpec {
   /** Columns written (generated columns are left out: the target computes them). */
   columns: string[];
   binary: boolean;
-}
-
-export interface CopiedTable {
-  table: string;
-  rows: number;
-  bytes: number;
-  ms: number;
-  format: 'binary' | 'text';
 }
 
 /**

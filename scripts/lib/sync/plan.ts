@@ -4,56 +4,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { type ObjectDifference, signatures } from '../catalog/diff.ts';
+import { InputError } from '../base/errors.ts';
+import { signatures } from '../catalog/diff.ts';
 import type { Inventory } from '../catalog/model.ts';
-import { InputError } from '../cli/errors.ts';
-import type { DatabaseIdentity } from '../db/identity.ts';
-import type { PreflightCheck } from './preflight.ts';
-
-export const PLAN_FORMAT = 'envsync-plan/1';
-
-export interface PlanSide {
-  display: string;
-  identity: DatabaseIdentity;
-  serverVersion: string;
-  /** sha256 of every replicated object's signature (schema only: data changes keep it). */
-  fingerprint: string;
-}
-
-export interface PlannedTable {
-  table: string;
-  estimatedRows: number;
-  bytes: number;
-  platform: boolean;
-}
-
-export interface SyncPlan {
-  format: typeof PLAN_FORMAT;
-  createdAt: string;
-  source: PlanSide;
-  target: PlanSide;
-  checks: PreflightCheck[];
-  /** App schemas whose DDL and data are replaced. */
-  schemas: string[];
-  /** Platform tables whose rows are replaced. */
-  platformTables: string[];
-  /** The app's triggers and policies on platform tables, re-created from the source. */
-  platformObjects: string[];
-  /**
-   * Rows of the target that deleting the platform rows also deletes or changes through FKs
-   * (auth.users → sessions, refresh tokens, MFA factors, one-time tokens): not carried from the
-   * source, so lost on the target (every user signed out); the snapshot keeps them.
-   */
-  cascades?: { table: string; rows: number }[];
-  tables: PlannedTable[];
-  /** What exists only on the target and is removed by the sync. */
-  removes: ObjectDifference[];
-  /** Objects the sync creates or changes on the target. */
-  changes: ObjectDifference[];
-  estimatedSeconds: number;
-  /** The target's rollback snapshot (a backup directory), relative to the plan's directory. */
-  snapshot: string | null;
-}
+import type { SyncPlan } from '../results/plan.ts';
+import { PLAN_FORMAT } from '../results/plan.ts';
 
 /** A stable hash of everything a sync replicates in `inv`'s schema. */
 export function schemaFingerprint(inv: Inventory): string {

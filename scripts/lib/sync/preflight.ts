@@ -1,21 +1,16 @@
 // The checks prepare reports and sync runs before it touches anything: each named,
 // passed or failed, with the fix. Reads only; the target is never changed.
 
+import { EnvsyncError } from '../base/errors.ts';
 import { type OutsideDependent, outsideDependents } from '../catalog/inventory.ts';
 import { canActAs, type Inventory } from '../catalog/model.ts';
 import { isPlatformSchema } from '../catalog/platform.ts';
-import { EnvsyncError } from '../cli/errors.ts';
 import type { Sql } from '../db/connect.ts';
 import { ENVSYNC_LOCK_KEY } from '../db/lock.ts';
 import { findClientProgram } from '../db/pg-binaries.ts';
-import { type ReplicaState, removableKind, replicaState } from '../replica/replace.ts';
-
-export interface PreflightCheck {
-  name: string;
-  status: 'pass' | 'fail' | 'warn';
-  detail: string;
-  hint?: string;
-}
+import { removableKind, replicaState } from '../replica/replace.ts';
+import type { ReplicaState } from '../results/manifest.ts';
+import type { PreflightCheck } from '../results/plan.ts';
 
 export interface Blocker {
   pid: number;

@@ -1,12 +1,13 @@
 // What a sync between two databases covers, and the connection pair it works through:
 // shared by prepare (which plans it) and sync (which does it).
 
+import { InputError } from '../base/errors.ts';
 import type { Inventory } from '../catalog/model.ts';
 import { PLATFORM_DATA_TABLES } from '../catalog/platform.ts';
-import { InputError } from '../cli/errors.ts';
 import { connect, destroyConnections, type Sql } from '../db/connect.ts';
-import { type DatabaseIdentity, databaseIdentity, sameDatabase } from '../db/identity.ts';
+import { databaseIdentity, sameDatabase } from '../db/identity.ts';
 import type { DatabaseTarget } from '../db/url.ts';
+import type { DatabaseIdentity } from '../results/plan.ts';
 
 export interface Pair {
   src: Sql;

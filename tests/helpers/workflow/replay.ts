@@ -18,7 +18,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
-import { SecretMask } from '../jobs/secret-mask.ts';
+import { SecretMask } from '../../../scripts/lib/base/secret-mask.ts';
 import { type Contexts, condition, evaluateValue, interpolate } from './expressions.ts';
 import {
   actionName,
@@ -37,7 +37,7 @@ export const GITHUB_ONLY_ACTIONS = ['actions/checkout', 'actions/setup-node', '.
 /** Repository entries a job's workspace does not get: local state, not part of a checkout. */
 const NOT_CHECKED_OUT = new Set(['.git', 'artifacts', '.scratch', '.env']);
 
-export type JobResult = 'success' | 'failure' | 'skipped';
+export type ReplayedJobResult = 'success' | 'failure' | 'skipped';
 type Outcome = 'success' | 'failure' | 'skipped';
 
 export interface ReplayOptions {
@@ -64,7 +64,7 @@ export interface StepReport {
 
 export interface JobReport {
   id: string;
-  result: JobResult;
+  result: ReplayedJobResult;
   environment: string | null;
   outputs: Record<string, string>;
   /** Everything the job's steps wrote to GITHUB_STEP_SUMMARY. */

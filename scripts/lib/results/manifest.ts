@@ -1,0 +1,77 @@
+// manifest.json: what a backup holds and how to prove a restore of it (backup, prepare, rollback).
+// A result type only: renderers read it from here, never from the job that produces it.
+
+import type { DefaultPrivilege, Extension, Grant, Publication, SchemaInfo } from '../catalog/model.ts';
+import type { DatabaseIdentity } from './plan.ts';
+
+export interface TableChecksum {
+  /** `schema.table` */
+  table: string;
+  rows: number;
+  /** `md5x64:<sum of hash bits 0-31>:<sum of bits 32-63>` */
+  checksum: string;
+}
+
+export interface SequenceState {
+  /** `schema.sequence` */
+  sequence: string;
+  lastValue: string;
+  isCalled: boolean;
+}
+
+/**
+ * What a replica must have that the app schemas' dump does not carry: taken from the source
+ * by sync, kept in a backup's manifest for rollback.
+ */
+export interface ReplicaState {
+  extensions: Extension[];
+  publications: Publication[];
+  /** The replaced schemas themselves (their comments) and the grants on them. */
+  schemas: SchemaInfo[];
+  schemaGrants: Grant[];
+  /** Default privileges without IN SCHEMA: database-wide, never in a schema dump. */
+  globalDefaultPrivileges: DefaultPrivilege[];
+}
+
+export const MANIFEST_FORMAT = 'envsync-backup/1';
+
+export interface BackupFile {
+  name: string;
+  /** app: DDL + data of the app schemas; platform-data: rows of platform tables; platform-objects: the app's DDL on platform tables. */
+  role: 'app' | 'platform-data' | 'platform-objects';
+  bytes: number;
+  sha256: string;
+  encrypted: boolean;
+}
+
+export interface BackupManifest {
+  format: typeof MANIFEST_FORMAT;
+  createdAt: string;
+  durationMs: number;
+  source: {
+    display: string;
+    identity: DatabaseIdentity;
+    serverVersion: string;
+    serverVersionNum: number;
+  };
+  pgDump: { version: string };
+  snapshot: string;
+  /** App schemas dumped whole (DDL + data). */
+  schemas: string[];
+  /** `schemas` are every app schema the database had: a restore removes app schemas made since. */
+  allAppSchemas?: boolean;
+  /** What the app schemas' dump does not carry (extensions, publications, schema comments and grants,
+   *  database-wide default privileges), as it was: a restore makes them so again. */
+  state?: ReplicaState;
+  /** Platform tables whose rows (only) are in platform-data. */
+  platformTables: string[];
+  files: BackupFile[];
+  tables: TableChecksum[];
+  sequences: SequenceState[];
+  verification: { archivesRead: boolean; restoredInto: string | null; checksumsMatch: boolean | null };
+  /**
+   * HMAC-SHA256 of everything above, keyed from BACKUP_ENCRYPTION_KEY: with every file's sha256
+   * in it, it authenticates the whole backup. Absent when the backup was taken without a key.
+   */
+  mac?: string;
+}

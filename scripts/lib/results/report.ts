@@ -1,0 +1,20 @@
+// report.json: the whole workflow run, job by job, as GitHub concluded it.
+// A result type only: renderers read it from here, never from the job that produces it.
+
+/** What GitHub reports for a needed job. */
+export type JobConclusion = 'success' | 'failure' | 'cancelled' | 'skipped' | 'missing';
+
+export interface RunReport {
+  source: string;
+  target: string;
+  dryRun: boolean;
+  runUrl: string | null;
+  ok: boolean;
+  /** The first job that failed or was cancelled (rollback excepted). */
+  failedJob: string | null;
+  /** null: no rollback was needed; true: the target was put back and proved; false: the rollback failed. */
+  rolledBack: boolean | null;
+  synced: { rows: number; tables: number } | null;
+  jobs: { job: string; result: JobConclusion; headline: string; elapsedMs: number | null }[];
+  totalMs: number;
+}

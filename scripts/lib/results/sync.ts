@@ -1,0 +1,50 @@
+// sync.json: what the sync checked, changed and copied, and whether it committed.
+// A result type only: renderers read it from here, never from the job that produces it.
+
+import type { ObjectDifference, PreflightCheck } from './plan.ts';
+
+export interface CopiedTable {
+  table: string;
+  rows: number;
+  bytes: number;
+  ms: number;
+  format: 'binary' | 'text';
+}
+
+export interface RowDelta {
+  table: string;
+  source: number | null;
+  target: number | null;
+}
+
+export interface SyncResult {
+  source: { name: string; display: string };
+  target: { name: string; display: string };
+  dryRun: boolean;
+  plan: string | null;
+  checks: PreflightCheck[];
+  schemas: string[];
+  removedSchemas: string[];
+  platformTables: string[];
+  /** Schema differences before the sync (what it changed, or would change with --dry-run). */
+  changes: ObjectDifference[];
+  /** --dry-run: every copied table's row count on both sides. */
+  rowDeltas: RowDelta[];
+  tables: CopiedTable[];
+  sequences: number;
+  terminated: number[];
+  /** Dump entries owned by roles the connecting role cannot act as: left as the target has them. */
+  leftAlone: string[];
+  totals: { rows: number; bytes: number };
+  timings: {
+    preparationMs: number;
+    schemaMs: number;
+    copyMs: number;
+    postDataMs: number;
+    commitMs: number;
+    totalMs: number;
+  };
+  committed: boolean;
+  /** The COMMIT's reply was lost with the connection; the target said afterwards that it committed. */
+  commitConfirmedAfterLoss: boolean;
+}
