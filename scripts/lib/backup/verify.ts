@@ -1,6 +1,7 @@
 // Proves a database holds what a backup manifest says: every table's count and
 // checksum and every sequence's state, read from one snapshot.
 
+import { readSnapshot } from '../catalog/snapshot.ts';
 import {
   checksumTables,
   compareChecksums,
@@ -26,14 +27,11 @@ export async function compareWithManifest(
   manifest: BackupManifest,
   open?: () => Promise<Sql>,
 ): Promise<ManifestComparison> {
-  return (await sql.begin('isolation level repeatable read read only', async (tx) => {
-    const [{ snapshot }] = (await tx`select pg_export_snapshot() as snapshot`) as unknown as [
-      { snapshot: string },
-    ];
+  return await readSnapshot(sql, async ({ tx, id: snapshot }) => {
     const sum = (tables: TableRef[]) =>
       open
         ? withSnapshotWorkers(open, snapshot, 2, (workers) => checksumTables({ workers, tables }))
-        : checksumTables({ workers: [tx as never], tables });
+        : checksumTables({ workers: [tx], tables });
     const relations = await tx`select n.nspname || '.' || c.relname as q, c.relkind::text as kind
                                from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('r', 'S')`;
     const existing = new Set(relations.map((r) => String(r.q)));
@@ -53,7 +51,7 @@ export async function compareWithManifest(
     ]);
     const tables = compareChecksums(manifest.tables, actual);
     const states = await sequenceStates(
-      tx as never,
+      tx,
       manifest.sequences.filter((s) => existing.has(s.sequence)).map((s) => split(s.sequence)),
     );
     const sequences: ManifestComparison['sequences'] = [];
@@ -63,5 +61,5 @@ export async function compareWithManifest(
         sequences.push({ sequence: e.sequence, expected: e, ...(a ? { actual: a } : {}) });
     }
     return { tables, sequences, identical: tables.length === 0 && sequences.length === 0 };
-  })) as ManifestComparison;
+  });
 }

@@ -4,7 +4,6 @@
 
 import type { ObjectDifference } from '../results/plan.ts';
 import { DESCRIBED_KINDS, type Inventory } from './model.ts';
-import { PLATFORM_DATA_TABLES } from './platform.ts';
 
 type Signatures = Map<string, Record<string, unknown>>;
 
@@ -155,13 +154,4 @@ export function diffInventories(source: Inventory, target: Inventory): ObjectDif
     for (const key of t.keys()) if (!s.has(key)) out.push({ kind, object: key, change: 'only on target' });
   }
   return out.sort((x, y) => x.kind.localeCompare(y.kind) || x.object.localeCompare(y.object));
-}
-
-/** The tables whose rows a sync replicates: every app table, and the platform data tables. */
-export function replicatedTables(inv: Inventory): { schema: string; name: string }[] {
-  return inv.tables
-    .filter(
-      (t) => t.kind === 'table' && (!t.platform || PLATFORM_DATA_TABLES.includes(`${t.schema}.${t.name}`)),
-    )
-    .map((t) => ({ schema: t.schema, name: t.name }));
 }

@@ -3,8 +3,7 @@
 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type postgres from 'postgres';
-import type { Sql } from '../db/connect.ts';
+import type { Query, Sql } from '../db/connect.ts';
 import { computeLoadOrder } from './load-order.ts';
 import type {
   Cast,
@@ -32,9 +31,8 @@ import { isPlatformSchema } from './platform.ts';
 
 const sqlDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'sql');
 type Row = Record<string, unknown>;
-type Tx = postgres.TransactionSql<Record<string, never>>;
 
-const query = (tx: Tx, name: string): Promise<Row[]> =>
+const query = (tx: Query, name: string): Promise<Row[]> =>
   tx.file(path.join(sqlDir, `${name}.sql`)) as unknown as Promise<Row[]>;
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
@@ -51,12 +49,12 @@ export interface InventoryOptions {
 /** Reads the inventory in its own READ ONLY, REPEATABLE READ transaction. */
 export async function readInventory(sql: Sql, options: InventoryOptions = {}): Promise<Inventory> {
   return (await sql.begin('read only isolation level repeatable read', (tx) =>
-    readInventoryIn(tx as Tx, options),
+    readInventoryIn(tx, options),
   )) as Inventory;
 }
 
 /** Reads the inventory inside a transaction the caller opened (to share its snapshot). */
-export async function readInventoryIn(tx: Tx, options: InventoryOptions = {}): Promise<Inventory> {
+export async function readInventoryIn(tx: Query, options: InventoryOptions = {}): Promise<Inventory> {
   // Definitions (triggers, policies, views, defaults) print fully schema-qualified, as pg_dump's
   // do, so they mean the same thing wherever they are replayed or compared.
   await tx`select set_config('search_path', '', true)`;
@@ -384,7 +382,7 @@ export interface OutsideDependent {
 export async function outsideDependents(sql: Sql, schemas: string[]): Promise<OutsideDependent[]> {
   const rows = (await sql.begin('read only', async (tx) => {
     await tx`select set_config('search_path', '', true)`;
-    return tx.file(path.join(sqlDir, 'outside-dependents.sql'), [schemas] as never);
+    return tx.file(path.join(sqlDir, 'outside-dependents.sql'), [schemas]);
   })) as unknown as Row[];
   return rows.map((r) => ({
     kind: str(r.kind),
@@ -395,7 +393,7 @@ export async function outsideDependents(sql: Sql, schemas: string[]): Promise<Ou
 }
 
 /** Exact `count(*)` of every readable table, a few hundred tables per round trip. */
-async function countRows(tx: Tx, tables: Table[], onProgress?: (m: string) => void): Promise<void> {
+async function countRows(tx: Query, tables: Table[], onProgress?: (m: string) => void): Promise<void> {
   const readable = tables.filter((t) => t.readable && t.kind === 'table');
   const estimated = readable.reduce((s, t) => s + t.estimatedRows, 0);
   onProgress?.(

@@ -8,13 +8,12 @@
 import type postgres from 'postgres';
 import type { SequenceState, TableChecksum } from '../results/manifest.ts';
 import type { ChecksumDifference } from '../results/validate.ts';
+import type { Query, Sql } from './connect.ts';
 
 export interface TableRef {
   schema: string;
   name: string;
 }
-
-type Tx = postgres.TransactionSql<Record<string, never>> | postgres.Sql<Record<string, never>>;
 
 /**
  * Row text must not depend on the session: fix every setting that changes how values
@@ -22,7 +21,7 @@ type Tx = postgres.TransactionSql<Record<string, never>> | postgres.Sql<Record<s
  * would hide rows from this role fails the read instead. Call inside the transaction that
  * computes checksums.
  */
-export async function pinOutputSettings(tx: Tx): Promise<void> {
+export async function pinOutputSettings(tx: Query): Promise<void> {
   await tx`select set_config('timezone', 'UTC', true), set_config('datestyle', 'ISO, YMD', true),
                   set_config('intervalstyle', 'postgres', true), set_config('extra_float_digits', '1', true),
                   set_config('bytea_output', 'hex', true), set_config('lc_monetary', 'C', true),
@@ -30,7 +29,7 @@ export async function pinOutputSettings(tx: Tx): Promise<void> {
 }
 
 /** The per-row hash every checksum sums: md5 of the row's text (alias `_envsync_row`). */
-export const rowHash = (tx: Tx) => tx`md5(row(_envsync_row.*)::text)`;
+export const rowHash = (tx: Query) => tx`md5(row(_envsync_row.*)::text)`;
 
 /**
  * How rows are hashed. `md5x64` (md5 of the row text) is the same on every server and
@@ -43,7 +42,7 @@ export type RowHashKind = 'md5x64' | 'hte64';
 
 /** Checksum of one table (or of the rows `where` selects), in the caller's transaction. */
 export async function tableChecksum(
-  tx: Tx,
+  tx: Query,
   table: TableRef,
   where?: postgres.PendingQuery<postgres.Row[]>,
   kind: RowHashKind = 'md5x64',
@@ -71,8 +70,8 @@ export async function tableChecksum(
 }
 
 /** Whether two servers compute the fast row hash identically (same algorithm and byte order). */
-export async function fastHashAgrees(a: Tx, b: Tx): Promise<boolean> {
-  const probe = async (tx: Tx) => {
+export async function fastHashAgrees(a: Query, b: Query): Promise<boolean> {
+  const probe = async (tx: Query) => {
     const [r] = await tx`select hashtextextended('envsync · row hash probe', 0)::text as h,
                                 hashtextextended(repeat('é', 101), 42)::text as k`;
     return `${r!.h}/${r!.k}`;
@@ -82,7 +81,7 @@ export async function fastHashAgrees(a: Tx, b: Tx): Promise<boolean> {
 }
 
 /** Every sequence's `last_value` and `is_called`, in the caller's transaction. */
-export async function sequenceStates(tx: Tx, sequences: TableRef[]): Promise<SequenceState[]> {
+export async function sequenceStates(tx: Query, sequences: TableRef[]): Promise<SequenceState[]> {
   const out: SequenceState[] = [];
   for (const s of sequences) {
     const [r] = await tx`select last_value::text as v, is_called from ${tx(s.schema)}.${tx(s.name)}`;
@@ -93,7 +92,7 @@ export async function sequenceStates(tx: Tx, sequences: TableRef[]): Promise<Seq
 
 export interface ChecksumPlan {
   /** Connections, each already inside a REPEATABLE READ transaction on the same snapshot. */
-  workers: Tx[];
+  workers: Query[];
   tables: TableRef[];
   onTable?: (done: TableChecksum, index: number, total: number) => void;
   /** Default md5x64. */
@@ -146,12 +145,12 @@ export function compareChecksums(expected: TableChecksum[], actual: TableChecksu
  * caller keeps open), runs `fn` with them, and closes them.
  */
 export async function withSnapshotWorkers<T>(
-  open: () => Promise<postgres.Sql<Record<string, never>>>,
+  open: () => Promise<Sql>,
   snapshot: string,
   count: number,
-  fn: (workers: Tx[]) => Promise<T>,
+  fn: (workers: Query[]) => Promise<T>,
 ): Promise<T> {
-  const workers: postgres.Sql<Record<string, never>>[] = [];
+  const workers: Sql[] = [];
   try {
     for (let i = 0; i < count; i++) workers.push(await open());
     for (const w of workers) {

@@ -10,6 +10,10 @@ import type { DatabaseTarget } from './url.ts';
 
 export type Sql = postgres.Sql<Record<string, never>>;
 
+/** Anything queries run on: a connection, or a transaction opened on one. */
+// biome-ignore lint/complexity/noBannedTypes: postgres.js's own default: every Sql and TransactionSql fits it
+export type Query = postgres.ISql<{}>;
+
 export interface ConnectOptions {
   applicationName: string;
   /** Seconds to wait for the server; bounded so an unreachable host never hangs a job. */

@@ -106,15 +106,15 @@ export function refuseKnownProduction(
   if (reason && !allowed) throw refusal(target, reason, job);
 }
 
-/** Refuses (exit 2) a production target unless `allowed`; returns whether it is production. */
+/** Refuses (exit 2) a production target unless `allowed`; returns why it is production, or null. */
 export async function guardProduction(
   sql: Sql,
   target: DatabaseTarget,
   env: NodeJS.ProcessEnv,
   allowed: boolean,
   job: string,
-): Promise<boolean> {
+): Promise<string | null> {
   const reason = await productionReason(sql, target, env);
   if (reason && !allowed) throw refusal(target, reason, job);
-  return reason !== null;
+  return reason;
 }

@@ -2,12 +2,10 @@
 // the same database reached through two spellings (host name vs IP, pooler port)
 // has one identity.
 
-import type postgres from 'postgres';
 import type { DatabaseIdentity } from '../results/plan.ts';
+import type { Query } from './connect.ts';
 
-type Tx = postgres.Sql<Record<string, never>> | postgres.TransactionSql<Record<string, never>>;
-
-export async function databaseIdentity(sql: Tx): Promise<DatabaseIdentity> {
+export async function databaseIdentity(sql: Query): Promise<DatabaseIdentity> {
   const [r] = await sql`
     select (select system_identifier::text from pg_control_system()) as sysid,
            host(inet_server_addr()) as addr, coalesce(inet_server_port(), 0) as port,

@@ -4,7 +4,7 @@
 
 import type postgres from 'postgres';
 import { pinOutputSettings, rowHash, type TableRef, tableChecksum } from './checksum.ts';
-import type { Sql } from './connect.ts';
+import type { Query, Sql } from './connect.ts';
 
 type Key = unknown[];
 interface Range {
@@ -15,13 +15,13 @@ interface Range {
 const ROW_BY_ROW = 256;
 
 /** `($1, $2, …)`: one parameter per key value (sql(array) would make identifiers here). */
-function tuple(sql: Sql, values: Key): postgres.PendingQuery<postgres.Row[]> {
-  const parts = values.map((v) => sql`${v as never}`);
+function tuple(sql: Query, values: Key): postgres.PendingQuery<postgres.Row[]> {
+  const parts = values.map((v) => sql`${v as postgres.ParameterOrFragment<never>}`);
   const joined = parts.slice(1).reduce((acc, p) => sql`${acc}, ${p}`, parts[0]!);
   return sql`(${joined})`;
 }
 
-function rangeFilter(sql: Sql, pk: string[], r: Range): postgres.PendingQuery<postgres.Row[]> {
+function rangeFilter(sql: Query, pk: string[], r: Range): postgres.PendingQuery<postgres.Row[]> {
   const cols = sql`(${sql(pk)})`;
   if (r.from && r.to) return sql`${cols} >= ${tuple(sql, r.from)} and ${cols} < ${tuple(sql, r.to)}`;
   if (r.from) return sql`${cols} >= ${tuple(sql, r.from)}`;
@@ -31,17 +31,17 @@ function rangeFilter(sql: Sql, pk: string[], r: Range): postgres.PendingQuery<po
 
 async function summary(sql: Sql, table: TableRef, pk: string[], r: Range) {
   return sql.begin(async (tx) => {
-    await pinOutputSettings(tx as never);
-    return tableChecksum(tx as never, table, rangeFilter(tx as never, pk, r));
+    await pinOutputSettings(tx);
+    return tableChecksum(tx, table, rangeFilter(tx, pk, r));
   });
 }
 
 async function rows(sql: Sql, table: TableRef, pk: string[], r: Range): Promise<Map<string, string>> {
   return sql.begin(async (tx) => {
-    await pinOutputSettings(tx as never);
-    const found = await tx`select ${tx(pk)}, ${rowHash(tx as never)} as _envsync_hash
+    await pinOutputSettings(tx);
+    const found = await tx`select ${tx(pk)}, ${rowHash(tx)} as _envsync_hash
                            from only ${tx(table.schema)}.${tx(table.name)} _envsync_row
-                           where ${rangeFilter(tx as never, pk, r)}`;
+                           where ${rangeFilter(tx, pk, r)}`;
     return new Map(found.map((row) => [JSON.stringify(pk.map((c) => row[c])), String(row._envsync_hash)]));
   }) as Promise<Map<string, string>>;
 }

@@ -12,10 +12,18 @@ import { signManifest } from '../backup/manifest.ts';
 import { restoreBackup } from '../backup/restore.ts';
 import { compareWithManifest } from '../backup/verify.ts';
 import { InputError, JobError } from '../base/errors.ts';
-import { readInventory, readInventoryIn } from '../catalog/inventory.ts';
+import { readInventory } from '../catalog/inventory.ts';
 import type { Inventory } from '../catalog/model.ts';
-import { cascadeReach, isPlatformSchema, PLATFORM_DATA_TABLES } from '../catalog/platform.ts';
-import { connectTimeoutFlag, parseConnectTimeout, requireDatabase } from '../cli/database-flags.ts';
+import { cascadeReach, isPlatformSchema } from '../catalog/platform.ts';
+import { type ReplicaScope, replicaScope } from '../catalog/scope.ts';
+import { readSnapshot } from '../catalog/snapshot.ts';
+import {
+  connectTimeoutFlag,
+  parseConnectTimeout,
+  parseList,
+  platformTablesFlag,
+  requireDatabase,
+} from '../cli/database-flags.ts';
 import { checksumTables, sequenceStates, type TableRef, withSnapshotWorkers } from '../db/checksum.ts';
 import { connect } from '../db/connect.ts';
 import { guardProduction, refuseKnownProduction } from '../db/guards.ts';
@@ -65,12 +73,9 @@ export async function runBackup(ctx: JobContext, o: BackupOptions): Promise<Back
     mkdirSync(o.out, { recursive: true });
     ctx.log.info(`backup ${o.db.display} with ${path.basename(pgDump.path)} ${pgDump.version}`);
 
-    const taken = await leader.begin('isolation level repeatable read read only', async (tx) => {
-      const [{ snapshot }] = (await tx`select pg_export_snapshot() as snapshot`) as unknown as [
-        { snapshot: string },
-      ];
+    const taken = await readSnapshot(leader, async ({ tx, id: snapshot, inventory }) => {
       const identity = await databaseIdentity(tx);
-      const inv = (await readInventoryIn(tx as never, { exactCounts: false })) as Inventory;
+      const inv = await inventory({ exactCounts: false });
       const { schemas, platformTables } = selectContents(inv, o);
       const tables: TableRef[] = inv.tables
         .filter(
@@ -105,7 +110,7 @@ export async function runBackup(ctx: JobContext, o: BackupOptions): Promise<Back
           }),
       ).then((r) => ({ r, ms: Date.now() - sumStart }));
       const sequences = await sequenceStates(
-        tx as never,
+        tx,
         inv.sequences.filter((s) => schemas.includes(s.schema)),
       );
       const [files, sums] = await Promise.all([
@@ -248,15 +253,15 @@ async function verifyByRestore(
   }
 }
 
-function selectContents(inv: Inventory, o: BackupOptions): { schemas: string[]; platformTables: string[] } {
+function selectContents(inv: Inventory, o: BackupOptions): ReplicaScope {
+  const scope = replicaScope(inv, o.platformTables, o.db.display);
   const present = new Set(inv.schemas.map((s) => s.name));
-  const appSchemas = inv.schemas.filter((s) => !s.platform).map((s) => s.name);
-  const schemas = o.schemas ?? appSchemas;
+  const schemas = o.schemas ?? scope.schemas;
   const unknown = schemas.filter((s) => !present.has(s));
   if (unknown.length) {
     throw new InputError(
       `--schemas: no schema ${unknown.join(', ')} in ${o.db.display}`,
-      `choose among: ${appSchemas.join(', ')}`,
+      `choose among: ${scope.schemas.join(', ')}`,
     );
   }
   const platform = schemas.filter(isPlatformSchema);
@@ -266,14 +271,13 @@ function selectContents(inv: Inventory, o: BackupOptions): { schemas: string[]; 
       'the rows of auth.users, auth.identities and the migration history are kept automatically',
     );
   }
-  const tableNames = new Set(inv.tables.filter((t) => t.readable).map((t) => `${t.schema}.${t.name}`));
-  const asked = (o.platformTables ?? [...PLATFORM_DATA_TABLES]).filter((t) => tableNames.has(t));
   // What a restore's deletes would take with them (auth.users → sessions, refresh tokens, MFA
   // factors…) is kept too, so a rollback puts it back instead of reporting "identical" without it.
-  const reached = cascadeReach(inv.foreignKeys, asked, (t) => schemas.includes(t.split('.')[0]!)).filter(
-    (t) => tableNames.has(t),
-  );
-  return { schemas, platformTables: [...asked, ...reached] };
+  const readable = new Set(inv.tables.filter((t) => t.readable).map((t) => `${t.schema}.${t.name}`));
+  const reached = cascadeReach(inv.foreignKeys, scope.platformTables, (t) =>
+    schemas.includes(t.split('.')[0]!),
+  ).filter((t) => readable.has(t));
+  return { schemas, platformTables: [...scope.platformTables, ...reached] };
 }
 
 async function dumpArchives(
@@ -375,16 +379,12 @@ export const backupJob: Job<BackupOptions, BackupResult> = {
       value: '<a,b>',
       description: 'app schemas to dump (default: every non-platform schema)',
     },
+    'platform-tables': platformTablesFlag,
     'connect-timeout': connectTimeoutFlag,
   },
   parse(flags, env) {
-    const schemas =
-      typeof flags.schemas === 'string'
-        ? flags.schemas
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean)
-        : undefined;
+    const schemas = parseList(flags.schemas);
+    const platformTables = parseList(flags['platform-tables']);
     // Empty means unset: in Actions an undefined secret expands to ''.
     const key = env.BACKUP_ENCRYPTION_KEY;
     if (key && key.length < 16) {
@@ -410,6 +410,7 @@ export const backupJob: Job<BackupOptions, BackupResult> = {
       ...(verifyRestore ? { verifyRestore } : {}),
       out: typeof flags.out === 'string' ? flags.out : path.join('artifacts', 'backup'),
       ...(schemas ? { schemas } : {}),
+      ...(platformTables ? { platformTables } : {}),
       ...(key ? { encryptionKey: key } : {}),
       connectTimeout: parseConnectTimeout(flags['connect-timeout']),
       env,

@@ -6,7 +6,7 @@ import { createClient } from '@supabase/supabase-js';
 import postgres from 'postgres';
 import WebSocket from 'ws';
 import { EnvsyncError, InputError } from '../base/errors.ts';
-import { requireDatabase } from '../cli/database-flags.ts';
+import { parseList, requireDatabase } from '../cli/database-flags.ts';
 import { parseDuration } from '../cli/duration.ts';
 import { connectionError, driverConnection } from '../db/connect.ts';
 import type { DatabaseTarget } from '../db/url.ts';
@@ -54,7 +54,7 @@ function databaseProbes(o: HealthOptions, state: { sql?: postgres.Sql }): Probe[
       const t0 = performance.now();
       const driver = driverConnection(o.db.url);
       const sql = postgres(driver.url, {
-        ssl: driver.ssl as never,
+        ssl: driver.ssl,
         max: 1,
         connect_timeout: Math.ceil(o.timeoutMs / 1000),
         prepare: false,
@@ -302,12 +302,7 @@ export const healthCheckJob: Job<HealthOptions, HealthResult> = {
         : prefix
           ? env[`${prefix}_CRITICAL_TABLES`]
           : undefined;
-    const criticalTables = tablesFlag
-      ? tablesFlag
-          .split(',')
-          .map((t) => t.trim())
-          .filter(Boolean)
-      : DEFAULT_CRITICAL_TABLES;
+    const criticalTables = parseList(tablesFlag) ?? DEFAULT_CRITICAL_TABLES;
     const supabaseUrl = prefix ? env[`${prefix}_SUPABASE_URL`] : undefined;
     const anonKey = prefix ? env[`${prefix}_SUPABASE_ANON_KEY`] : undefined;
     return {

@@ -61,7 +61,8 @@ export async function runPrepare(ctx: JobContext, o: PrepareOptions): Promise<Pr
       schemas: scope.schemas,
       dropSchemas: scope.targetOnlySchemas,
       env: o.env,
-      productionAllowed: production ? o.allowProduction : null,
+      identities: { source: pair.srcIdentity, target: pair.tgtIdentity },
+      production: { reason: production, allowed: o.allowProduction },
     });
     for (const c of checks) {
       const line = `  ${c.status === 'pass' ? 'ok  ' : c.status === 'warn' ? 'warn' : 'FAIL'} ${c.name}: ${c.detail}`;

@@ -40,7 +40,7 @@ export async function runSeed(ctx: JobContext, o: SeedJobOptions): Promise<SeedR
   }
   const driver = driverConnection(o.db.url);
   const sql = postgres(driver.url, {
-    ssl: driver.ssl as never,
+    ssl: driver.ssl,
     max: 1,
     onnotice: () => {},
     connection: { application_name: 'envsync seed' },

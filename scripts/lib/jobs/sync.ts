@@ -4,9 +4,11 @@
 // Any error, kill or disconnect leaves the target exactly as it was.
 
 import { EnvsyncError, InputError, JobError } from '../base/errors.ts';
+import { TimedSteps } from '../base/timed-steps.ts';
 import { diffInventories } from '../catalog/diff.ts';
 import { readInventory, readInventoryIn } from '../catalog/inventory.ts';
 import { canActAs, type Inventory } from '../catalog/model.ts';
+import { readSnapshot, type Snapshot } from '../catalog/snapshot.ts';
 import {
   connectTimeoutFlag,
   parseConnectTimeout,
@@ -35,7 +37,7 @@ import type { CopiedTable, SyncResult } from '../results/sync.ts';
 import { binaryPortableTables, type CopySource, copyTable } from '../sync/copy-table.ts';
 import { checkPlanUsable, readPlan, schemaFingerprint } from '../sync/plan.ts';
 import { blockingSessions, describeBlocker, preflight } from '../sync/preflight.ts';
-import { openPair, type Scope, syncScope } from '../sync/scope.ts';
+import { openPair, type Pair, type Scope, syncScope } from '../sync/scope.ts';
 import type { Job, JobContext } from './runner.ts';
 
 export interface SyncOptions {
@@ -156,303 +158,380 @@ function commitError(o: SyncOptions, outcome: CommitOutcome, xid: string, error:
       );
 }
 
+/** The plan named by --plan, refused when it is too old or was made for other flags. */
+function usablePlan(ctx: JobContext, o: SyncOptions): SyncPlan | undefined {
+  if (!o.planDir) return undefined;
+  const plan = readPlan(o.planDir);
+  checkPlanUsable(plan, o.planDir, {
+    now: ctx.now(),
+    maxAgeMs: o.maxPlanAgeMs,
+    dryRun: o.dryRun,
+    ...(o.platformTables ? { platformTables: o.platformTables } : {}),
+  });
+  return plan;
+}
+
+function checkPlanDatabases(plan: SyncPlan, pair: Pair, o: SyncOptions): void {
+  if (
+    !sameDatabase(plan.source.identity, pair.srcIdentity) ||
+    !sameDatabase(plan.target.identity, pair.tgtIdentity)
+  ) {
+    throw new InputError(
+      `--plan ${o.planDir} was prepared for ${plan.source.display} → ${plan.target.display}, not these databases`,
+      'run prepare for this source and target',
+    );
+  }
+}
+
+function checkPlanSchemas(ctx: JobContext, o: SyncOptions, plan: SyncPlan, src: Inventory, tgt: Inventory) {
+  const now = { source: schemaFingerprint(src), target: schemaFingerprint(tgt) };
+  const moved = (['source', 'target'] as const).filter((s) => now[s] !== plan[s].fingerprint);
+  if (moved.length) {
+    throw new InputError(
+      `--plan ${o.planDir} is outdated: the ${moved.join(' and ')} schema changed since prepare (${plan.createdAt})`,
+      'run prepare again, then sync with the new plan',
+    );
+  }
+  ctx.log.info(`  plan ${o.planDir} matches both schemas (prepared ${plan.createdAt})`);
+}
+
+/** Without a plan, prepare's checks run here; any failure stops the sync before it writes. */
+async function checkBeforeSync(
+  o: SyncOptions,
+  pair: Pair,
+  src: Inventory,
+  tgt: Inventory,
+  scope: Scope,
+  production: string | null,
+): Promise<PreflightCheck[]> {
+  const checks = await preflight({
+    tgt: pair.tgt,
+    srcInv: src,
+    tgtInv: tgt,
+    schemas: scope.schemas,
+    dropSchemas: scope.targetOnlySchemas,
+    env: o.env,
+    identities: { source: pair.srcIdentity, target: pair.tgtIdentity },
+    production: { reason: production, allowed: o.allowProduction },
+  });
+  const failed = checks.filter((c) => c.status === 'fail');
+  if (failed.length) {
+    throw new JobError(
+      `preflight failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`,
+      failed[0]!.hint ?? 'fix the target, then run sync again; nothing was changed',
+    );
+  }
+  return checks;
+}
+
+type Outline = Pick<
+  SyncResult,
+  | 'source'
+  | 'target'
+  | 'dryRun'
+  | 'plan'
+  | 'checks'
+  | 'schemas'
+  | 'removedSchemas'
+  | 'platformTables'
+  | 'changes'
+>;
+
+/** --dry-run: what would change, and every copied table whose row count differs. */
+function dryRunResult(
+  outline: Outline,
+  src: Inventory,
+  tgt: Inventory,
+  scope: Scope,
+  ms: number,
+): SyncResult {
+  const rows = (inv: Inventory) => new Map(inv.tables.map((t) => [`${t.schema}.${t.name}`, t.rowCount]));
+  const [a, b] = [rows(src), rows(tgt)];
+  return {
+    ...outline,
+    rowDeltas: scope.tables
+      .map((t) => `${t.schema}.${t.name}`)
+      .map((t) => ({ table: t, source: a.get(t) ?? null, target: b.get(t) ?? null }))
+      .filter((d) => d.source !== d.target),
+    tables: [],
+    sequences: 0,
+    terminated: [],
+    leftAlone: [],
+    totals: { rows: 0, bytes: 0 },
+    timings: { preparationMs: ms, schemaMs: 0, copyMs: 0, postDataMs: 0, commitMs: 0, totalMs: ms },
+    committed: false,
+    commitConfirmedAfterLoss: false,
+  };
+}
+
 export async function runSync(ctx: JobContext, o: SyncOptions): Promise<SyncResult> {
   const started = ctx.now().getTime();
-  const plan: SyncPlan | undefined = o.planDir ? readPlan(o.planDir) : undefined;
-  if (plan) {
-    checkPlanUsable(plan, o.planDir!, {
-      now: ctx.now(),
-      maxAgeMs: o.maxPlanAgeMs,
-      dryRun: o.dryRun,
-      ...(o.platformTables ? { platformTables: o.platformTables } : {}),
-    });
-  }
+  const plan = usablePlan(ctx, o);
   const pair = await openPair(o.source, o.target, 'sync', o.connectTimeout);
-  const { src, tgt } = pair;
   try {
-    if (plan) {
-      if (
-        !sameDatabase(plan.source.identity, pair.srcIdentity) ||
-        !sameDatabase(plan.target.identity, pair.tgtIdentity)
-      ) {
-        throw new InputError(
-          `--plan ${o.planDir} was prepared for ${plan.source.display} → ${plan.target.display}, not these databases`,
-          'run prepare for this source and target',
-        );
-      }
-    }
+    if (plan) checkPlanDatabases(plan, pair, o);
     // A dry run writes nothing: it may look at production without the flag.
-    const production = await guardProduction(tgt, o.target, o.env, o.allowProduction || o.dryRun, 'sync');
+    const production = await guardProduction(
+      pair.tgt,
+      o.target,
+      o.env,
+      o.allowProduction || o.dryRun,
+      'sync',
+    );
     ctx.log.info(
       `sync ${o.source.display} → ${o.target.display}${o.dryRun ? ' (dry run: nothing is written)' : ''}`,
     );
-    // Transactions are opened by hand, not with sql.begin(): when a connection dies,
-    // postgres.js 3.4.9's begin() still sends ROLLBACK on it and either crashes (write
-    // to a null socket) or waits forever. A dead or failed connection is simply closed:
-    // the server rolls its transaction back.
-    const stx = src;
-    await stx.unsafe('begin isolation level repeatable read read only');
-    const result = await (async () => {
-      const [{ snapshot }] = (await stx`select pg_export_snapshot() as snapshot`) as unknown as [
-        { snapshot: string },
-      ];
-      await pinOutputSettings(stx as never);
-      // Never a silently filtered copy: a table RLS would hide rows from fails instead.
-      await stx`select set_config('row_security', 'off', true)`;
-      const srcInv = (await readInventoryIn(stx as never, { exactCounts: o.dryRun })) as Inventory;
-      const tgtBefore = await readInventory(tgt, { exactCounts: o.dryRun });
-      const scope = syncScope(srcInv, tgtBefore, o.platformTables ?? plan?.platformTables);
-      const changes = diffInventories(srcInv, tgtBefore);
-
-      let checks: PreflightCheck[] = [];
-      if (plan) {
-        const now = { source: schemaFingerprint(srcInv), target: schemaFingerprint(tgtBefore) };
-        const moved = (['source', 'target'] as const).filter((s) => now[s] !== plan[s].fingerprint);
-        if (moved.length) {
-          throw new InputError(
-            `--plan ${o.planDir} is outdated: the ${moved.join(' and ')} schema changed since prepare (${plan.createdAt})`,
-            'run prepare again, then sync with the new plan',
-          );
-        }
-        ctx.log.info(`  plan ${o.planDir} matches both schemas (prepared ${plan.createdAt})`);
-      } else {
-        checks = await preflight({
-          tgt,
-          srcInv,
-          tgtInv: tgtBefore,
+    return await readSnapshot(
+      pair.src,
+      async (source) => {
+        const srcInv = await source.inventory({ exactCounts: o.dryRun });
+        const tgtBefore = await readInventory(pair.tgt, { exactCounts: o.dryRun });
+        const scope = syncScope(srcInv, tgtBefore, o.platformTables ?? plan?.platformTables);
+        let checks: PreflightCheck[] = [];
+        if (plan) checkPlanSchemas(ctx, o, plan, srcInv, tgtBefore);
+        else checks = await checkBeforeSync(o, pair, srcInv, tgtBefore, scope, production);
+        const outline: Outline = {
+          source: { name: o.source.name, display: o.source.display },
+          target: { name: o.target.name, display: o.target.display },
+          dryRun: o.dryRun,
+          plan: o.planDir ?? null,
+          checks,
           schemas: scope.schemas,
-          dropSchemas: scope.targetOnlySchemas,
-          env: o.env,
-          productionAllowed: production ? o.allowProduction : null,
+          removedSchemas: scope.targetOnlySchemas,
+          platformTables: scope.platformTables,
+          changes: diffInventories(srcInv, tgtBefore),
+        };
+        if (o.dryRun) return dryRunResult(outline, srcInv, tgtBefore, scope, ctx.now().getTime() - started);
+        const replaced = await replaceTarget(ctx, o, pair.tgt, {
+          snapshot: source,
+          inventory: srcInv,
+          scope,
         });
-        const failed = checks.filter((c) => c.status === 'fail');
-        if (failed.length) {
-          throw new JobError(
-            `preflight failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`,
-            failed[0]!.hint ?? 'fix the target, then run sync again; nothing was changed',
-          );
-        }
-      }
-      const base = {
-        source: { name: o.source.name, display: o.source.display },
-        target: { name: o.target.name, display: o.target.display },
-        dryRun: o.dryRun,
-        plan: o.planDir ?? null,
-        checks,
-        schemas: scope.schemas,
-        removedSchemas: scope.targetOnlySchemas,
-        platformTables: scope.platformTables,
-        changes,
-      };
-      if (o.dryRun) {
-        const rows = (inv: Inventory) =>
-          new Map(inv.tables.map((t) => [`${t.schema}.${t.name}`, t.rowCount]));
-        const [a, b] = [rows(srcInv), rows(tgtBefore)];
-        const rowDeltas = scope.tables
-          .map((t) => `${t.schema}.${t.name}`)
-          .map((t) => ({ table: t, source: a.get(t) ?? null, target: b.get(t) ?? null }))
-          .filter((d) => d.source !== d.target);
-        return {
-          ...base,
-          rowDeltas,
-          tables: [],
-          sequences: 0,
-          terminated: [],
-          leftAlone: [],
-          totals: { rows: 0, bytes: 0 },
-          timings: {
-            preparationMs: ctx.now().getTime() - started,
-            schemaMs: 0,
-            copyMs: 0,
-            postDataMs: 0,
-            commitMs: 0,
-            totalMs: ctx.now().getTime() - started,
-          },
-          committed: false,
-          commitConfirmedAfterLoss: false,
-        } satisfies SyncResult;
-      }
-
-      const major = Math.floor(srcInv.database.serverVersionNum / 10000);
-      const pgDump = findClientProgram('pg_dump', major, o.env);
-      const sections = dumpSchemaSections(
-        pgDump,
-        libpqEnvironment(o.source, 'envsync sync pg_dump', o.env),
-        snapshot,
-        scope.schemas,
-      );
-      sections.catch(() => {}); // awaited below; never an unhandled rejection if the target fails first
-      const copySource: CopySource = {
-        psql: findClientProgram('psql', major, o.env),
-        env: libpqEnvironment(o.source, 'envsync sync', o.env),
-        snapshot,
-      };
-      const sequences = await sequenceStates(
-        stx as never,
-        srcInv.sequences.filter((s) => scope.schemas.includes(s.schema)),
-      );
-      const binary = await binaryPortableTables(stx as never, scope.tables);
-      const columns = new Map(
-        srcInv.tables.map((t) => [
-          `${t.schema}.${t.name}`,
-          t.columns.filter((c) => !c.generated).map((c) => c.name),
-        ]),
-      );
-
-      const timings = { preparationMs: 0, schemaMs: 0, copyMs: 0, postDataMs: 0, commitMs: 0, totalMs: 0 };
-      const copied: CopiedTable[] = [];
-      const terminated: number[] = [];
-      const leftAlone: string[] = [];
-      let xid: string | undefined;
-      let lostCommit = false;
-      let phase = 'locking the target';
-      let mark = Date.now();
-      const lap = () => {
-        const ms = Date.now() - mark;
-        mark = Date.now();
-        return ms;
-      };
-      try {
-        const ttx = tgt;
-        await ttx.unsafe('begin');
-        await (async () => {
-          await ttx`select set_config('lock_timeout', ${`${o.lockTimeoutMs}ms`}, true), set_config('maintenance_work_mem', '256MB', true)`;
-          const [{ locked }] =
-            (await ttx`select pg_try_advisory_xact_lock(${ENVSYNC_LOCK_KEY}::int8) as locked`) as unknown as [
-              { locked: boolean },
-            ];
-          if (!locked) {
-            throw new JobError(
-              `another envsync run holds ${o.target.display}`,
-              'wait for it to finish and run again; two runs never interleave on one target',
-            );
-          }
-          if (o.terminateBlockers) {
-            for (const b of await blockingSessions(tgt, scope.schemas)) {
-              const [r] = await ttx`select pg_terminate_backend(${b.pid}) as ok`;
-              if (r!.ok) terminated.push(b.pid);
-              ctx.log.warn(`  ended blocking session ${describeBlocker(b)}`);
-            }
-          }
-          await pinOutputSettings(ttx as never);
-          phase = 'reading the target';
-          const tgtInv = (await readInventoryIn(ttx as never, { exactCounts: false })) as Inventory;
-          const actable = (role: string) => canActAs(tgtInv, role);
-          await ttx`select set_config('session_replication_role', 'origin', true)`;
-
-          phase = 'removing the target’s app objects';
-          const clearing = clearStatements({
-            current: tgtInv,
-            schemas: scope.schemas,
-            dropSchemas: scope.targetOnlySchemas,
-            platformTables: scope.platformTables,
-            wanted: replicaState(srcInv, scope.schemas),
-          });
-          await applyStatements(ttx, clearing);
-          timings.preparationMs = lap();
-
-          phase = 'creating the app schemas';
-          const ddl = await sections;
-          const pre = await applyDumpScript(ttx, ddl.preData, actable, 'pre-data');
-          timings.schemaMs = lap();
-
-          phase = 'copying data';
-          await ttx`select set_config('session_replication_role', 'replica', true)`;
-          const progress = progressReporter(ctx, scope);
-          for (const t of scope.tables) {
-            const name = `${t.schema}.${t.name}`;
-            phase = `copying ${name}`;
-            const c = await copyTable(
-              copySource,
-              ttx as never,
-              { schema: t.schema, name: t.name, columns: columns.get(name) ?? [], binary: binary.has(name) },
-              (bytes) => progress.bytes(name, t.bytes, bytes),
-            );
-            copied.push(c);
-            progress.tableDone(t.bytes, c);
-          }
-          timings.copyMs = lap();
-
-          phase = 'building indexes, constraints, triggers and policies';
-          const post = await applyDumpScript(ttx, ddl.postData, actable, 'post-data');
-          leftAlone.push(...[...pre.leftAlone, ...post.leftAlone].map(describeEntry));
-          for (const v of srcInv.views.filter(
-            (v) => v.kind === 'matview' && v.populated && scope.schemas.includes(v.schema),
-          )) {
-            await ttx.unsafe(`REFRESH MATERIALIZED VIEW ${qname(v.schema, v.name)}`);
-          }
-          phase = 'setting sequences';
-          for (const s of sequences) {
-            const [schema, name] = s.sequence.split(/\.(.+)/) as [string, string];
-            await ttx`select pg_catalog.setval(${qname(schema, name)}::regclass, ${s.lastValue}::int8, ${s.isCalled})`;
-          }
-          phase = 'applying the app’s objects outside its schemas';
-          await applyStatements(ttx, outsideObjectStatements(srcInv, scope.schemas));
-          phase = 'publications, schema comments and database-wide default privileges';
-          await applyStatements(
-            ttx,
-            finishStatements(replicaState(srcInv, scope.schemas), tgtInv, scope.schemas),
-          );
-          phase = 'making grants exactly the source’s';
-          const after = (await readInventoryIn(ttx as never, { exactCounts: false })) as Inventory;
-          await applyStatements(ttx, grantCorrections(srcInv.grants, after, scope.schemas));
-          await ttx`select set_config('session_replication_role', 'origin', true)`;
-          timings.postDataMs = lap();
-          phase = 'committing';
-          const [x] = await ttx`select pg_current_xact_id()::text as xid`;
-          xid = String(x!.xid);
-        })();
-        await ttx.unsafe('commit');
-      } catch (error) {
-        // The server answered COMMIT with an error (a deferred constraint): not committed, and said so.
-        const answered =
-          /^[0-9A-Z]{5}$/.test(String((error as { code?: string }).code)) &&
-          !['57P01', '57P02', '57P03'].includes(String((error as { code?: string }).code));
-        if (phase !== 'committing' || !xid || answered) throw applyError(phase, error);
-        // The connection went while COMMIT was under way: the outcome is the server's to tell.
-        const outcome = await commitOutcome(o, xid);
-        if (outcome !== 'committed') throw commitError(o, outcome, xid, error);
-        lostCommit = true;
+        const totalMs = ctx.now().getTime() - started;
+        return { ...outline, rowDeltas: [], ...replaced, timings: { ...replaced.timings, totalMs } };
+      },
+      // Once everything was read, losing the source changes nothing: never a reason to fail.
+      (error) =>
         ctx.log.warn(
-          `the connection to ${o.target.display} was lost during COMMIT, and the server says the transaction committed: validate the target`,
-        );
-      }
-      timings.commitMs = lap();
-      timings.totalMs = ctx.now().getTime() - started;
-      return {
-        ...base,
-        rowDeltas: [],
-        tables: copied,
-        sequences: sequences.length,
-        terminated,
-        leftAlone,
-        totals: {
-          rows: copied.reduce((n, c) => n + c.rows, 0),
-          bytes: copied.reduce((n, c) => n + c.bytes, 0),
-        },
-        timings,
-        committed: true,
-        commitConfirmedAfterLoss: lostCommit,
-      } satisfies SyncResult;
-    })();
-    // The source's snapshot transaction only read: once the target committed, losing it
-    // changes nothing — never a reason to report the sync as failed.
-    await stx.unsafe('commit').catch((error) => {
-      if (result.committed && !result.dryRun) {
-        ctx.log.warn(
-          `the source's read-only snapshot transaction could not be closed (${describePgError(error)}); the target is committed`,
-        );
-        pair.abort();
-        return;
-      }
-      throw error;
-    });
-    return result;
+          `the source's read-only snapshot transaction could not be closed (${describePgError(error)}); everything was read before`,
+        ),
+    );
   } catch (error) {
     pair.abort();
     throw error;
   } finally {
     await pair.close();
+  }
+}
+
+interface SourceRead {
+  snapshot: Snapshot;
+  inventory: Inventory;
+  scope: Scope;
+}
+
+type Replaced = Omit<SyncResult, keyof Outline | 'rowDeltas'>;
+
+/**
+ * The target's app schemas and platform rows replaced in ONE transaction: lock → clear →
+ * pre-data → copy → post-data → sequences → objects outside the schemas → publications and
+ * default privileges → grants → commit. Transactions are opened by hand, not with
+ * sql.begin() (see catalog/snapshot.ts): a failed connection is closed, and the server
+ * rolls its transaction back.
+ */
+async function replaceTarget(
+  ctx: JobContext,
+  o: SyncOptions,
+  tgt: Sql,
+  source: SourceRead,
+): Promise<Replaced> {
+  const { inventory: src, scope } = source;
+  const major = Math.floor(src.database.serverVersionNum / 10000);
+  const sections = dumpSchemaSections(
+    findClientProgram('pg_dump', major, o.env),
+    libpqEnvironment(o.source, 'envsync sync pg_dump', o.env),
+    source.snapshot.id,
+    scope.schemas,
+  );
+  sections.catch(() => {}); // awaited below; never an unhandled rejection if the target fails first
+  const copySource: CopySource = {
+    psql: findClientProgram('psql', major, o.env),
+    env: libpqEnvironment(o.source, 'envsync sync', o.env),
+    snapshot: source.snapshot.id,
+  };
+  const sequences = await sequenceStates(
+    source.snapshot.tx,
+    src.sequences.filter((s) => scope.schemas.includes(s.schema)),
+  );
+  const binary = await binaryPortableTables(source.snapshot.tx, scope.tables);
+
+  const steps = new TimedSteps(['preparation', 'schema', 'copy', 'postData'] as const, applyError);
+  const terminated: number[] = [];
+  let xid = '';
+  await tgt.unsafe('begin');
+  const { copied, leftAlone } = await (async () => {
+    await steps.run('locking the target', 'preparation', () => lockTarget(ctx, o, tgt, scope, terminated));
+    const current = await steps.run('reading the target', 'preparation', () =>
+      readInventoryIn(tgt, { exactCounts: false }),
+    );
+    const actable = (role: string) => canActAs(current, role);
+    const wanted = replicaState(src, scope.schemas);
+    await steps.run('removing the target’s app objects', 'preparation', async () => {
+      await tgt`select set_config('session_replication_role', 'origin', true)`;
+      await applyStatements(
+        tgt,
+        clearStatements({
+          current,
+          schemas: scope.schemas,
+          dropSchemas: scope.targetOnlySchemas,
+          platformTables: scope.platformTables,
+          wanted,
+        }),
+      );
+    });
+    const ddl = await steps.run('creating the app schemas', 'schema', () => sections);
+    const pre = await steps.run('creating the app schemas', 'schema', () =>
+      applyDumpScript(tgt, ddl.preData, actable, 'pre-data'),
+    );
+    await steps.run(
+      'copying data',
+      'copy',
+      () => tgt`select set_config('session_replication_role', 'replica', true)`,
+    );
+    const copied = await copyTables(ctx, steps, tgt, copySource, src, scope, binary);
+    const post = await steps.run(
+      'building indexes, constraints, triggers and policies',
+      'postData',
+      async () => {
+        const applied = await applyDumpScript(tgt, ddl.postData, actable, 'post-data');
+        for (const v of src.views.filter(
+          (v) => v.kind === 'matview' && v.populated && scope.schemas.includes(v.schema),
+        )) {
+          await tgt.unsafe(`REFRESH MATERIALIZED VIEW ${qname(v.schema, v.name)}`);
+        }
+        return applied;
+      },
+    );
+    await steps.run('setting sequences', 'postData', async () => {
+      for (const s of sequences) {
+        const [schema, name] = s.sequence.split(/\.(.+)/) as [string, string];
+        await tgt`select pg_catalog.setval(${qname(schema, name)}::regclass, ${s.lastValue}::int8, ${s.isCalled})`;
+      }
+    });
+    await steps.run('applying the app’s objects outside its schemas', 'postData', () =>
+      applyStatements(tgt, outsideObjectStatements(src, scope.schemas)),
+    );
+    await steps.run('publications, schema comments and database-wide default privileges', 'postData', () =>
+      applyStatements(tgt, finishStatements(wanted, current, scope.schemas)),
+    );
+    await steps.run('making grants exactly the source’s', 'postData', async () => {
+      const after = await readInventoryIn(tgt, { exactCounts: false });
+      await applyStatements(tgt, grantCorrections(src.grants, after, scope.schemas));
+      await tgt`select set_config('session_replication_role', 'origin', true)`;
+    });
+    xid = await steps.run('committing', 'postData', async () => {
+      const [x] = await tgt`select pg_current_xact_id()::text as xid`;
+      return String(x!.xid);
+    });
+    return { copied, leftAlone: [...pre.leftAlone, ...post.leftAlone].map(describeEntry) };
+  })();
+  const commitStarted = Date.now();
+  const confirmedAfterLoss = await commitTarget(ctx, o, tgt, xid);
+  return {
+    tables: copied,
+    sequences: sequences.length,
+    terminated,
+    leftAlone,
+    totals: {
+      rows: copied.reduce((n, c) => n + c.rows, 0),
+      bytes: copied.reduce((n, c) => n + c.bytes, 0),
+    },
+    timings: {
+      preparationMs: steps.ms.preparation,
+      schemaMs: steps.ms.schema,
+      copyMs: steps.ms.copy,
+      postDataMs: steps.ms.postData,
+      commitMs: Date.now() - commitStarted,
+      totalMs: 0,
+    },
+    committed: true,
+    commitConfirmedAfterLoss: confirmedAfterLoss,
+  };
+}
+
+/** Settings, envsync's lock on the target (never two runs at once), and --terminate-blockers. */
+async function lockTarget(ctx: JobContext, o: SyncOptions, tgt: Sql, scope: Scope, terminated: number[]) {
+  await tgt`select set_config('lock_timeout', ${`${o.lockTimeoutMs}ms`}, true), set_config('maintenance_work_mem', '256MB', true)`;
+  const [lock] = await tgt`select pg_try_advisory_xact_lock(${ENVSYNC_LOCK_KEY}::int8) as locked`;
+  if (!lock!.locked) {
+    throw new JobError(
+      `another envsync run holds ${o.target.display}`,
+      'wait for it to finish and run again; two runs never interleave on one target',
+    );
+  }
+  if (o.terminateBlockers) {
+    for (const b of await blockingSessions(tgt, scope.schemas)) {
+      const [r] = await tgt`select pg_terminate_backend(${b.pid}) as ok`;
+      if (r!.ok) terminated.push(b.pid);
+      ctx.log.warn(`  ended blocking session ${describeBlocker(b)}`);
+    }
+  }
+  await pinOutputSettings(tgt);
+}
+
+/** Every table's rows streamed with COPY from the source's snapshot, in load order, triggers off. */
+async function copyTables(
+  ctx: JobContext,
+  steps: TimedSteps<'preparation' | 'schema' | 'copy' | 'postData'>,
+  tgt: Sql,
+  copySource: CopySource,
+  src: Inventory,
+  scope: Scope,
+  binary: Set<string>,
+): Promise<CopiedTable[]> {
+  const columns = new Map(
+    src.tables.map((t) => [
+      `${t.schema}.${t.name}`,
+      t.columns.filter((c) => !c.generated).map((c) => c.name),
+    ]),
+  );
+  const progress = progressReporter(ctx, scope);
+  const copied: CopiedTable[] = [];
+  for (const t of scope.tables) {
+    const name = `${t.schema}.${t.name}`;
+    const c = await steps.run(`copying ${name}`, 'copy', () =>
+      copyTable(
+        copySource,
+        tgt,
+        { schema: t.schema, name: t.name, columns: columns.get(name) ?? [], binary: binary.has(name) },
+        (bytes) => progress.bytes(name, t.bytes, bytes),
+      ),
+    );
+    copied.push(c);
+    progress.tableDone(t.bytes, c);
+  }
+  return copied;
+}
+
+/**
+ * COMMIT, and when the connection goes while it is under way, the server's word on what
+ * became of the transaction. Returns whether the commit was confirmed only after the loss.
+ */
+async function commitTarget(ctx: JobContext, o: SyncOptions, tgt: Sql, xid: string): Promise<boolean> {
+  try {
+    await tgt.unsafe('commit');
+    return false;
+  } catch (error) {
+    // The server answered COMMIT with an error (a deferred constraint): not committed, and said so.
+    const code = String((error as { code?: string }).code);
+    if (/^[0-9A-Z]{5}$/.test(code) && !['57P01', '57P02', '57P03'].includes(code))
+      throw applyError('committing', error);
+    const outcome = await commitOutcome(o, xid);
+    if (outcome !== 'committed') throw commitError(o, outcome, xid, error);
+    ctx.log.warn(
+      `the connection to ${o.target.display} was lost during COMMIT, and the server says the transaction committed: validate the target`,
+    );
+    return true;
   }
 }
 

@@ -2,10 +2,16 @@
 // compared through the catalog model, every replicated table's count and checksum and
 // every sequence's state compared, both servers read in parallel.
 
-import { diffInventories, replicatedTables } from '../catalog/diff.ts';
-import { readInventoryIn } from '../catalog/inventory.ts';
+import { diffInventories } from '../catalog/diff.ts';
 import type { Inventory } from '../catalog/model.ts';
-import { connectTimeoutFlag, parseConnectTimeout, requireSourceAndTarget } from '../cli/database-flags.ts';
+import { readSnapshot } from '../catalog/snapshot.ts';
+import {
+  connectTimeoutFlag,
+  parseConnectTimeout,
+  parseList,
+  platformTablesFlag,
+  requireSourceAndTarget,
+} from '../cli/database-flags.ts';
 import {
   checksumTables,
   compareChecksums,
@@ -24,7 +30,7 @@ import { dumpSchema } from '../replica/schema-dump.ts';
 import { renderValidateSummary } from '../report/validate-summary.ts';
 import type { SequenceState, TableChecksum } from '../results/manifest.ts';
 import type { ValidateResult } from '../results/validate.ts';
-import { openPair } from '../sync/scope.ts';
+import { openPair, syncScope } from '../sync/scope.ts';
 import type { Job, JobContext } from './runner.ts';
 
 export interface ValidateOptions {
@@ -34,7 +40,46 @@ export interface ValidateOptions {
   workers: number;
   /** Narrow each table whose data differs to its differing primary keys. */
   locate: boolean;
+  /** The platform tables whose rows the sync copied (default: catalog/platform.ts's list). */
+  platformTables?: string[];
   env: NodeJS.ProcessEnv;
+}
+
+type Side = 'source' | 'target';
+type TableList = { schema: string; name: string }[];
+
+/**
+ * Both sides checksum the same tables: those of the replica's scope (catalog/scope.ts, the
+ * sync's own) that both have — a table on one side only is an object difference already.
+ * Each side calls `agree` with its inventory and waits for the other's; `fail` releases the
+ * waiting side when the other could not read.
+ */
+function tableAgreement(platformTables: string[] | undefined) {
+  const seen: Partial<Record<Side, Inventory>> = {};
+  let resolve!: (tables: TableList) => void;
+  let reject!: (error: unknown) => void;
+  const agreed = new Promise<TableList>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  agreed.catch(() => {}); // awaited by each side
+  const key = (t: { schema: string; name: string }) => `${t.schema}.${t.name}`;
+  return {
+    fail: reject,
+    agree(side: Side, inv: Inventory): Promise<TableList> {
+      seen[side] = inv;
+      if (seen.source && seen.target) {
+        try {
+          const { tables } = syncScope(seen.source, seen.target, platformTables);
+          const there = new Set(seen.target.tables.map(key));
+          resolve(tables.filter((t) => there.has(key(t))).map((t) => ({ schema: t.schema, name: t.name })));
+        } catch (error) {
+          reject(error);
+        }
+      }
+      return agreed;
+    },
+  };
 }
 
 interface SideRead {
@@ -49,18 +94,15 @@ interface SideRead {
 async function readSide(
   db: DatabaseTarget,
   o: ValidateOptions,
-  tablesFor: (inv: Inventory) => Promise<{ schema: string; name: string }[]>,
+  tablesFor: (inv: Inventory) => Promise<TableList>,
   kind: RowHashKind,
   pgDump: PgProgram,
 ): Promise<SideRead> {
   const leader = await connect(db, { applicationName: 'envsync validate', connectTimeout: o.connectTimeout });
   try {
-    return (await leader.begin('isolation level repeatable read read only', async (tx) => {
-      const [{ snapshot }] = (await tx`select pg_export_snapshot() as snapshot`) as unknown as [
-        { snapshot: string },
-      ];
+    return await readSnapshot(leader, async ({ tx, id: snapshot, inventory: readInventory }) => {
       const t0 = Date.now();
-      const inventory = await readInventoryIn(tx as never, { exactCounts: false });
+      const inventory = await readInventory({ exactCounts: false });
       const inventoryMs = Date.now() - t0;
       const appSchemas = inventory.schemas.filter((s) => !s.platform).map((s) => s.name);
       const dumping = appSchemas.length
@@ -75,14 +117,30 @@ async function readSide(
         (workers) => checksumTables({ workers, tables, kind }),
       );
       const sequences = await sequenceStates(
-        tx as never,
+        tx,
         inventory.sequences.filter((s) => !s.platform).map((s) => ({ schema: s.schema, name: s.name })),
       );
       return { inventory, dump: await dumping, checksums, sequences, inventoryMs };
-    })) as SideRead;
+    });
   } finally {
     await leader.end({ timeout: 5 });
   }
+}
+
+/** Sequences whose state differs, and those only one side has. */
+function compareSequences(source: SequenceState[], target: SequenceState[]): ValidateResult['sequences'] {
+  const there = new Map(target.map((x) => [x.sequence, x]));
+  const here = new Set(source.map((x) => x.sequence));
+  return [
+    ...source.flatMap((a) => {
+      const b = there.get(a.sequence);
+      if (!b) return [{ sequence: a.sequence, source: a }];
+      return b.lastValue !== a.lastValue || b.isCalled !== a.isCalled
+        ? [{ sequence: a.sequence, source: a, target: b }]
+        : [];
+    }),
+    ...target.filter((b) => !here.has(b.sequence)).map((b) => ({ sequence: b.sequence, target: b })),
+  ];
 }
 
 export async function runValidate(ctx: JobContext, o: ValidateOptions): Promise<ValidateResult> {
@@ -108,38 +166,22 @@ export async function runValidate(ctx: JobContext, o: ValidateOptions): Promise<
   if (kind === 'md5x64')
     ctx.log.info('  the servers hash differently: comparing with md5 row hashes (slower)');
 
-  // Both sides need the same table list: the replicated tables present on both.
-  let resolveTables!: (v: { schema: string; name: string }[]) => void;
-  const common = new Promise<{ schema: string; name: string }[]>((r) => {
-    resolveTables = r;
-  });
-  const inventories: Inventory[] = [];
-  const waitForBoth = async (inv: Inventory) => {
-    inventories.push(inv);
-    if (inventories.length === 2) {
-      const key = (x: { schema: string; name: string }) => `${x.schema}.${x.name}`;
-      const other = new Set(replicatedTables(inventories[1]!).map(key));
-      resolveTables(replicatedTables(inventories[0]!).filter((x) => other.has(key(x))));
-    }
-    return common;
-  };
+  const agreement = tableAgreement(o.platformTables);
   const checksumStart = ctx.now().getTime();
-  const [src, tgt] = await Promise.all([
-    readSide(o.source, o, waitForBoth, kind, pgDump),
-    readSide(o.target, o, waitForBoth, kind, pgDump),
-  ]);
+  const [src, tgt] = await Promise.all(
+    (['source', 'target'] as const).map((side) =>
+      readSide(o[side], o, (inv) => agreement.agree(side, inv), kind, pgDump).catch((error) => {
+        agreement.fail(error);
+        throw error;
+      }),
+    ),
+  );
   const checksumMs = ctx.now().getTime() - checksumStart;
 
   const objects = diffInventories(src!.inventory, tgt!.inventory);
   const schemaDump = compareDumps(src!.dump, tgt!.dump);
   const data = compareChecksums(src!.checksums, tgt!.checksums);
-  const sequences: ValidateResult['sequences'] = [];
-  const targetSeq = new Map(tgt!.sequences.map((x) => [x.sequence, x]));
-  for (const a of src!.sequences) {
-    const b = targetSeq.get(a.sequence);
-    if (b && (b.lastValue !== a.lastValue || b.isCalled !== a.isCalled))
-      sequences.push({ sequence: a.sequence, source: a, target: b });
-  }
+  const sequences = compareSequences(src!.sequences, tgt!.sequences);
   const located: ValidateResult['located'] = [];
   if (o.locate && data.length) {
     const [a, b] = await Promise.all(
@@ -205,11 +247,17 @@ export const validateJob: Job<ValidateOptions, ValidateResult> = {
       type: 'boolean',
       description: 'narrow each differing table to its first 20 differing primary keys (bisection)',
     },
+    'platform-tables': {
+      ...platformTablesFlag,
+      description: `${platformTablesFlag.description}: give the sync's --platform-tables`,
+    },
     'connect-timeout': connectTimeoutFlag,
   },
   parse(flags, env) {
     const { source, target } = requireSourceAndTarget(flags, env, 'validate', false);
+    const platformTables = parseList(flags['platform-tables']);
     return {
+      ...(platformTables ? { platformTables } : {}),
       source,
       target,
       connectTimeout: parseConnectTimeout(flags['connect-timeout']),
@@ -245,7 +293,8 @@ export const validateJob: Job<ValidateOptions, ValidateResult> = {
             `rows of ${d.table}: source ${d.expected?.rows ?? '—'}, target ${d.actual?.rows ?? '—'}${d.expected && d.actual && d.expected.rows === d.actual.rows ? ', content differs' : ''}`,
         ),
       ...r.sequences.map(
-        (x) => `sequence ${x.sequence}: source ${x.source?.lastValue}, target ${x.target?.lastValue}`,
+        (x) =>
+          `sequence ${x.sequence}: ${x.source ? `source ${x.source.lastValue}` : 'missing on the source'}, ${x.target ? `target ${x.target.lastValue}` : 'missing on the target'}`,
       ),
     ],
     warnings: [],

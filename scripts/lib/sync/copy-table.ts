@@ -2,16 +2,14 @@
 // transaction: COPY TO STDOUT piped into COPY FROM STDIN, no intermediate file. Binary
 // when every column's wire format is portable between the two servers, text otherwise.
 
-import type postgres from 'postgres';
 import { JobError } from '../base/errors.ts';
+import type { Query } from '../db/connect.ts';
 import { copyIn } from '../db/copy.ts';
 import type { PgProgram } from '../db/pg-binaries.ts';
 import { startProgram } from '../db/run-program.ts';
 import { ident } from '../db/sql-text.ts';
 import type { CopiedTable } from '../results/sync.ts';
 import { CopyRowCounter } from './row-counter.ts';
-
-type Tx = postgres.Sql<Record<string, never>> | postgres.TransactionSql<Record<string, never>>;
 
 export interface CopySpec {
   schema: string;
@@ -29,7 +27,7 @@ export interface CopySpec {
  * print and parse.
  */
 export async function binaryPortableTables(
-  tx: Tx,
+  tx: Query,
   tables: { schema: string; name: string }[],
 ): Promise<Set<string>> {
   if (!tables.length) return new Set();
@@ -75,7 +73,7 @@ export interface CopySource {
  */
 export async function copyTable(
   source: CopySource,
-  target: Tx,
+  target: Query,
   spec: CopySpec,
   onBytes: (bytes: number) => void,
 ): Promise<CopiedTable> {

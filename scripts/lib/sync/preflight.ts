@@ -6,11 +6,12 @@ import { type OutsideDependent, outsideDependents } from '../catalog/inventory.t
 import { canActAs, type Inventory } from '../catalog/model.ts';
 import { isPlatformSchema } from '../catalog/platform.ts';
 import type { Sql } from '../db/connect.ts';
+import { sameDatabase } from '../db/identity.ts';
 import { ENVSYNC_LOCK_KEY } from '../db/lock.ts';
 import { findClientProgram } from '../db/pg-binaries.ts';
 import { removableKind, replicaState } from '../replica/replace.ts';
 import type { ReplicaState } from '../results/manifest.ts';
-import type { PreflightCheck } from '../results/plan.ts';
+import type { DatabaseIdentity, PreflightCheck } from '../results/plan.ts';
 
 export interface Blocker {
   pid: number;
@@ -29,7 +30,10 @@ export interface PreflightInput {
   /** App schemas only the target has: removed. */
   dropSchemas: string[];
   env: NodeJS.ProcessEnv;
-  productionAllowed: boolean | null;
+  /** Both databases as their servers identify them. */
+  identities: { source: DatabaseIdentity; target: DatabaseIdentity };
+  /** Why the target is production (null: it is not), and whether --allow-production was given. */
+  production: { reason: string | null; allowed: boolean };
 }
 
 const major = (inv: Inventory) => Math.floor(inv.database.serverVersionNum / 10000);
@@ -84,11 +88,8 @@ export async function preflight(i: PreflightInput): Promise<PreflightCheck[]> {
   const checks: PreflightCheck[] = [];
   const add = (c: PreflightCheck) => checks.push(c);
   const schemas = new Set(i.schemas);
-  add({
-    name: 'both databases reachable',
-    status: 'pass',
-    detail: `source PostgreSQL ${i.srcInv.database.serverVersion}, target PostgreSQL ${i.tgtInv.database.serverVersion}`,
-  });
+  add(notTheSource(i.identities.source, i.identities.target));
+  add(productionCheck(i.production));
   add(
     major(i.tgtInv) >= major(i.srcInv)
       ? {
@@ -178,20 +179,6 @@ export async function preflight(i: PreflightInput): Promise<PreflightCheck[]> {
         },
   );
 
-  add({
-    name: 'target is not the source',
-    status: 'pass',
-    detail: 'different server or database (checked server-side)',
-  });
-  add({
-    name: 'production guard',
-    status: 'pass',
-    detail:
-      i.productionAllowed === true
-        ? 'the target is production, allowed by --allow-production'
-        : 'the target is not production',
-  });
-
   const holders = await i.tgt`
     select pid from pg_locks
     where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())
@@ -219,6 +206,47 @@ export async function preflight(i: PreflightInput): Promise<PreflightCheck[]> {
       : { name: 'blocking sessions', status: 'pass', detail: 'no session holds the app schemas' },
   );
   return checks;
+}
+
+const describeIdentity = (d: DatabaseIdentity) =>
+  `database ${d.database} (oid ${d.databaseOid}) on system ${d.systemIdentifier ?? 'unknown'}, ${d.serverAddress ?? 'local socket'}:${d.serverPort}`;
+
+/** The two connections reach different databases, as their servers say (not as the URLs are spelled). */
+export function notTheSource(source: DatabaseIdentity, target: DatabaseIdentity): PreflightCheck {
+  return sameDatabase(source, target)
+    ? {
+        name: 'target is not the source',
+        status: 'fail',
+        detail: `both reach ${describeIdentity(target)}`,
+        hint: 'give two different databases',
+      }
+    : {
+        name: 'target is not the source',
+        status: 'pass',
+        detail: `source ${describeIdentity(source)}; target ${describeIdentity(target)}`,
+      };
+}
+
+/** Production, by name, marker or PRODUCTION_DATABASE_URL (db/guards.ts), is written to only when allowed. */
+export function productionCheck(p: { reason: string | null; allowed: boolean }): PreflightCheck {
+  if (p.reason === null)
+    return {
+      name: 'production guard',
+      status: 'pass',
+      detail: 'the target is not production: not named so, no production marker, not PRODUCTION_DATABASE_URL',
+    };
+  return p.allowed
+    ? {
+        name: 'production guard',
+        status: 'warn',
+        detail: `the target is production (${p.reason}), allowed by --allow-production`,
+      }
+    : {
+        name: 'production guard',
+        status: 'fail',
+        detail: `the target is production (${p.reason})`,
+        hint: 'pass --allow-production to write to production on purpose',
+      };
 }
 
 const a = (kind: string) => `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind}`;

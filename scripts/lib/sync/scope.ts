@@ -3,7 +3,7 @@
 
 import { InputError } from '../base/errors.ts';
 import type { Inventory } from '../catalog/model.ts';
-import { PLATFORM_DATA_TABLES } from '../catalog/platform.ts';
+import { type ReplicaScope, replicaScope, type ScopedTable, scopeTables } from '../catalog/scope.ts';
 import { connect, destroyConnections, type Sql } from '../db/connect.ts';
 import { databaseIdentity, sameDatabase } from '../db/identity.ts';
 import type { DatabaseTarget } from '../db/url.ts';
@@ -58,39 +58,26 @@ export async function openPair(
   }
 }
 
-export interface Scope {
-  /** The source's app schemas: their DDL and data replace the target's. */
-  schemas: string[];
+export interface Scope extends ReplicaScope {
   /** App schemas only the target has: removed. */
   targetOnlySchemas: string[];
-  /** Platform tables whose rows are replaced (present and readable on both sides). */
-  platformTables: string[];
   /** Every table whose rows are copied, in the source's load order. */
-  tables: { schema: string; name: string; platform: boolean; estimatedRows: number; bytes: number }[];
+  tables: ScopedTable[];
 }
 
+/** The source's scope (catalog/scope.ts), its platform tables narrowed to those the target has too. */
 export function syncScope(src: Inventory, tgt: Inventory, platformTables?: string[]): Scope {
-  const schemas = src.schemas.filter((s) => !s.platform).map((s) => s.name);
-  const keep = new Set(schemas);
-  const readable = (inv: Inventory) =>
-    new Set(inv.tables.filter((t) => t.readable).map((t) => `${t.schema}.${t.name}`));
-  const onBoth = [readable(src), readable(tgt)];
-  const platform = (platformTables ?? [...PLATFORM_DATA_TABLES]).filter((t) => onBoth.every((s) => s.has(t)));
-  const order = new Map(src.loadOrder.flat().map((t, i) => [t, i]));
-  const tables = src.tables
-    .filter((t) => t.kind === 'table' && (keep.has(t.schema) || platform.includes(`${t.schema}.${t.name}`)))
-    .sort((a, b) => (order.get(`${a.schema}.${a.name}`) ?? 0) - (order.get(`${b.schema}.${b.name}`) ?? 0))
-    .map((t) => ({
-      schema: t.schema,
-      name: t.name,
-      platform: !keep.has(t.schema),
-      estimatedRows: Math.max(0, t.estimatedRows),
-      bytes: t.sizeBytes,
-    }));
+  const [a, b] = [
+    replicaScope(src, platformTables, 'the source'),
+    replicaScope(tgt, platformTables, 'the target'),
+  ];
+  const scope = {
+    schemas: a.schemas,
+    platformTables: a.platformTables.filter((t) => b.platformTables.includes(t)),
+  };
   return {
-    schemas,
-    targetOnlySchemas: tgt.schemas.filter((s) => !s.platform && !keep.has(s.name)).map((s) => s.name),
-    platformTables: platform,
-    tables,
+    ...scope,
+    targetOnlySchemas: b.schemas.filter((s) => !a.schemas.includes(s)),
+    tables: scopeTables(src, scope),
   };
 }
