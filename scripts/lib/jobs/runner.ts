@@ -5,7 +5,7 @@ import { accessSync, constants, mkdirSync, renameSync, writeFileSync } from 'nod
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as core from '@actions/core';
-import { EnvsyncError, type ExitCode, InputError } from '../base/errors.ts';
+import { EnvsyncError, type ExitCode, InputError, InputErrors } from '../base/errors.ts';
 import type { FlagSpec, ParsedFlags } from '../base/flags.ts';
 import { SecretMask } from '../base/secret-mask.ts';
 import { withDotEnv } from '../cli/env-file.ts';
@@ -150,7 +150,7 @@ export async function runJob<O, R>(
 
   outPath = rawOutFlag(argv);
   try {
-    const flags = parseFlags(job, argv);
+    const flags = parseFlags(job as Job<unknown, unknown>, argv, env);
     verbose = flags.verbose === true;
     if (flags.help) {
       io.stdout(usage(job as Job<unknown, unknown>));
@@ -262,8 +262,9 @@ export async function runJob<O, R>(
   }
 }
 
-function parseFlags(job: Job<unknown, unknown>, argv: string[]): ParsedFlags {
+function parseFlags(job: Job<unknown, unknown>, argv: string[], env: NodeJS.ProcessEnv): ParsedFlags {
   const spec = { ...job.flags, ...commonFlags };
+  let strictError: Error | undefined;
   try {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -273,22 +274,131 @@ function parseFlags(job: Job<unknown, unknown>, argv: string[]): ParsedFlags {
       strict: true,
       allowPositionals: true,
     });
-    if (positionals.length > 0) {
-      throw new InputError(
-        `unexpected argument '${positionals[0]}'`,
-        `flags are long GNU style (--name value); see npm run ${job.npmScript ?? job.name} -- --help`,
-      );
-    }
-    return values as ParsedFlags;
+    if (positionals.length === 0) return values as ParsedFlags;
   } catch (error) {
-    if (error instanceof InputError) throw error;
-    const help = `see npm run ${job.npmScript ?? job.name} -- --help for the flags it takes`;
-    // Node's own words suggest `--` for positionals, which no job takes: name the flag instead.
-    const unknown = /^Unknown option '([^']+)'/.exec((error as Error).message);
-    if (unknown) throw new InputError(`unknown flag ${unknown[1]}`, help);
-    const raw = (error as Error).message.split('\n')[0] ?? 'invalid flags';
-    throw new InputError(raw.replace(/\.$/, ''), help);
+    strictError = error as Error;
   }
+  // Every bad flag at once, with what the job makes of the flags that could be read.
+  const script = job.npmScript ?? job.name;
+  const { values, problems } = readArgv(spec, argv, script);
+  if (problems.length === 0) {
+    // node's parseArgs refused something readArgv let through: its own words, then.
+    const raw = strictError?.message.split('\n')[0] ?? 'invalid flags';
+    throw new InputError(raw.replace(/\.$/, ''), `see npm run ${script} -- --help for the flags it takes`);
+  }
+  // Asked for help: the flags' own problems are enough, not what the job lacks.
+  if (values.help !== true) {
+    try {
+      job.parse(values, env);
+    } catch (parseError) {
+      problems.push(...inputProblems(parseError));
+    }
+  }
+  throw problems.length === 1 ? problems[0]! : new InputErrors(problems);
+}
+
+/**
+ * The flags as GNU long options, without stopping at the first problem: unknown flags, a
+ * string flag without its value, a value given to a switch, stray arguments. (node's
+ * parseArgs stops at the first, and words it for positionals, which no job takes.)
+ */
+function readArgv(
+  spec: Record<string, FlagSpec>,
+  argv: string[],
+  script: string,
+): { values: ParsedFlags; problems: InputError[] } {
+  const help = `see npm run ${script} -- --help for the flags it takes`;
+  const values: Record<string, unknown> = {};
+  const problems: InputError[] = [];
+  const unknown: string[] = [];
+  const stray = (arg: string) =>
+    problems.push(
+      new InputError(
+        `unexpected argument '${arg}'`,
+        `flags are long GNU style (--name value); see npm run ${script} -- --help`,
+      ),
+    );
+  const set = (name: string, f: FlagSpec, value: string | boolean) => {
+    if (f.multiple) values[name] = [...((values[name] as unknown[] | undefined) ?? []), value];
+    else values[name] = value;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      argv.slice(i + 1).forEach(stray);
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      stray(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const raw = eq < 0 ? arg : arg.slice(0, eq);
+    const name = raw.startsWith('--') ? raw.slice(2) : '';
+    const f = Object.hasOwn(spec, name) ? spec[name] : undefined;
+    const next = argv[i + 1];
+    if (!f) {
+      if (!unknown.includes(raw)) unknown.push(raw);
+      // `--tables x`: x was meant as its value, not an argument of its own.
+      if (eq < 0 && next !== undefined && !next.startsWith('-')) i++;
+      continue;
+    }
+    if (f.type === 'boolean') {
+      if (eq >= 0) problems.push(new InputError(`${raw} takes no value`, help));
+      else set(name, f, true);
+      continue;
+    }
+    if (eq >= 0) set(name, f, arg.slice(eq + 1));
+    else if (next === undefined || next.startsWith('-')) {
+      problems.push(
+        new InputError(
+          `${raw} needs a value${next === undefined ? '' : ` (${next} is a flag)`}`,
+          `give it as ${raw} ${f.value ?? '<value>'}, or ${raw}=<value> for a value that starts with -`,
+        ),
+      );
+    } else {
+      set(name, f, next);
+      i++;
+    }
+  }
+  if (unknown.length) {
+    problems.unshift(
+      new InputError(`unknown flag${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`, help),
+    );
+  }
+  return { values: values as ParsedFlags, problems };
+}
+
+/** The InputErrors an error stands for (several for InputErrors); none for anything else. */
+function inputProblems(error: unknown): InputError[] {
+  if (error instanceof InputErrors) return [...error.problems];
+  if (error instanceof InputError) return [error];
+  return [];
+}
+
+/**
+ * Reads a job's flags one reader at a time and reports every bad one at once: each reader
+ * may throw an InputError (or InputErrors); the others still run. Anything else is a bug and
+ * is thrown as it is.
+ *
+ *   const { source, timeout } = readFlags({
+ *     source: () => requireDatabase(flags, 'source', env),
+ *     timeout: () => parseConnectTimeout(flags['connect-timeout']),
+ *   });
+ */
+export function readFlags<T extends Record<string, unknown>>(readers: { [K in keyof T]: () => T[K] }): T {
+  const values: Partial<T> = {};
+  const problems: InputError[] = [];
+  for (const key of Object.keys(readers) as (keyof T)[]) {
+    try {
+      values[key] = readers[key]();
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      problems.push(...inputProblems(error));
+    }
+  }
+  if (problems.length) throw problems.length === 1 ? problems[0]! : new InputErrors(problems);
+  return values as T;
 }
 
 /** `--out DIR` / `--out=DIR` read without validating the other flags (for the error artifact). */

@@ -3,13 +3,13 @@
 
 import { DESCRIBED_KINDS } from '../catalog/model.ts';
 import type { AnalyzeResult } from '../results/analyze.ts';
-import { cell, code, formatBytes, formatCount, formatDuration, table } from './markdown.ts';
+import { cell, code, database, formatBytes, formatCount, formatDuration, table } from './markdown.ts';
 
 export function renderAnalyzeSummary(r: AnalyzeResult): string {
   const { app, platform } = r.counts;
   const out: string[] = [];
   const su = r.database.isSuperuser ? 'superuser' : 'not superuser';
-  out.push(`## envsync analyze — ${code(r.target.display)}`);
+  out.push(`## envsync analyze — ${database(r.target)}`);
   out.push('');
   out.push(
     `PostgreSQL ${r.database.serverVersion} · database ${code(r.database.name)} owned by ${code(r.database.owner)} · ` +
@@ -106,8 +106,7 @@ export function renderAnalyzeSummary(r: AnalyzeResult): string {
   out.push('');
   out.push(platform.tables ? table(headers, tableRows(true), align) : '_No platform tables._');
   out.push('');
-  out.push('↻ = part of an FK cycle.');
-  out.push('');
+  if (inCycle.size) out.push('↻ = part of an FK cycle.', '');
 
   out.push(`### Needs attention (${r.attention.length})`);
   out.push('');

@@ -1,11 +1,11 @@
 // The production marker for people: which database, since when, by whom.
 
 import type { MarkProductionResult } from '../results/mark-production.ts';
-import { code } from './markdown.ts';
+import { code, database } from './markdown.ts';
 
 export function renderMarkProductionSummary(r: MarkProductionResult): string {
   return [
-    `## envsync mark-production — ${code(r.target.display)}`,
+    `## envsync mark-production — ${database(r.target)}`,
     '',
     `**Marked as production**${r.already ? ' (it already was)' : ''}: ${r.marker.markedAt} by ${code(r.marker.markedBy)}.`,
     '',

@@ -12,9 +12,64 @@ export function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
+const DATABASE_URL = /postgres(?:ql)?:\/\/[^\s`]+/g;
+
+/**
+ * Free text (a check's detail, a job's headline) for a table cell or a line: database addresses
+ * go in code spans, since GitHub turns the `user@host` in them into a mail link.
+ */
+export function prose(text: string): string {
+  let out = '';
+  let at = 0;
+  for (const m of text.matchAll(DATABASE_URL)) {
+    const url = m[0].replace(/[.,:;)\]]+$/, '');
+    out += cell(text.slice(at, m.index)) + code(url);
+    at = m.index + url.length;
+  }
+  return out + cell(text.slice(at));
+}
+
+/** A database as the results carry it: `name` is the environment (`dev`) or `url` when given by URL. */
+export interface NamedDatabase {
+  name: string;
+  display: string;
+}
+
+const environmentName = (name: string) => name !== 'url' && /^[A-Za-z][\w-]*$/.test(name);
+
+/** An environment name as given on the command line; anything else (a URL) in a code span. */
+export function environment(name: string): string {
+  return environmentName(name) ? name : code(name);
+}
+
+/** `staging` `postgres://…` when given by environment name, else the display alone. */
+export function database(db: NamedDatabase): string {
+  return environmentName(db.name) ? `${db.name} ${code(db.display)}` : code(db.display);
+}
+
+/**
+ * A heading's `dev → staging` (or `staging against dev`) and the line under it with both
+ * displays; databases given by URL show their displays in the heading and need no line.
+ */
+export function route(
+  first: NamedDatabase,
+  second: NamedDatabase,
+  joiner = '→',
+): { heading: string; displays: string | null } {
+  const displays = `${code(first.display)} ${joiner} ${code(second.display)}`;
+  return environmentName(first.name) && environmentName(second.name)
+    ? { heading: `${first.name} ${joiner} ${second.name}`, displays }
+    : { heading: displays, displays: null };
+}
+
 export function table(headers: string[], rows: string[][], align?: ('l' | 'r')[]): string {
   const sep = headers.map((_, i) => (align?.[i] === 'r' ? '---:' : '---'));
   return [headers, sep, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
+}
+
+/** `1 policy`, `32 grants`: a count with its noun. */
+export function counted(n: number, noun: string, plural = `${noun}s`): string {
+  return `${formatCount(n)} ${n === 1 ? noun : plural}`;
 }
 
 export function formatCount(n: number | null | undefined): string {

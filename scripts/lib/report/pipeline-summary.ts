@@ -1,7 +1,7 @@
 // The pipeline on one screen: every step, its verdict, where its artifacts are.
 
 import type { PipelineResult } from '../results/run-pipeline.ts';
-import { cell, code, formatBytes, formatCount, formatDuration, table } from './markdown.ts';
+import { code, formatBytes, formatCount, formatDuration, prose, table } from './markdown.ts';
 
 export function renderPipelineSummary(r: PipelineResult): string {
   return [
@@ -17,7 +17,7 @@ export function renderPipelineSummary(r: PipelineResult): string {
         s.step,
         String(s.exitCode),
         formatDuration(s.durationMs),
-        cell(s.headline.replace(/^(ok|failed|error): /, '')),
+        prose(s.headline.replace(/^(ok|failed|error): /, '')),
         code(`${r.out}/${s.step}`),
       ]),
       ['l', 'r', 'r', 'l', 'l'],

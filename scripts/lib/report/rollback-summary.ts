@@ -1,20 +1,21 @@
-// The rollback result for people: what was restored, how long, and the proof.
+// The rollback result for people: the proof first (identical or what differs), then what was
+// restored from where, and how long it took.
 
 import type { RollbackResult } from '../results/rollback.ts';
-import { code, formatCount, formatDuration, table } from './markdown.ts';
+import { code, database, formatCount, formatDuration, table } from './markdown.ts';
 
 export function renderRollbackSummary(r: RollbackResult): string {
   const c = r.comparison;
   const out = [
-    `## envsync rollback — ${code(r.target.display)}`,
-    '',
-    `From ${code(r.from)}: backup of ${code(r.backup.source)} taken ${r.backup.createdAt}${r.foreign ? ' (**another database**, --force-foreign-backup)' : ''}.`,
-    '',
-    `Files verified ${formatDuration(r.timings.verifyFilesMs)} · restored in one transaction ${formatDuration(r.timings.restoreMs)} · proved ${formatDuration(r.timings.proveMs)} · total ${formatDuration(r.timings.totalMs)}`,
+    `## envsync rollback — ${database(r.target)}`,
     '',
     c.identical
       ? `**Identical to the backup:** ${r.backup.tables} tables (count and checksum) and every sequence.`
-      : `**${c.tables.length} table(s) and ${c.sequences.length} sequence(s) differ from the backup.**`,
+      : `**${c.tables.length} table(s) and ${c.sequences.length} sequence(s) differ from the backup.** The restore did not bring the target back to it: see the tables below and rollback.json.`,
+    '',
+    `From ${code(r.from)}: backup of ${code(r.backup.source)} taken ${r.backup.createdAt}${r.foreign ? ' (**another database**, --force-foreign-backup)' : ''}${r.authenticated ? '' : ' — **unsigned**: taken without BACKUP_ENCRYPTION_KEY, nothing vouches for its files'}.`,
+    '',
+    `Files verified ${formatDuration(r.timings.verifyFilesMs)} · restored in one transaction ${formatDuration(r.timings.restoreMs)} · proved ${formatDuration(r.timings.proveMs)} · total ${formatDuration(r.timings.totalMs)}`,
     '',
   ];
   if (c.tables.length) {

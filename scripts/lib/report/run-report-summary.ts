@@ -1,7 +1,7 @@
 // The last job summary of a db-sync run: the whole run on one screen.
 
 import type { JobConclusion, RunReport } from '../results/report.ts';
-import { cell, code, formatCount, formatDuration, table } from './markdown.ts';
+import { environment, formatCount, formatDuration, prose, table } from './markdown.ts';
 
 const MARK: Record<JobConclusion, string> = {
   success: '✅ success',
@@ -12,19 +12,20 @@ const MARK: Record<JobConclusion, string> = {
 };
 
 export function renderRunReport(r: RunReport): string {
+  const target = environment(r.target);
   const rollback =
     r.rolledBack === null
       ? ''
       : r.rolledBack
-        ? ` The sync had committed: **${r.target} was rolled back to its snapshot** and proved identical to it.`
-        : ` **The rollback failed: restore ${r.target} by hand (docs/github-setup.md, “Recovering by hand”).**`;
+        ? ` The sync had committed: **${target} was rolled back to its snapshot** and proved identical to it.`
+        : ` **The rollback failed: restore ${target} by hand (docs/github-setup.md, “Recovering by hand”).**`;
   const verdict = r.ok
     ? r.dryRun
       ? '**Dry run: planned, nothing changed.** The sync job summary lists every difference.'
       : `**Synced, validated, healthy.** ${formatCount(r.synced?.rows)} rows in ${r.synced?.tables} tables.`
-    : `**Stopped at ${r.failedJob}.**${rollback || (r.synced ? '' : ` ${r.target} was not changed by this run.`)}`;
+    : `**Stopped at ${r.failedJob}.**${rollback || (r.synced ? '' : ` ${target} was not changed by this run.`)}`;
   return [
-    `## envsync db-sync — ${code(r.source)} → ${code(r.target)}${r.dryRun ? ' (dry run)' : ''}`,
+    `## envsync db-sync — ${environment(r.source)} → ${target}${r.dryRun ? ' (dry run)' : ''}`,
     '',
     verdict,
     '',
@@ -34,7 +35,7 @@ export function renderRunReport(r: RunReport): string {
         j.job,
         MARK[j.result],
         j.elapsedMs === null ? '' : formatDuration(j.elapsedMs),
-        cell(j.headline),
+        prose(j.headline),
       ]),
       ['l', 'l', 'r', 'l'],
     ),

@@ -1,24 +1,83 @@
-// The sync for people: what was replaced, every table's rows and throughput, the phases.
+// The sync for people: committed or a dry run, what changed on the target (object by object,
+// removals first), then the rows, the phases and every table copied.
 
 import type { SyncResult } from '../results/sync.ts';
-import { code, formatBytes, formatCount, formatDuration, table } from './markdown.ts';
-import { checksTable, differencesTable } from './plan-summary.ts';
+import { code, counted, formatBytes, formatCount, formatDuration, route, table } from './markdown.ts';
+import { groupObjectChanges, objectChangesHeadline, objectChangesTable } from './object-changes.ts';
+import { preflightSection } from './preflight-checks.ts';
 
 const rate = (rows: number, ms: number) => (ms > 0 ? formatCount(Math.round(rows / (ms / 1000))) : '—');
 
 export function renderSyncSummary(r: SyncResult): string {
-  const out = [`## envsync sync — ${code(r.source.display)} → ${code(r.target.display)}`, ''];
+  const where = route(r.source, r.target);
+  const out = [`## envsync sync — ${where.heading}${r.dryRun ? ' (dry run)' : ''}`, ''];
+  if (where.displays) out.push(where.displays, '');
+  const relations = [...r.tables.map((t) => t.table), ...r.rowDeltas.map((d) => d.table)];
+  const groups = groupObjectChanges(r.changes, relations);
+  const objects = objectChangesHeadline(groups, 'sync') || 'no object changes';
   if (r.dryRun) {
     out.push(
-      `**Dry run: nothing was written.** ${r.changes.length} schema difference(s); ${r.rowDeltas.length} table(s) whose row counts differ.`,
+      `**Dry run: nothing was written.** If it ran: ${objects}; ${counted(r.rowDeltas.length, 'table')} with other row counts.`,
       '',
     );
   } else {
     out.push(
-      `**Committed in one transaction.** ${r.tables.length} tables, ${formatCount(r.totals.rows)} rows, ${formatBytes(r.totals.bytes)} in ${formatDuration(r.timings.totalMs)} (${rate(r.totals.rows, r.timings.copyMs)} rows/s while copying); ${r.sequences} sequences set.`,
+      `**Committed in one transaction.** ${counted(r.tables.length, 'table')}, ${formatCount(r.totals.rows)} rows, ${formatBytes(r.totals.bytes)} in ${formatDuration(r.timings.totalMs)} (${rate(r.totals.rows, r.timings.copyMs)} rows/s while copying); ${counted(r.sequences, 'sequence')} set.`,
       '',
-      `Schemas replaced: ${r.schemas.map(code).join(', ')}${r.removedSchemas.length ? ` · removed: ${r.removedSchemas.map(code).join(', ')}` : ''} · platform rows replaced: ${r.platformTables.map(code).join(', ') || 'none'}`,
+      `Objects: ${objects}. Schemas replaced: ${r.schemas.map(code).join(', ')}${r.removedSchemas.length ? ` · **removed: ${r.removedSchemas.map(code).join(', ')}**` : ''} · platform rows replaced: ${r.platformTables.map(code).join(', ') || 'none'}${r.terminated.length ? ` · ${counted(r.terminated.length, 'blocking session')} ended` : ''}`,
       '',
+    );
+  }
+  if (r.commitConfirmedAfterLoss) {
+    out.push(
+      'The connection was lost during COMMIT; the target confirmed afterwards that the transaction committed.',
+      '',
+    );
+  }
+  if (r.leftAlone.length) {
+    out.push(
+      `**Left alone:** ${r.leftAlone.length} dump entr${r.leftAlone.length === 1 ? 'y' : 'ies'} owned by roles the connecting role cannot act as stay as the target has them (validate compares them): ${r.leftAlone
+        .slice(0, 8)
+        .map(code)
+        .join(', ')}${r.leftAlone.length > 8 ? ` and ${r.leftAlone.length - 8} more (sync.json)` : ''}.`,
+      '',
+    );
+  }
+  if (groups.length) {
+    out.push(
+      `### Schema ${r.dryRun ? 'differences' : 'changes applied'}`,
+      '',
+      objectChangesTable(r.changes, { wording: 'sync', json: 'sync.json', relations }),
+      '',
+    );
+  }
+  if (r.rowDeltas.length) {
+    out.push(
+      '### Row counts',
+      '',
+      table(
+        ['Table', 'Source', 'Target', 'Δ'],
+        r.rowDeltas
+          .slice(0, 30)
+          .map((d) => [
+            code(d.table),
+            formatCount(d.source),
+            formatCount(d.target),
+            d.source !== null && d.target !== null
+              ? `${d.source - d.target > 0 ? '+' : ''}${formatCount(d.source - d.target)}`
+              : '—',
+          ]),
+        ['l', 'r', 'r', 'r'],
+      ),
+      ...(r.rowDeltas.length > 30
+        ? ['', `… and ${r.rowDeltas.length - 30} more tables (see sync.json).`]
+        : []),
+      '',
+    );
+  }
+  if (r.checks.length) out.push(...preflightSection(r.checks));
+  if (!r.dryRun) {
+    out.push(
       table(
         ['Phase', 'Time'],
         [
@@ -33,52 +92,14 @@ export function renderSyncSummary(r: SyncResult): string {
       '',
     );
   }
-  if (r.leftAlone.length) {
-    out.push(
-      `**Left alone:** ${r.leftAlone.length} dump entr${r.leftAlone.length === 1 ? 'y' : 'ies'} owned by roles the connecting role cannot act as stay as the target has them (validate compares them): ${r.leftAlone
-        .slice(0, 8)
-        .map(code)
-        .join(', ')}${r.leftAlone.length > 8 ? ` and ${r.leftAlone.length - 8} more (sync.json)` : ''}.`,
-      '',
-    );
-  }
-  if (r.checks.length) out.push('### Preflight', '', checksTable(r.checks), '');
-  if (r.changes.length)
-    out.push(
-      `### Schema ${r.dryRun ? 'differences' : 'changes applied'}`,
-      '',
-      differencesTable(r.changes),
-      '',
-    );
-  if (r.rowDeltas.length) {
-    out.push(
-      '### Row counts',
-      '',
-      table(
-        ['Table', 'Source', 'Target', 'Δ'],
-        r.rowDeltas.map((d) => [
-          code(d.table),
-          formatCount(d.source),
-          formatCount(d.target),
-          d.source !== null && d.target !== null
-            ? `${d.source - d.target > 0 ? '+' : ''}${formatCount(d.source - d.target)}`
-            : '—',
-        ]),
-        ['l', 'r', 'r', 'r'],
-      ),
-      '',
-    );
-  }
   if (r.tables.length) {
     out.push(
-      '### Tables',
-      '',
-      '<details><summary>Every table copied</summary>',
+      '<details><summary>Every table copied, slowest first</summary>',
       '',
       table(
         ['Table', 'Rows', 'Bytes', 'Time', 'Rows/s', 'Format'],
         [...r.tables]
-          .sort((a, b) => b.ms - a.ms)
+          .sort((a, b) => b.ms - a.ms || a.table.localeCompare(b.table))
           .map((t) => [
             code(t.table),
             formatCount(t.rows),

@@ -1,38 +1,38 @@
-// The validation for people: the verdict, then every difference, objects first.
+// The validation for people: the verdict, then every difference, objects first (grouped by
+// the object they belong to), each table capped to a screen; the rest is in validate.json.
 
 import type { ValidateResult } from '../results/validate.ts';
-import { cell, code, formatCount, formatDuration, table } from './markdown.ts';
+import { cell, code, counted, formatCount, formatDuration, route, table } from './markdown.ts';
+import { groupObjectChanges, objectChangesHeadline, objectChangesTable } from './object-changes.ts';
 
 const show = (v: unknown) => cell(typeof v === 'string' ? v : JSON.stringify(v)).slice(0, 160);
 
+/** Rows per table: one screen. */
+const MAX_ROWS = 30;
+const more = (n: number, what: string) =>
+  n > MAX_ROWS ? ['', `… and ${formatCount(n - MAX_ROWS)} more ${what} (see validate.json).`] : [];
+
 export function renderValidateSummary(r: ValidateResult): string {
-  const out = [
-    `## envsync validate — ${code(r.target.display)} against ${code(r.source.display)}`,
-    '',
+  const where = route(r.target, r.source, 'against');
+  const relations = r.data.map((d) => d.table);
+  const groups = groupObjectChanges(r.objects, relations);
+  const out = [`## envsync validate — ${where.heading}`, ''];
+  if (where.displays) out.push(where.displays, '');
+  out.push(
     r.identical
       ? `**Exact replica.** ${r.tablesCompared} tables and ${formatCount(r.rowsCompared)} rows compared by count and checksum; every object and sequence matches.`
-      : `**Differs:** ${r.objects.length} object(s), ${r.schemaDump.length} schema dump entr${r.schemaDump.length === 1 ? 'y' : 'ies'}, ${r.data.length} table(s) of data, ${r.sequences.length} sequence(s).`,
+      : `**Differs:** ${counted(groups.length, 'object')}, ${r.schemaDump.length} schema dump entr${r.schemaDump.length === 1 ? 'y' : 'ies'}, ${r.data.length} table(s) of data, ${r.sequences.length} sequence(s).`,
     '',
     `Catalogs ${formatDuration(r.timings.inventoryMs)} · both servers checksummed in parallel ${formatDuration(r.timings.checksumMs)} · total ${formatDuration(r.timings.totalMs)}`,
     '',
-  ];
-  if (r.objects.length) {
+  );
+  if (groups.length) {
     out.push(
       '### Objects',
       '',
-      table(
-        ['Kind', 'Object', 'Change', 'Source', 'Target'],
-        r.objects
-          .slice(0, 200)
-          .map((d) => [
-            d.kind,
-            code(d.object),
-            d.fields ? `differs: ${d.fields.map((f) => f.field).join(', ')}` : d.change,
-            d.fields ? show(d.fields[0]!.source) : '',
-            d.fields ? show(d.fields[0]!.target) : '',
-          ]),
-      ),
-      r.objects.length > 200 ? `\n… and ${r.objects.length - 200} more (see validate.json).` : '',
+      `${objectChangesHeadline(groups, 'compare')}.`,
+      '',
+      objectChangesTable(r.objects, { wording: 'compare', json: 'validate.json', max: MAX_ROWS, relations }),
       '',
     );
   }
@@ -43,10 +43,10 @@ export function renderValidateSummary(r: ValidateResult): string {
       table(
         ['Kind', 'Object', 'Change', 'Source', 'Target'],
         r.schemaDump
-          .slice(0, 200)
+          .slice(0, MAX_ROWS)
           .map((d) => [d.kind, code(d.object), d.change, show(d.source ?? ''), show(d.target ?? '')]),
       ),
-      r.schemaDump.length > 200 ? `\n… and ${r.schemaDump.length - 200} more (see validate.json).` : '',
+      ...more(r.schemaDump.length, 'entries'),
       '',
     );
   }
@@ -56,14 +56,23 @@ export function renderValidateSummary(r: ValidateResult): string {
       '',
       table(
         ['Table', 'Source rows', 'Target rows', 'Content'],
-        r.data.map((d) => [
-          code(d.table),
-          formatCount(d.expected?.rows),
-          formatCount(d.actual?.rows),
-          d.expected && d.actual && d.expected.checksum !== d.actual.checksum ? 'differs' : 'same',
-        ]),
+        r.data
+          .slice(0, MAX_ROWS)
+          .map((d) => [
+            code(d.table),
+            formatCount(d.expected?.rows),
+            formatCount(d.actual?.rows),
+            !d.expected
+              ? 'only on target'
+              : !d.actual
+                ? 'missing on target'
+                : d.expected.checksum !== d.actual.checksum
+                  ? 'differs'
+                  : 'same',
+          ]),
         ['l', 'r', 'r', 'l'],
       ),
+      ...more(r.data.length, 'tables'),
       '',
     );
   }
@@ -79,8 +88,11 @@ export function renderValidateSummary(r: ValidateResult): string {
       '',
       table(
         ['Sequence', 'Source', 'Target'],
-        r.sequences.map((s) => [code(s.sequence), s.source?.lastValue ?? '—', s.target?.lastValue ?? '—']),
+        r.sequences
+          .slice(0, MAX_ROWS)
+          .map((s) => [code(s.sequence), s.source?.lastValue ?? '—', s.target?.lastValue ?? '—']),
       ),
+      ...more(r.sequences.length, 'sequences'),
       '',
     );
   }

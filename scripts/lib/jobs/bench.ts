@@ -1,0 +1,414 @@
+// bench: envsync sync and validate against pg_dump | psql, pg_dump -Fc | pg_restore and
+// (when installed) pgcopydb, on the same data in the same run, each into a target that
+// already holds an older copy. A benchmark, not a test. See docs/bench.md.
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import postgres from 'postgres';
+import { InputError } from '../base/errors.ts';
+import type { ParsedFlags } from '../base/flags.ts';
+import { repoRoot } from '../cli/env-file.ts';
+import { libpqEnvironment } from '../db/libpq-env.ts';
+import { findClientProgram } from '../db/pg-binaries.ts';
+import { resolveDatabase } from '../db/url.ts';
+import { migrate, type SupabaseCluster, startSupabaseCluster } from '../demo/environment.ts';
+import { seedDemoData } from '../demo/seed-data.ts';
+import { benchPhasesLine, benchRatioLines, renderBenchSummary } from '../report/bench-summary.ts';
+import {
+  BENCH_TARGETS,
+  type BenchDataset,
+  type BenchDatasetKey,
+  type BenchMethod,
+  type BenchResult,
+} from '../results/bench.ts';
+import type { JobRecord } from '../results/job-record.ts';
+import type { SyncResult } from '../results/sync.ts';
+import { type Job, type JobContext, readFlags } from './runner.ts';
+
+export interface BenchOptions {
+  runs: number;
+  datasets: BenchDatasetKey[];
+  pgbenchScale: number;
+  demoScale: number;
+  /** The environment the timed commands run with (PATH, and nothing of the databases'). */
+  env: NodeJS.ProcessEnv;
+}
+
+const DATASETS: BenchDatasetKey[] = ['pgbench', 'demo'];
+
+/** Runs a command line through bash (pipes allowed), failing loudly; returns wall seconds. */
+function sh(command: string, env: NodeJS.ProcessEnv): Promise<number> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-o', 'pipefail', '-c', command], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d) => {
+      err = (err + d).slice(-2000);
+    });
+    child.on('close', (code) =>
+      code === 0
+        ? resolve((performance.now() - t0) / 1000)
+        : reject(new Error(`${command.split(' ')[0]} … exited ${code}: ${err}`)),
+    );
+  });
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+interface Dataset {
+  name: string;
+  schemas: string[];
+  /**
+   * `pg_dump --clean` cannot replace these schemas (a trigger on auth.users depends on an
+   * app function): the baselines drop the schemas with CASCADE first, in the same
+   * transaction — what people do by hand (and it silently loses that trigger).
+   */
+  dropFirst: boolean;
+  load(source: SupabaseCluster, target: SupabaseCluster): Promise<void>;
+}
+
+/** The client programs and libpq settings the baselines use. */
+interface Tools {
+  bin: string;
+  pgEnv(url: string): NodeJS.ProcessEnv;
+}
+
+function datasetOf(key: BenchDatasetKey, o: BenchOptions, tools: Tools): Dataset {
+  if (key === 'pgbench') {
+    return {
+      name: `pgbench -i -s ${o.pgbenchScale}`,
+      schemas: ['public'],
+      dropFirst: false,
+      async load(source, target) {
+        for (const c of [source, target]) {
+          await sh(`${tools.bin}/pgbench -i -q -s ${o.pgbenchScale}`, tools.pgEnv(c.url));
+        }
+        // The target holds an older copy: the source has moved on since.
+        const sql = postgres(source.url, { max: 1, onnotice: () => {} });
+        await sql`update pgbench_accounts set abalance = abalance + 1 where aid % 100 = 0`;
+        await sql.end();
+      },
+    };
+  }
+  return {
+    name: `demo app, scale ${o.demoScale}`,
+    schemas: ['public', 'hotels'],
+    dropFirst: true,
+    async load(source, target) {
+      const scale = o.demoScale;
+      const [s, t] = [source, target].map((c) => postgres(c.url, { max: 1, onnotice: () => {} }));
+      await Promise.all([
+        migrate(s!).then(() => seedDemoData(s!, { scale })),
+        migrate(t!).then(() => seedDemoData(t!, { scale, keep: (_table, i) => i % 10 !== 0 })),
+      ]);
+      await Promise.all([s!.end(), t!.end()]);
+    },
+  };
+}
+
+/** A pgpass file for these URLs: no password on a command line (visible to every user) or in an error. */
+function pgpassFile(dir: string, urls: string[], tools: Tools): string {
+  const file = path.join(dir, 'pgpass');
+  const esc = (v: string | undefined) => String(v ?? '').replace(/([:\\])/g, '\\$1');
+  const lines = urls
+    .map((u) => tools.pgEnv(u))
+    .map((e) => [e.PGHOST, e.PGPORT, '*', e.PGUSER, e.PGPASSWORD].map(esc).join(':'));
+  writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
+  return file;
+}
+
+function pgcopydbInstalled(env: NodeJS.ProcessEnv): boolean {
+  return env.PATH?.split(':').some((d) => existsSync(path.join(d, 'pgcopydb'))) ?? false;
+}
+
+async function benchDataset(
+  ctx: JobContext,
+  key: BenchDatasetKey,
+  o: BenchOptions,
+  tools: Tools,
+): Promise<BenchDataset> {
+  const ds = datasetOf(key, o, tools);
+  const { bin } = tools;
+  const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
+  const script = (job: string) => path.join(repoRoot, 'scripts', `${job}.ts`);
+  /** A libpq connection string without the password: that comes from the run's pgpass file. */
+  const conn = (url: string) => {
+    const e = tools.pgEnv(url);
+    return `host=${e.PGHOST} port=${e.PGPORT} user=${e.PGUSER} dbname=${e.PGDATABASE}`;
+  };
+  ctx.log.info('');
+  ctx.log.info(`## ${ds.name}: starting two clusters and loading (not timed)`);
+  const [source, target] = await Promise.all([
+    startSupabaseCluster('bench-src'),
+    startSupabaseCluster('bench-tgt'),
+  ]);
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'envsync-bench-'));
+  try {
+    await ds.load(source, target);
+    // The baselines run as the superuser: their best case, no permission trouble.
+    const [srcSu, tgtSu] = [source.cluster.superuserUrl(), target.cluster.superuserUrl()];
+    const n = ds.schemas.map((s) => `--schema=${s}`).join(' ');
+    // Secrets travel in the environment and a pgpass file, never in argv.
+    const env = {
+      ...o.env,
+      ENVSYNC_ENV_FILE: 'none',
+      PGPASSFILE: pgpassFile(tmp, [srcSu, tgtSu], tools),
+      BENCH_SOURCE_DATABASE_URL: source.url,
+      BENCH_TARGET_DATABASE_URL: target.url,
+    };
+    const withoutPassword = (url: string) => {
+      const u = new URL(url);
+      u.password = '';
+      return u.toString();
+    };
+    // Drop the app schemas and replace the platform rows the app needs (auth users before the
+    // app's FKs to them are re-created): the least a by-hand baseline must do.
+    const platform = ['auth.identities', 'auth.users', 'supabase_migrations.schema_migrations'];
+    const drop = `echo '${ds.schemas.map((x) => `DROP SCHEMA IF EXISTS "${x}" CASCADE;`).join(' ')} ${platform.map((t) => `DELETE FROM ${t};`).join(' ')}'`;
+    const platformData = platform.map((t) => `--table=${t}`).join(' ');
+    const psqlTx = `${bin}/psql -q --single-transaction -v ON_ERROR_STOP=1 -o /dev/null '${conn(tgtSu)}'`;
+    const methods: [BenchMethod['id'], string, () => Promise<number>][] = ds.dropFirst
+      ? [
+          [
+            'a',
+            '(a) DROP SCHEMA … CASCADE + pg_dump | psql --single-transaction',
+            () =>
+              sh(
+                `(${drop}; ${bin}/pg_dump --data-only ${platformData} '${conn(srcSu)}'; ${bin}/pg_dump ${n} '${conn(srcSu)}') | ${psqlTx}`,
+                env,
+              ),
+          ],
+          [
+            'b',
+            '(b) DROP SCHEMA … CASCADE + pg_dump -Fc + pg_restore | psql --single-transaction',
+            () =>
+              sh(
+                `${bin}/pg_dump -Fc --data-only ${platformData} -f ${tmp}/p.dump '${conn(srcSu)}' && ${bin}/pg_dump -Fc ${n} -f ${tmp}/b.dump '${conn(srcSu)}' && (${drop}; ${bin}/pg_restore -f - ${tmp}/p.dump; ${bin}/pg_restore -f - ${tmp}/b.dump) | ${psqlTx}`,
+                env,
+              ),
+          ],
+        ]
+      : [
+          [
+            'a',
+            '(a) pg_dump --clean | psql --single-transaction',
+            () => sh(`${bin}/pg_dump --clean --if-exists ${n} '${conn(srcSu)}' | ${psqlTx}`, env),
+          ],
+          [
+            'b',
+            '(b) pg_dump -Fc + pg_restore --single-transaction',
+            () =>
+              sh(
+                `${bin}/pg_dump -Fc ${n} -f ${tmp}/b.dump '${conn(srcSu)}' && ${bin}/pg_restore --clean --if-exists --single-transaction -d '${conn(tgtSu)}' ${tmp}/b.dump`,
+                env,
+              ),
+          ],
+        ];
+    if (pgcopydbInstalled(o.env)) {
+      methods.push([
+        'c',
+        '(c) pgcopydb clone',
+        () =>
+          sh(
+            `pgcopydb clone --source '${withoutPassword(srcSu)}' --target '${withoutPassword(tgtSu)}' --dir ${tmp}/pgcopydb --drop-if-exists --no-owner`,
+            env,
+          ),
+      ]);
+    } else ctx.log.info('(c) pgcopydb is not installed: skipped');
+    const phases: SyncResult['timings'][] = [];
+    methods.push(
+      [
+        'd',
+        '(d) envsync sync',
+        async () => {
+          const s = await sh(
+            `${tsx} ${script('sync')} --source bench-source --target bench-target --out ${tmp}/sync`,
+            env,
+          );
+          const r = (JSON.parse(readFileSync(`${tmp}/sync/sync.json`, 'utf8')) as JobRecord<SyncResult>)
+            .result!;
+          phases.push(r.timings);
+          return s;
+        },
+      ],
+      [
+        'e',
+        '(e) envsync validate',
+        () =>
+          sh(
+            `${tsx} ${script('validate')} --source bench-source --target bench-target --out ${tmp}/validate`,
+            env,
+          ),
+      ],
+    );
+    const rows = await (async () => {
+      const sql = postgres(source.url, { max: 1, onnotice: () => {} });
+      try {
+        const [r] =
+          await sql`select sum(n_live_tup)::int8 as rows from pg_stat_user_tables where schemaname = any(${ds.schemas})`;
+        return Number(r!.rows);
+      } finally {
+        await sql.end();
+      }
+    })();
+    const timed: BenchMethod[] = methods.map(([id, method]) => ({
+      id,
+      method,
+      seconds: [],
+      medianSeconds: 0,
+    }));
+    for (let i = 0; i < o.runs; i++) {
+      for (const [j, [, method, run]] of methods.entries()) {
+        const s = await run();
+        timed[j]!.seconds.push(s);
+        ctx.log.info(`  run ${i + 1}/${o.runs} ${method}: ${s.toFixed(2)} s`);
+      }
+    }
+    for (const m of timed) m.medianSeconds = median(m.seconds);
+    const p = (k: keyof SyncResult['timings']) => median(phases.map((x) => x[k]));
+    const of = (id: BenchMethod['id']) => timed.find((m) => m.id === id)!.medianSeconds;
+    const result: BenchDataset = {
+      key,
+      name: ds.name,
+      rows,
+      methods: timed,
+      syncPhases: {
+        preparationMs: p('preparationMs'),
+        schemaMs: p('schemaMs'),
+        copyMs: p('copyMs'),
+        postDataMs: p('postDataMs'),
+        commitMs: p('commitMs'),
+        totalMs: p('totalMs'),
+      },
+      ratios: {
+        syncVsDump: of('d') / of('a'),
+        syncVsRestore: of('d') / of('b'),
+        validateVsSync: of('e') / of('d'),
+        syncRowsPerSecond: rows / of('d'),
+      },
+    };
+    ctx.log.info(`  ${benchPhasesLine(result)}`);
+    for (const m of timed) ctx.log.info(`  median ${m.method}: ${m.medianSeconds.toFixed(2)} s`);
+    for (const line of benchRatioLines(result)) ctx.log.info(`  ${line}`);
+    return result;
+  } finally {
+    await Promise.all([source.cluster.destroy(), target.cluster.destroy()]);
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+export async function runBench(ctx: JobContext, o: BenchOptions): Promise<BenchResult> {
+  const startedAt = ctx.now().toISOString();
+  const tools: Tools = {
+    bin: path.dirname(findClientProgram('pg_dump', 15, o.env).path),
+    pgEnv: (url) => libpqEnvironment(resolveDatabase('--db', url, {}), 'envsync bench', o.env),
+  };
+  const datasets: BenchDataset[] = [];
+  for (const key of o.datasets) datasets.push(await benchDataset(ctx, key, o, tools));
+  return { runs: o.runs, cpus: os.cpus().length, startedAt, pgcopydb: pgcopydbInstalled(o.env), datasets };
+}
+
+/** A whole number from `min` to `max`, or the default when the flag is absent. */
+function wholeNumber(flags: ParsedFlags, name: string, fallback: number, min: number, max: number): number {
+  const value = flags[name];
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (typeof value !== 'string' || value.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+    throw new InputError(
+      `--${name} ${String(value)} is not a whole number from ${min} to ${max}`,
+      `use e.g. --${name} ${fallback}`,
+    );
+  }
+  return n;
+}
+
+function parseDatasets(value: unknown): BenchDatasetKey[] {
+  if (value === undefined) return [...DATASETS];
+  const keys = String(value)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknown = keys.filter((k) => !DATASETS.includes(k as BenchDatasetKey));
+  if (keys.length === 0 || unknown.length) {
+    throw new InputError(
+      `--datasets ${keys.length ? `has no data set ${unknown.join(', ')}` : 'is empty'}`,
+      `choose from ${DATASETS.join(', ')}, e.g. --datasets pgbench`,
+    );
+  }
+  return [...new Set(keys)] as BenchDatasetKey[];
+}
+
+/** Targets a data set missed: worth a look, never a failure (a bench measures a machine). */
+function missedTargets(d: BenchDataset): string[] {
+  const r = d.ratios;
+  return [
+    ...(r.syncVsDump > BENCH_TARGETS.syncVsDump
+      ? [
+          `${d.name}: sync takes ${r.syncVsDump.toFixed(2)}× pg_dump | psql (target ≤ ${BENCH_TARGETS.syncVsDump}×)`,
+        ]
+      : []),
+    ...(r.validateVsSync > BENCH_TARGETS.validateVsSync
+      ? [
+          `${d.name}: validate takes ${r.validateVsSync.toFixed(2)}× sync (target ≤ ${BENCH_TARGETS.validateVsSync}×)`,
+        ]
+      : []),
+    ...(r.syncRowsPerSecond < BENCH_TARGETS.syncRowsPerSecond
+      ? [
+          `${d.name}: sync copies ${Math.round(r.syncRowsPerSecond).toLocaleString('en-US')} rows/s (target ≥ ${BENCH_TARGETS.syncRowsPerSecond.toLocaleString('en-US')})`,
+        ]
+      : []),
+  ];
+}
+
+export const benchJob: Job<BenchOptions, BenchResult> = {
+  name: 'bench',
+  description:
+    'Times envsync sync and validate against pg_dump | psql, pg_dump -Fc + pg_restore and (when installed) ' +
+    'pgcopydb on the same data in the same run, each into a target that already holds an older copy, on two ' +
+    'throwaway local clusters per data set; prints each method’s median and sync’s ratio to pg_dump | psql. ' +
+    'A benchmark, not a test: missed targets are warnings. See docs/bench.md.',
+  examples: ['npm run bench', 'npm run bench -- --runs 3 --datasets pgbench --pgbench-scale 10'],
+  flags: {
+    runs: { type: 'string', value: '<n>', description: 'timed runs of each method (default 5)' },
+    datasets: {
+      type: 'string',
+      value: '<a,b>',
+      description: `the data sets: ${DATASETS.join(', ')} (default both)`,
+    },
+    'pgbench-scale': { type: 'string', value: '<n>', description: 'pgbench -i -s for pgbench (default 50)' },
+    'demo-scale': { type: 'string', value: '<n>', description: 'the demo app’s scale (default 100)' },
+  },
+  parse: (flags, env) => ({
+    ...readFlags({
+      runs: () => wholeNumber(flags, 'runs', 5, 1, 100),
+      datasets: () => parseDatasets(flags.datasets),
+      pgbenchScale: () => wholeNumber(flags, 'pgbench-scale', 50, 1, 10_000),
+      demoScale: () => wholeNumber(flags, 'demo-scale', 100, 1, 1000),
+    }),
+    env,
+  }),
+  run: runBench,
+  render: renderBenchSummary,
+  verdict: (r) => ({
+    ok: true,
+    headline: `sync / pg_dump | psql: ${r.datasets.map((d) => `${d.ratios.syncVsDump.toFixed(2)}× on ${d.name}`).join(', ')} (median of ${r.runs})`,
+    problems: [],
+    warnings: r.datasets.flatMap(missedTargets),
+  }),
+  outputs: (r) =>
+    Object.fromEntries(
+      r.datasets.flatMap((d) => [
+        [`${d.key}_sync_vs_pg_dump`, Number(d.ratios.syncVsDump.toFixed(3))],
+        [`${d.key}_validate_vs_sync`, Number(d.ratios.validateVsSync.toFixed(3))],
+        [`${d.key}_sync_rows_per_second`, Math.round(d.ratios.syncRowsPerSecond)],
+      ]),
+    ),
+};

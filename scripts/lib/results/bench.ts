@@ -1,0 +1,58 @@
+// bench.json: envsync sync and validate timed against pg_dump | psql and friends on the same
+// data in the same run. A result type only: renderers read it from here, never from the job.
+
+/** The figures the bench is held to (docs/bench.md). */
+export const BENCH_TARGETS = {
+  /** sync's median over `pg_dump | psql --single-transaction`'s, at most. */
+  syncVsDump: 0.9,
+  /** validate's median over sync's, at most. */
+  validateVsSync: 0.4,
+  /** sync's rows per second of wall time (tsx start included), at least. */
+  syncRowsPerSecond: 500_000,
+} as const;
+
+export type BenchDatasetKey = 'pgbench' | 'demo';
+
+/** One method's wall times, in seconds, run after run. */
+export interface BenchMethod {
+  /** `(a)` … `(e)`: how the summary and the ratios refer to it. */
+  id: 'a' | 'b' | 'c' | 'd' | 'e';
+  method: string;
+  seconds: number[];
+  medianSeconds: number;
+}
+
+export interface BenchDataset {
+  key: BenchDatasetKey;
+  /** What was loaded, e.g. `pgbench -i -s 50`. */
+  name: string;
+  rows: number;
+  methods: BenchMethod[];
+  /** Median of sync's own phases (from sync.json), in ms. */
+  syncPhases: {
+    preparationMs: number;
+    schemaMs: number;
+    copyMs: number;
+    postDataMs: number;
+    commitMs: number;
+    totalMs: number;
+  };
+  ratios: {
+    /** sync / (a) pg_dump | psql. */
+    syncVsDump: number;
+    /** sync / (b) pg_dump -Fc + pg_restore. */
+    syncVsRestore: number;
+    /** validate / sync. */
+    validateVsSync: number;
+    syncRowsPerSecond: number;
+  };
+}
+
+export interface BenchResult {
+  runs: number;
+  cpus: number;
+  startedAt: string;
+  /** Whether pgcopydb was on PATH (method (c)). */
+  pgcopydb: boolean;
+  datasets: BenchDataset[];
+}
