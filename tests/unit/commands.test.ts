@@ -79,3 +79,43 @@ describe.each(shells)('scripts/%s', (shell) => {
     );
   });
 });
+
+// Every bad flag at once: a person fixes the command line in one go, not one error per run.
+test.each([
+  ['analyze', ['--connect-timeout', 'soon'], ['--db is required', '--connect-timeout soon']],
+  [
+    'sync',
+    ['--lock-timeout', 'x', '--platform-tables', 'auth.users'],
+    ['--source is required', '--target is required', '--lock-timeout'],
+  ],
+  ['prepare', ['--source', 'dev', '--connect-timeout', '0'], ['--target is required', '--connect-timeout 0']],
+  [
+    'validate',
+    ['--connect-timeout', '301'],
+    ['--source is required', '--target is required', '--connect-timeout 301'],
+  ],
+  ['backup', ['--connect-timeout', 'x'], ['--db is required', '--connect-timeout x']],
+  [
+    'health-check',
+    ['--url', 'mailto:ops', '--url', 'nope', '--timeout', 'x'],
+    ['--db is required', '--url mailto:ops, nope', '--timeout'],
+  ],
+  [
+    'seed',
+    ['--scale', '0', '--connect-timeout', 'x'],
+    ['--db is required', '--scale', '--connect-timeout x'],
+  ],
+  [
+    'rollback',
+    ['--connect-timeout', 'x'],
+    ['--target is required', '--from is required', '--connect-timeout x'],
+  ],
+  ['mark-production', ['--connect-timeout', 'x'], ['--db is required', '--connect-timeout x']],
+])('%s names every bad flag in one error line (exit 2)', async (name, args, problems) => {
+  const job = await jobOf(`${name}.ts`);
+  const c = capture();
+  expect(await runJob(job, args, env, c.io)).toBe(2);
+  const line = c.err[0]!;
+  expect(line).toMatch(/^error: /);
+  for (const p of problems) expect(line).toContain(p);
+});

@@ -2,8 +2,8 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InputError, InputErrors, JobError } from '../../scripts/lib/base/errors.ts';
-import { type Job, readFlags, runJob, usage } from '../../scripts/lib/jobs/runner.ts';
+import { InputError, InputErrors, JobError, readFlags } from '../../scripts/lib/base/errors.ts';
+import { type Job, runJob, usage } from '../../scripts/lib/jobs/runner.ts';
 
 interface EchoOptions {
   word: string;

@@ -47,3 +47,35 @@ export class InputErrors extends InputError {
     );
   }
 }
+
+/** The InputErrors an error stands for (several for InputErrors); none for anything else. */
+export function inputProblems(error: unknown): InputError[] {
+  if (error instanceof InputErrors) return [...error.problems];
+  if (error instanceof InputError) return [error];
+  return [];
+}
+
+/**
+ * Reads a job's flags one reader at a time and reports every bad one at once: each reader
+ * may throw an InputError (or InputErrors); the others still run. Anything else is a bug and
+ * is thrown as it is.
+ *
+ *   const { source, timeout } = readFlags({
+ *     source: () => requireDatabase(flags, 'source', env),
+ *     timeout: () => parseConnectTimeout(flags['connect-timeout']),
+ *   });
+ */
+export function readFlags<T extends Record<string, unknown>>(readers: { [K in keyof T]: () => T[K] }): T {
+  const values: Partial<T> = {};
+  const problems: InputError[] = [];
+  for (const key of Object.keys(readers) as (keyof T)[]) {
+    try {
+      values[key] = readers[key]();
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      problems.push(...inputProblems(error));
+    }
+  }
+  if (problems.length) throw problems.length === 1 ? problems[0]! : new InputErrors(problems);
+  return values as T;
+}

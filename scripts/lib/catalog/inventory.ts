@@ -40,6 +40,35 @@ const str = (v: unknown): string => String(v);
 const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
 
+/** The catalog queries of ./sql, each named by its file: one row list per query, read in parallel. */
+const CATALOG_QUERIES = [
+  'schemas',
+  'tables',
+  'columns',
+  'constraints',
+  'indexes',
+  'views',
+  'functions',
+  'triggers',
+  'policies',
+  'grants',
+  'default-privileges',
+  'extensions',
+  'sequences',
+  'types',
+  'event-triggers',
+  'objects',
+  'publications',
+  'casts',
+] as const;
+
+type CatalogRows = Record<(typeof CATALOG_QUERIES)[number], Row[]>;
+
+async function readCatalog(tx: Query): Promise<CatalogRows> {
+  const read = await Promise.all(CATALOG_QUERIES.map(async (name) => [name, await query(tx, name)] as const));
+  return Object.fromEntries(read) as CatalogRows;
+}
+
 export interface InventoryOptions {
   /** Count rows exactly (the default); estimates only when false. */
   exactCounts?: boolean;
@@ -59,62 +88,22 @@ export async function readInventoryIn(tx: Query, options: InventoryOptions = {})
   // do, so they mean the same thing wherever they are replayed or compared.
   await tx`select set_config('search_path', '', true)`;
   const [db] = await query(tx, 'database');
-  const [
-    schemaRows,
-    tableRows,
-    columnRows,
-    constraintRows,
-    indexRows,
-    viewRows,
-    functionRows,
-    triggerRows,
-    policyRows,
-    grantRows,
-    defaultPrivilegeRows,
-    extensionRows,
-    sequenceRows,
-    typeRows,
-    eventTriggerRows,
-    objectRows,
-    publicationRows,
-    castRows,
-  ] = await Promise.all(
-    [
-      'schemas',
-      'tables',
-      'columns',
-      'constraints',
-      'indexes',
-      'views',
-      'functions',
-      'triggers',
-      'policies',
-      'grants',
-      'default-privileges',
-      'extensions',
-      'sequences',
-      'types',
-      'event-triggers',
-      'objects',
-      'publications',
-      'casts',
-    ].map((name) => query(tx, name)),
-  );
+  const rows = await readCatalog(tx);
 
-  const columnsOf = groupBy(columnRows!, (r) => num(r.table_oid), toColumn);
+  const columnsOf = groupBy(rows.columns, (r) => num(r.table_oid), toColumn);
   const constraintsOf = groupBy(
-    constraintRows!,
+    rows.constraints,
     (r) => num(r.table_oid),
     (r) => r,
   );
   const indexesOf = groupBy(
-    indexRows!,
+    rows.indexes,
     (r) => num(r.table_oid),
     (r): Index => ({ name: str(r.name), definition: str(r.definition), accessMethod: str(r.access_method) }),
   );
 
   const foreignKeys: ForeignKey[] = [];
-  const tables: Table[] = tableRows!.map((r) => {
+  const tables: Table[] = rows.tables.map((r) => {
     const oid = num(r.oid);
     const schema = str(r.schema);
     const name = str(r.name);
@@ -169,7 +158,7 @@ export async function readInventoryIn(tx: Query, options: InventoryOptions = {})
 
   if (options.exactCounts !== false) await countRows(tx, tables, options.onProgress);
 
-  const views: View[] = viewRows!.map((r) => ({
+  const views: View[] = rows.views.map((r) => ({
     schema: str(r.schema),
     name: str(r.name),
     kind: str(r.kind) as View['kind'],
@@ -182,7 +171,7 @@ export async function readInventoryIn(tx: Query, options: InventoryOptions = {})
     indexes: indexesOf.get(num(r.oid)) ?? [],
   }));
 
-  const functions: FunctionInfo[] = functionRows!.map((r) => ({
+  const functions: FunctionInfo[] = rows.functions.map((r) => ({
     schema: str(r.schema),
     name: str(r.name),
     arguments: str(r.arguments),
@@ -199,7 +188,7 @@ export async function readInventoryIn(tx: Query, options: InventoryOptions = {})
     trustedLanguage: Boolean(r.trusted_language),
   }));
 
-  const triggers: Trigger[] = triggerRows!.map((r) => ({
+  const triggers: Trigger[] = rows.triggers.map((r) => ({
     schema: str(r.schema),
     table: str(r.table),
     name: str(r.name),
@@ -210,7 +199,7 @@ export async function readInventoryIn(tx: Query, options: InventoryOptions = {})
     platform: isPlatformSchema(str(r.function).split('.')[0]!),
   }));
 
-  const policies: Policy[] = policyRows!.map((r) => ({
+  const policies: Policy[] = rows.policies.map((r) => ({
     schema: str(r.schema),
     table: str(r.table),
     name: str(r.name),
@@ -222,7 +211,7 @@ export async function readInventoryIn(tx: Query, options: InventoryOptions = {})
     onPlatformTable: isPlatformSchema(str(r.schema)),
   }));
 
-  const grants: Grant[] = grantRows!.map((r) => ({
+  const grants: Grant[] = rows.grants.map((r) => ({
     kind: str(r.kind) as Grant['kind'],
     schema: str(r.schema),
     name: str(r.name),
@@ -235,7 +224,7 @@ export async function readInventoryIn(tx: Query, options: InventoryOptions = {})
     platform: isPlatformSchema(str(r.schema)),
   }));
 
-  const defaultPrivileges: DefaultPrivilege[] = defaultPrivilegeRows!.map((r) => ({
+  const defaultPrivileges: DefaultPrivilege[] = rows['default-privileges'].map((r) => ({
     role: str(r.role),
     schema: strOrNull(r.schema),
     objectType: str(r.object_type) as DefaultPrivilege['objectType'],
@@ -244,7 +233,7 @@ export async function readInventoryIn(tx: Query, options: InventoryOptions = {})
     grantable: Boolean(r.grantable),
   }));
 
-  const sequences: Sequence[] = sequenceRows!.map((r) => ({
+  const sequences: Sequence[] = rows.sequences.map((r) => ({
     schema: str(r.schema),
     name: str(r.name),
     dataType: str(r.data_type),
@@ -260,34 +249,34 @@ export async function readInventoryIn(tx: Query, options: InventoryOptions = {})
     platform: isPlatformSchema(str(r.schema)),
   }));
 
-  const extensions: Extension[] = extensionRows!.map((r) => ({
+  const extensions: Extension[] = rows.extensions.map((r) => ({
     name: str(r.name),
     schema: str(r.schema),
     version: str(r.version),
     owner: str(r.owner),
     relocatable: Boolean(r.relocatable),
   }));
-  const enums: EnumType[] = typeRows!.map((r) => ({
+  const enums: EnumType[] = rows.types.map((r) => ({
     schema: str(r.schema),
     name: str(r.name),
     labels: strings(r.labels),
     platform: isPlatformSchema(str(r.schema)),
   }));
-  const eventTriggers: EventTrigger[] = eventTriggerRows!.map((r) => ({
+  const eventTriggers: EventTrigger[] = rows['event-triggers'].map((r) => ({
     name: str(r.name),
     event: str(r.event),
     owner: str(r.owner),
     function: str(r.function),
     enabled: Boolean(r.enabled),
   }));
-  const objects: SchemaObject[] = objectRows!.map((r) => ({
+  const objects: SchemaObject[] = rows.objects.map((r) => ({
     schema: str(r.schema),
     kind: str(r.kind),
     identity: str(r.identity),
     owner: str(r.owner),
   }));
   const publications: Publication[] = [];
-  for (const r of publicationRows!) {
+  for (const r of rows.publications) {
     let p = publications.find((x) => x.name === str(r.publication));
     if (!p) {
       p = {
@@ -309,13 +298,13 @@ export async function readInventoryIn(tx: Query, options: InventoryOptions = {})
       });
     }
   }
-  const casts: Cast[] = castRows!.map((r) => ({
+  const casts: Cast[] = rows.casts.map((r) => ({
     source: str(r.source),
     target: str(r.target),
     schemas: strings(r.schemas),
     how: str(r.how),
   }));
-  const schemas: SchemaInfo[] = schemaRows!.map((r) => ({
+  const schemas: SchemaInfo[] = rows.schemas.map((r) => ({
     name: str(r.name),
     owner: str(r.owner),
     comment: strOrNull(r.comment),

@@ -1,7 +1,7 @@
 // The database flags every job shares: a required --db/--source/--target and
 // --connect-timeout, parsed the same way everywhere.
 
-import { InputError } from '../base/errors.ts';
+import { InputError, readFlags } from '../base/errors.ts';
 import type { FlagSpec, ParsedFlags } from '../base/flags.ts';
 import { PLATFORM_DATA_TABLES } from '../catalog/platform.ts';
 import { DEFAULT_CONNECT_TIMEOUT } from '../db/connect.ts';
@@ -49,8 +49,10 @@ export function requireSourceAndTarget(
   job: string,
   replaces: boolean,
 ): { source: DatabaseTarget; target: DatabaseTarget } {
-  const source = requireDatabase(flags, 'source', env);
-  const target = requireDatabase(flags, 'target', env);
+  const { source, target } = readFlags({
+    source: () => requireDatabase(flags, 'source', env),
+    target: () => requireDatabase(flags, 'target', env),
+  });
   if (source.display === target.display) {
     throw new InputError(
       `--target ${target.display} is the same database as --source`,

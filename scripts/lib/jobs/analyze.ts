@@ -1,5 +1,6 @@
 // analyze: the catalog inventory of one database, read from one read-only snapshot.
 
+import { readFlags } from '../base/errors.ts';
 import type { ParsedFlags } from '../base/flags.ts';
 import { readInventory } from '../catalog/inventory.ts';
 import { attentionItems, countObjects } from '../catalog/summary.ts';
@@ -64,9 +65,11 @@ export const analyzeJob: Job<AnalyzeOptions, AnalyzeResult> = {
   },
   parse(flags: ParsedFlags, env) {
     return {
-      db: requireDatabase(flags, 'db', env),
+      ...readFlags({
+        db: () => requireDatabase(flags, 'db', env),
+        connectTimeout: () => parseConnectTimeout(flags['connect-timeout']),
+      }),
       exactCounts: flags['estimate-only'] !== true,
-      connectTimeout: parseConnectTimeout(flags['connect-timeout']),
     };
   },
   run: runAnalyze,

@@ -11,7 +11,7 @@ import { readArchive, writeArchive } from '../backup/archive.ts';
 import { signManifest } from '../backup/manifest.ts';
 import { restoreBackup } from '../backup/restore.ts';
 import { compareWithManifest } from '../backup/verify.ts';
-import { InputError, JobError } from '../base/errors.ts';
+import { InputError, JobError, readFlags } from '../base/errors.ts';
 import { readInventory } from '../catalog/inventory.ts';
 import type { Inventory } from '../catalog/model.ts';
 import { cascadeReach, isPlatformSchema } from '../catalog/platform.ts';
@@ -387,23 +387,29 @@ export const backupJob: Job<BackupOptions, BackupResult> = {
     const platformTables = parseList(flags['platform-tables']);
     // Empty means unset: in Actions an undefined secret expands to ''.
     const key = env.BACKUP_ENCRYPTION_KEY;
-    if (key && key.length < 16) {
+    const { db, verifyRestore, connectTimeout } = readFlags({
+      db: () => requireDatabase(flags, 'db', env),
+      verifyRestore: () => {
+        if (typeof flags['verify-restore'] !== 'string') return undefined;
+        const scratch = resolveDatabase('--verify-restore', flags['verify-restore'], env);
+        refuseKnownProduction(scratch, env, false, 'backup --verify-restore');
+        return scratch;
+      },
+      connectTimeout: () => parseConnectTimeout(flags['connect-timeout']),
+      key: () => {
+        if (key && key.length < 16) {
+          throw new InputError(
+            'BACKUP_ENCRYPTION_KEY is shorter than 16 characters',
+            'use a long random value, e.g. `openssl rand -base64 32`',
+          );
+        }
+      },
+    });
+    if (verifyRestore?.display === db.display) {
       throw new InputError(
-        'BACKUP_ENCRYPTION_KEY is shorter than 16 characters',
-        'use a long random value, e.g. `openssl rand -base64 32`',
+        '--verify-restore is the database being backed up',
+        'give a scratch database: it is replaced by the restore',
       );
-    }
-    const db = requireDatabase(flags, 'db', env);
-    let verifyRestore: DatabaseTarget | undefined;
-    if (typeof flags['verify-restore'] === 'string') {
-      verifyRestore = resolveDatabase('--verify-restore', flags['verify-restore'], env);
-      refuseKnownProduction(verifyRestore, env, false, 'backup --verify-restore');
-      if (verifyRestore.display === db.display) {
-        throw new InputError(
-          '--verify-restore is the database being backed up',
-          'give a scratch database: it is replaced by the restore',
-        );
-      }
     }
     return {
       db,
@@ -412,7 +418,7 @@ export const backupJob: Job<BackupOptions, BackupResult> = {
       ...(schemas ? { schemas } : {}),
       ...(platformTables ? { platformTables } : {}),
       ...(key ? { encryptionKey: key } : {}),
-      connectTimeout: parseConnectTimeout(flags['connect-timeout']),
+      connectTimeout,
       env,
     };
   },

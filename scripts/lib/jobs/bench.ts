@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
-import { InputError } from '../base/errors.ts';
+import { InputError, readFlags } from '../base/errors.ts';
 import type { ParsedFlags } from '../base/flags.ts';
 import { repoRoot } from '../cli/env-file.ts';
 import { libpqEnvironment } from '../db/libpq-env.ts';
@@ -25,7 +25,7 @@ import {
 } from '../results/bench.ts';
 import type { JobRecord } from '../results/job-record.ts';
 import type { SyncResult } from '../results/sync.ts';
-import { type Job, type JobContext, readFlags } from './runner.ts';
+import type { Job, JobContext } from './runner.ts';
 
 export interface BenchOptions {
   runs: number;

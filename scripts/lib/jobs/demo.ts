@@ -3,7 +3,7 @@
 
 import path from 'node:path';
 import postgres from 'postgres';
-import { InputError } from '../base/errors.ts';
+import { InputError, readFlags } from '../base/errors.ts';
 import { compareInventories } from '../catalog/compare.ts';
 import { redactUrl } from '../db/url.ts';
 import {
@@ -23,7 +23,7 @@ import { analyzeJob } from './analyze.ts';
 import { describeOrder, snapshotDir, stagingPipeline } from './pipeline.ts';
 import { rollbackJob } from './rollback.ts';
 import { pipelineJob } from './run-pipeline.ts';
-import { type Job, type JobContext, readFlags } from './runner.ts';
+import type { Job, JobContext } from './runner.ts';
 import { stepRunner } from './steps.ts';
 
 export interface DemoOptions {

@@ -5,7 +5,7 @@
 import { createClient } from '@supabase/supabase-js';
 import postgres from 'postgres';
 import WebSocket from 'ws';
-import { EnvsyncError, InputError } from '../base/errors.ts';
+import { EnvsyncError, InputError, readFlags } from '../base/errors.ts';
 import { parseList, requireDatabase } from '../cli/database-flags.ts';
 import { parseDuration } from '../cli/duration.ts';
 import { connectionError, driverConnection } from '../db/connect.ts';
@@ -251,6 +251,24 @@ export async function runHealthCheck(ctx: JobContext, o: HealthOptions): Promise
 /** A health check must end: no probe timeout or wait above this. */
 const HEALTH_LIMIT_MS = 30 * 60_000;
 
+/** Every --url an http(s) address; the bad ones named together. */
+function httpUrls(values: string[]): string[] {
+  const isHttp = (u: string) => {
+    try {
+      return /^https?:$/.test(new URL(u).protocol);
+    } catch {
+      return false;
+    }
+  };
+  const bad = values.filter((u) => !isHttp(u));
+  if (bad.length)
+    throw new InputError(
+      `--url ${bad.join(', ')} ${bad.length === 1 ? 'is not an http(s) URL' : 'are not http(s) URLs'}`,
+      'use e.g. --url https://staging.example.com/api/health',
+    );
+  return values;
+}
+
 export const healthCheckJob: Job<HealthOptions, HealthResult> = {
   name: 'health-check',
   description:
@@ -282,20 +300,13 @@ export const healthCheckJob: Job<HealthOptions, HealthResult> = {
     },
   },
   parse(flags, env) {
-    const db = requireDatabase(flags, 'db', env);
-    const prefix = db.name === 'url' ? undefined : db.name.toUpperCase().replace(/-/g, '_');
-    const urls = ((flags.url as string[] | undefined) ?? []).map((u) => {
-      try {
-        const parsed = new URL(u);
-        if (!/^https?:$/.test(parsed.protocol)) throw new Error('not http');
-        return u;
-      } catch {
-        throw new InputError(
-          `--url ${u} is not an http(s) URL`,
-          'use e.g. --url https://staging.example.com/api/health',
-        );
-      }
+    const { db, urls, timeoutMs, waitMs } = readFlags({
+      db: () => requireDatabase(flags, 'db', env),
+      urls: () => httpUrls((flags.url as string[] | undefined) ?? []),
+      timeoutMs: () => parseDuration('--timeout', flags.timeout, 5000, HEALTH_LIMIT_MS),
+      waitMs: () => parseDuration('--wait', flags.wait, 0, HEALTH_LIMIT_MS),
     });
+    const prefix = db.name === 'url' ? undefined : db.name.toUpperCase().replace(/-/g, '_');
     const tablesFlag =
       typeof flags['critical-tables'] === 'string'
         ? flags['critical-tables']
@@ -309,8 +320,8 @@ export const healthCheckJob: Job<HealthOptions, HealthResult> = {
       db,
       urls,
       criticalTables,
-      timeoutMs: parseDuration('--timeout', flags.timeout, 5000, HEALTH_LIMIT_MS),
-      waitMs: parseDuration('--wait', flags.wait, 0, HEALTH_LIMIT_MS),
+      timeoutMs,
+      waitMs,
       ...(supabaseUrl && anonKey ? { supabase: { url: supabaseUrl, anonKey } } : {}),
     };
   },

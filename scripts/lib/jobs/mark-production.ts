@@ -3,7 +3,7 @@
 // --allow-production however its URL is spelled — also where PRODUCTION_DATABASE_URL is
 // not set, as in the staging jobs on GitHub Actions. Idempotent.
 
-import { JobError } from '../base/errors.ts';
+import { JobError, readFlags } from '../base/errors.ts';
 import { connectTimeoutFlag, parseConnectTimeout, requireDatabase } from '../cli/database-flags.ts';
 import { connect } from '../db/connect.ts';
 import { writeProductionMarker } from '../db/guards.ts';
@@ -55,10 +55,11 @@ export const markProductionJob: Job<MarkProductionOptions, MarkProductionResult>
     db: { type: 'string', value: '<env|url>', description: 'the production database' },
     'connect-timeout': connectTimeoutFlag,
   },
-  parse: (flags, env) => ({
-    db: requireDatabase(flags, 'db', env),
-    connectTimeout: parseConnectTimeout(flags['connect-timeout']),
-  }),
+  parse: (flags, env) =>
+    readFlags({
+      db: () => requireDatabase(flags, 'db', env),
+      connectTimeout: () => parseConnectTimeout(flags['connect-timeout']),
+    }),
   run: runMarkProduction,
   render: renderMarkProductionSummary,
   verdict: (r) => ({

@@ -5,7 +5,7 @@
 
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { InputError } from '../base/errors.ts';
+import { InputError, readFlags } from '../base/errors.ts';
 import { diffInventories } from '../catalog/diff.ts';
 import { readInventory } from '../catalog/inventory.ts';
 import { cascadeReach } from '../catalog/platform.ts';
@@ -172,24 +172,28 @@ export const prepareJob: Job<PrepareOptions, PrepareResult> = {
     'connect-timeout': connectTimeoutFlag,
   },
   parse(flags, env) {
-    const { source, target } = requireSourceAndTarget(flags, env, 'prepare', true);
-    const platformTables = parseList(flags['platform-tables']);
     const snapshot = flags['no-snapshot'] !== true;
-    // On Actions the snapshot becomes an artifact anyone who can read the repository can download.
-    if (snapshot && env.GITHUB_ACTIONS === 'true' && !env.BACKUP_ENCRYPTION_KEY) {
-      throw new InputError(
-        'BACKUP_ENCRYPTION_KEY is not set: on GitHub Actions the target’s snapshot is uploaded as an artifact, and it would be plaintext and unsigned',
-        'add the BACKUP_ENCRYPTION_KEY secret to the environment (e.g. `openssl rand -base64 32`), or pass --no-snapshot (no rollback possible)',
-      );
-    }
+    const { databases, platformTables, connectTimeout } = readFlags({
+      databases: () => requireSourceAndTarget(flags, env, 'prepare', true),
+      platformTables: () => parseList(flags['platform-tables']),
+      connectTimeout: () => parseConnectTimeout(flags['connect-timeout']),
+      // On Actions the snapshot becomes an artifact anyone who can read the repository can download.
+      key: () => {
+        if (snapshot && env.GITHUB_ACTIONS === 'true' && !env.BACKUP_ENCRYPTION_KEY) {
+          throw new InputError(
+            'BACKUP_ENCRYPTION_KEY is not set: on GitHub Actions the target’s snapshot is uploaded as an artifact, and it would be plaintext and unsigned',
+            'add the BACKUP_ENCRYPTION_KEY secret to the environment (e.g. `openssl rand -base64 32`), or pass --no-snapshot (no rollback possible)',
+          );
+        }
+      },
+    });
     return {
-      source,
-      target,
+      ...databases,
       out: typeof flags.out === 'string' ? flags.out : path.join('artifacts', 'prepare'),
       allowProduction: flags['allow-production'] === true,
       snapshot,
       ...(platformTables ? { platformTables } : {}),
-      connectTimeout: parseConnectTimeout(flags['connect-timeout']),
+      connectTimeout,
       env,
     };
   },

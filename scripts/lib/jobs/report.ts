@@ -2,7 +2,7 @@
 // jobs' results and outputs (`toJSON(needs)`: status, headline, elapsed_ms, nothing
 // secret). Which jobs it expects comes from the pipeline definition. It connects to nothing.
 
-import { InputError } from '../base/errors.ts';
+import { InputError, readFlags } from '../base/errors.ts';
 import { renderRunReport } from '../report/run-report-summary.ts';
 import type { JobConclusion, RunReport } from '../results/report.ts';
 import {
@@ -13,7 +13,7 @@ import {
   rollbackStep,
   stagingPipeline,
 } from './pipeline.ts';
-import { type Job, readFlags } from './runner.ts';
+import type { Job } from './runner.ts';
 
 export interface ReportOptions {
   source: string;

@@ -7,7 +7,7 @@ import { fileSha256, readArchive } from '../backup/archive.ts';
 import { checkPlatformTables, readManifest, verifyManifest } from '../backup/manifest.ts';
 import { restoreBackup, schemasAfterBackup } from '../backup/restore.ts';
 import { compareWithManifest } from '../backup/verify.ts';
-import { InputError, InputErrors, JobError } from '../base/errors.ts';
+import { InputError, JobError, readFlags } from '../base/errors.ts';
 import { readInventory } from '../catalog/inventory.ts';
 import type { Inventory } from '../catalog/model.ts';
 import { connectTimeoutFlag, parseConnectTimeout } from '../cli/database-flags.ts';
@@ -217,17 +217,25 @@ export const rollbackJob: Job<RollbackOptions, RollbackResult> = {
     'connect-timeout': connectTimeoutFlag,
   },
   parse(flags, env) {
-    const problems: InputError[] = [];
-    if (typeof flags.target !== 'string' || !flags.target)
-      problems.push(new InputError('--target is required', 'pass --target staging or a URL'));
-    if (typeof flags.from !== 'string' || !flags.from)
-      problems.push(
-        new InputError('--from is required', 'pass the backup directory, e.g. --from artifacts/backup'),
-      );
-    if (problems.length) throw problems.length === 1 ? problems[0]! : new InputErrors(problems);
-    const target = resolveDatabase('--target', flags.target as string, env);
-    refuseKnownProduction(target, env, flags['allow-production'] === true, 'rollback');
-    const manifest = readManifest(flags.from as string);
+    const { target, from, connectTimeout } = readFlags({
+      target: () => {
+        if (typeof flags.target !== 'string' || !flags.target)
+          throw new InputError('--target is required', 'pass --target staging or a URL');
+        const target = resolveDatabase('--target', flags.target, env);
+        refuseKnownProduction(target, env, flags['allow-production'] === true, 'rollback');
+        return target;
+      },
+      from: () => {
+        if (typeof flags.from !== 'string' || !flags.from)
+          throw new InputError(
+            '--from is required',
+            'pass the backup directory, e.g. --from artifacts/backup',
+          );
+        return flags.from;
+      },
+      connectTimeout: () => parseConnectTimeout(flags['connect-timeout']),
+    });
+    const manifest = readManifest(from);
     const key = env.BACKUP_ENCRYPTION_KEY;
     if (manifest.files.some((f) => f.encrypted) && !key) {
       throw new InputError(
@@ -237,13 +245,13 @@ export const rollbackJob: Job<RollbackOptions, RollbackResult> = {
     }
     return {
       target,
-      from: flags.from as string,
+      from,
       manifest,
       forceForeignBackup: flags['force-foreign-backup'] === true,
       allowProduction: flags['allow-production'] === true,
       allowUnsigned: flags['allow-unsigned-backup'] === true,
       ...(key ? { encryptionKey: key } : {}),
-      connectTimeout: parseConnectTimeout(flags['connect-timeout']),
+      connectTimeout,
       env,
     };
   },

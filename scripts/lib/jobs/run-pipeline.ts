@@ -3,7 +3,7 @@
 // target back from prepare's snapshot.
 
 import path from 'node:path';
-import { InputError } from '../base/errors.ts';
+import { InputError, readFlags } from '../base/errors.ts';
 import {
   connectTimeoutFlag,
   parseConnectTimeout,
@@ -29,7 +29,7 @@ import {
 } from './pipeline.ts';
 import { prepareJob } from './prepare.ts';
 import { rollbackJob } from './rollback.ts';
-import { type Job, type JobContext, readFlags } from './runner.ts';
+import type { Job, JobContext } from './runner.ts';
 import { stepRunner } from './steps.ts';
 import { syncJob } from './sync.ts';
 import { validateJob } from './validate.ts';

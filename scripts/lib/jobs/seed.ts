@@ -2,7 +2,7 @@
 // (optionally applying the demo migrations first). A demo and benchmark tool.
 
 import postgres from 'postgres';
-import { InputError, JobError } from '../base/errors.ts';
+import { InputError, JobError, readFlags } from '../base/errors.ts';
 import { connectTimeoutFlag, parseConnectTimeout, requireDatabase } from '../cli/database-flags.ts';
 import { connect, describePgError, driverConnection } from '../db/connect.ts';
 import { productionReason, refuseKnownProduction } from '../db/guards.ts';
@@ -104,17 +104,21 @@ export const seedJob: Job<SeedJobOptions, SeedResult> = {
     'connect-timeout': connectTimeoutFlag,
   },
   parse(flags, env) {
-    const db = requireDatabase(flags, 'db', env);
-    try {
-      refuseKnownProduction(db, env, false, 'seed');
-    } catch {
-      throw productionRefusal();
-    }
     return {
-      db,
-      scale: parseScale(flags.scale),
+      ...readFlags({
+        db: () => {
+          const db = requireDatabase(flags, 'db', env);
+          try {
+            refuseKnownProduction(db, env, false, 'seed');
+          } catch {
+            throw productionRefusal();
+          }
+          return db;
+        },
+        scale: () => parseScale(flags.scale),
+        connectTimeout: () => parseConnectTimeout(flags['connect-timeout']),
+      }),
       migrate: flags.migrate === true,
-      connectTimeout: parseConnectTimeout(flags['connect-timeout']),
       env,
     };
   },

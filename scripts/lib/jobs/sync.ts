@@ -3,7 +3,7 @@
 // on them — in ONE target transaction, reading the source from ONE exported snapshot.
 // Any error, kill or disconnect leaves the target exactly as it was.
 
-import { EnvsyncError, InputError, JobError } from '../base/errors.ts';
+import { EnvsyncError, InputError, JobError, readFlags } from '../base/errors.ts';
 import { TimedSteps } from '../base/timed-steps.ts';
 import { diffInventories } from '../catalog/diff.ts';
 import { readInventory, readInventoryIn } from '../catalog/inventory.ts';
@@ -582,13 +582,15 @@ export const syncJob: Job<SyncOptions, SyncResult> = {
     'connect-timeout': connectTimeoutFlag,
   },
   parse(flags, env) {
-    const { source, target } = requireSourceAndTarget(flags, env, 'sync', true);
-    const lockTimeoutMs = parseDuration('--lock-timeout', flags['lock-timeout'], 30_000, 3_600_000);
-    const maxPlanAgeMs = parseDuration('--max-plan-age', flags['max-plan-age'], 12 * 3_600_000);
-    const platformTables = parseList(flags['platform-tables']);
+    const { databases, lockTimeoutMs, maxPlanAgeMs, platformTables, connectTimeout } = readFlags({
+      databases: () => requireSourceAndTarget(flags, env, 'sync', true),
+      lockTimeoutMs: () => parseDuration('--lock-timeout', flags['lock-timeout'], 30_000, 3_600_000),
+      maxPlanAgeMs: () => parseDuration('--max-plan-age', flags['max-plan-age'], 12 * 3_600_000),
+      platformTables: () => parseList(flags['platform-tables']),
+      connectTimeout: () => parseConnectTimeout(flags['connect-timeout']),
+    });
     return {
-      source,
-      target,
+      ...databases,
       ...(typeof flags.plan === 'string' ? { planDir: flags.plan } : {}),
       dryRun: flags['dry-run'] === true,
       allowProduction: flags['allow-production'] === true,
@@ -596,7 +598,7 @@ export const syncJob: Job<SyncOptions, SyncResult> = {
       lockTimeoutMs,
       maxPlanAgeMs,
       ...(platformTables ? { platformTables } : {}),
-      connectTimeout: parseConnectTimeout(flags['connect-timeout']),
+      connectTimeout,
       env,
     };
   },

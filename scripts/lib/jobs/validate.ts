@@ -2,6 +2,7 @@
 // compared through the catalog model, every replicated table's count and checksum and
 // every sequence's state compared, both servers read in parallel.
 
+import { readFlags } from '../base/errors.ts';
 import { diffInventories } from '../catalog/diff.ts';
 import type { Inventory } from '../catalog/model.ts';
 import { readSnapshot } from '../catalog/snapshot.ts';
@@ -254,13 +255,15 @@ export const validateJob: Job<ValidateOptions, ValidateResult> = {
     'connect-timeout': connectTimeoutFlag,
   },
   parse(flags, env) {
-    const { source, target } = requireSourceAndTarget(flags, env, 'validate', false);
-    const platformTables = parseList(flags['platform-tables']);
+    const { databases, platformTables, connectTimeout } = readFlags({
+      databases: () => requireSourceAndTarget(flags, env, 'validate', false),
+      platformTables: () => parseList(flags['platform-tables']),
+      connectTimeout: () => parseConnectTimeout(flags['connect-timeout']),
+    });
     return {
+      ...databases,
       ...(platformTables ? { platformTables } : {}),
-      source,
-      target,
-      connectTimeout: parseConnectTimeout(flags['connect-timeout']),
+      connectTimeout,
       workers: 2,
       locate: flags.locate === true,
       env,

@@ -1,11 +1,13 @@
 // The checks prepare reports and sync runs before it touches anything: each named,
 // passed or failed, with the fix. Reads only; the target is never changed.
 
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { EnvsyncError } from '../base/errors.ts';
 import { type OutsideDependent, outsideDependents } from '../catalog/inventory.ts';
 import { canActAs, type Inventory } from '../catalog/model.ts';
 import { isPlatformSchema } from '../catalog/platform.ts';
-import type { Sql } from '../db/connect.ts';
+import type { Query, Sql } from '../db/connect.ts';
 import { sameDatabase } from '../db/identity.ts';
 import { ENVSYNC_LOCK_KEY } from '../db/lock.ts';
 import { findClientProgram } from '../db/pg-binaries.ts';
@@ -36,22 +38,21 @@ export interface PreflightInput {
   production: { reason: string | null; allowed: boolean };
 }
 
+const sqlDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'sql');
+
+/** One of ./sql's queries, its parameters as $1…. */
+const query = (tx: Query, name: string, parameters: unknown[] = []) =>
+  tx.file(path.join(sqlDir, `${name}.sql`), parameters as never[]) as unknown as Promise<
+    Record<string, unknown>[]
+  >;
+
 const major = (inv: Inventory) => Math.floor(inv.database.serverVersionNum / 10000);
 const list = (xs: string[], max = 8) =>
   xs.slice(0, max).join(', ') + (xs.length > max ? ` and ${xs.length - max} more` : '');
 
 /** Sessions on the target that hold locks on the app schemas' relations or sit idle in a transaction. */
-export async function blockingSessions(tgt: Sql, schemas: string[]): Promise<Blocker[]> {
-  const rows = await tgt`
-    select distinct a.pid, coalesce(a.usename, '') as user, coalesce(a.application_name, '') as application,
-           coalesce(a.state, '') as state, a.xact_start::text as since
-    from pg_stat_activity a
-    where a.datname = current_database() and a.pid <> pg_backend_pid() and a.backend_type = 'client backend'
-      and (a.state like 'idle in transaction%'
-           or exists (select 1 from pg_locks l join pg_class c on c.oid = l.relation
-                      join pg_namespace n on n.oid = c.relnamespace
-                      where l.pid = a.pid and n.nspname = any(${schemas}::text[])))
-    order by a.pid`;
+export async function blockingSessions(tgt: Query, schemas: string[]): Promise<Blocker[]> {
+  const rows = await query(tgt, 'blocking-sessions', [schemas]);
   return rows.map((r) => ({
     pid: Number(r.pid),
     user: String(r.user),
@@ -84,128 +85,122 @@ function rolesNamed(inv: Inventory, schemas: Set<string>): string[] {
   return [...names].sort();
 }
 
+/** Every check prepare reports, in the order people read them: what is at risk first. */
 export async function preflight(i: PreflightInput): Promise<PreflightCheck[]> {
-  const checks: PreflightCheck[] = [];
-  const add = (c: PreflightCheck) => checks.push(c);
-  const schemas = new Set(i.schemas);
-  add(notTheSource(i.identities.source, i.identities.target));
-  add(productionCheck(i.production));
-  add(
-    major(i.tgtInv) >= major(i.srcInv)
-      ? {
-          name: 'server versions',
-          status: 'pass',
-          detail: `target ${major(i.tgtInv)} ≥ source ${major(i.srcInv)}`,
-        }
-      : {
-          name: 'server versions',
-          status: 'fail',
-          detail: `the target runs PostgreSQL ${major(i.tgtInv)}, older than the source's ${major(i.srcInv)}`,
-          hint: 'upgrade the target: a dump of a newer server may not load into an older one',
-        },
-  );
+  return [
+    notTheSource(i.identities.source, i.identities.target),
+    productionCheck(i.production),
+    serverVersions(i.srcInv, i.tgtInv),
+    pgDumpCheck(i.srcInv, i.env),
+    await privilegesCheck(i.tgt, i.tgtInv, i.schemas),
+    await extensionsCheck(i.tgt, i.srcInv, i.tgtInv),
+    ...(await replacementChecks(i)),
+    await rolesCheck(i.tgt, rolesNamed(i.srcInv, new Set(i.schemas))),
+    await envsyncLockCheck(i.tgt),
+    await blockersCheck(i.tgt, i.schemas),
+  ];
+}
+
+function serverVersions(src: Inventory, tgt: Inventory): PreflightCheck {
+  return major(tgt) >= major(src)
+    ? { name: 'server versions', status: 'pass', detail: `target ${major(tgt)} ≥ source ${major(src)}` }
+    : {
+        name: 'server versions',
+        status: 'fail',
+        detail: `the target runs PostgreSQL ${major(tgt)}, older than the source's ${major(src)}`,
+        hint: 'upgrade the target: a dump of a newer server may not load into an older one',
+      };
+}
+
+function pgDumpCheck(src: Inventory, env: NodeJS.ProcessEnv): PreflightCheck {
   try {
-    const p = findClientProgram('pg_dump', major(i.srcInv), i.env);
-    add({ name: 'pg_dump', status: 'pass', detail: `${p.path} (${p.version})` });
+    const p = findClientProgram('pg_dump', major(src), env);
+    return { name: 'pg_dump', status: 'pass', detail: `${p.path} (${p.version})` };
   } catch (error) {
     const e = error as EnvsyncError;
-    add({
+    return {
       name: 'pg_dump',
       status: 'fail',
       detail: e.message,
       ...(e instanceof EnvsyncError ? { hint: e.hint } : {}),
-    });
+    };
   }
+}
 
-  add(await privilegesCheck(i.tgt, i.tgtInv, i.schemas));
-
-  // Extensions the source uses: installed on the target, or installable by the sync.
-  const availableRows = await i.tgt`
-    select name, bool_or(trusted or not superuser) as creatable
-    from pg_available_extension_versions group by name`;
-  const available = new Map(availableRows.map((r) => [String(r.name), Boolean(r.creatable)]));
-  const superuser = i.tgtInv.database.isSuperuser;
-  const installed = new Map(i.tgtInv.extensions.map((e) => [e.name, e]));
-  const absent = i.srcInv.extensions.filter((e) => !installed.has(e.name));
-  const unavailable = absent.filter((e) => !available.has(e.name) || (!superuser && !available.get(e.name)));
+/** Extensions the source uses: installed on the target, or installable by the sync. */
+async function extensionsCheck(tgt: Query, src: Inventory, tgtInv: Inventory): Promise<PreflightCheck> {
+  const creatable = new Map(
+    (await query(tgt, 'creatable-extensions')).map((r) => [String(r.name), Boolean(r.creatable)]),
+  );
+  const superuser = tgtInv.database.isSuperuser;
+  const installed = new Map(tgtInv.extensions.map((e) => [e.name, e]));
+  const absent = src.extensions.filter((e) => !installed.has(e.name));
+  const unavailable = absent.filter((e) => !creatable.has(e.name) || (!superuser && !creatable.get(e.name)));
   const toCreate = absent.filter((e) => !unavailable.includes(e));
-  const versions = i.srcInv.extensions.filter(
+  const versions = src.extensions.filter(
     (e) => installed.has(e.name) && installed.get(e.name)!.version !== e.version,
   );
-  add(
-    unavailable.length
-      ? {
-          name: 'extensions',
-          status: 'fail',
-          detail: `missing on the target and not creatable by ${i.tgtInv.database.currentUser}: ${list(unavailable.map((e) => `${e.name} ${e.version}`))}`,
-          hint: `install it on the target first (CREATE EXTENSION ${unavailable[0]?.name} SCHEMA ${unavailable[0]?.schema}; on Supabase: Database → Extensions)`,
-        }
-      : versions.length
-        ? {
-            name: 'extensions',
-            status: 'warn',
-            detail: `other versions on the target: ${list(versions.map((e) => `${e.name} ${installed.get(e.name)!.version} (source ${e.version})`))}`,
-            hint: 'ALTER EXTENSION … UPDATE on the older side; validate reports the difference',
-          }
-        : {
-            name: 'extensions',
-            status: 'pass',
-            detail: `${i.srcInv.extensions.length} used by the source${toCreate.length ? `; the sync creates ${list(toCreate.map((e) => e.name))}` : ', all installed on the target'}`,
-          },
-  );
+  if (unavailable.length)
+    return {
+      name: 'extensions',
+      status: 'fail',
+      detail: `missing on the target and not creatable by ${tgtInv.database.currentUser}: ${list(unavailable.map((e) => `${e.name} ${e.version}`))}`,
+      hint: `install it on the target first (CREATE EXTENSION ${unavailable[0]?.name} SCHEMA ${unavailable[0]?.schema}; on Supabase: Database → Extensions)`,
+    };
+  if (versions.length)
+    return {
+      name: 'extensions',
+      status: 'warn',
+      detail: `other versions on the target: ${list(versions.map((e) => `${e.name} ${installed.get(e.name)!.version} (source ${e.version})`))}`,
+      hint: 'ALTER EXTENSION … UPDATE on the older side; validate reports the difference',
+    };
+  return {
+    name: 'extensions',
+    status: 'pass',
+    detail: `${src.extensions.length} used by the source${toCreate.length ? `; the sync creates ${list(toCreate.map((e) => e.name))}` : ', all installed on the target'}`,
+  };
+}
 
-  checks.push(...(await replacementChecks(i)));
+/** Roles that grants, policies and owners name must exist on the target: roles are cluster-wide, never in a dump. */
+async function rolesCheck(tgt: Query, named: string[]): Promise<PreflightCheck> {
+  const existing = new Set((await query(tgt, 'existing-roles', [named])).map((r) => String(r.rolname)));
+  const missing = named.filter((r) => !existing.has(r));
+  return missing.length
+    ? {
+        name: 'roles',
+        status: 'fail',
+        detail: `the source's owners, grants or policies name roles the target lacks: ${list(missing)}`,
+        hint: `create them on the target first (CREATE ROLE ${missing[0]} NOLOGIN; roles are cluster-wide, not in a dump)`,
+      }
+    : {
+        name: 'roles',
+        status: 'pass',
+        detail: `${named.length} role(s) named by the source exist on the target`,
+      };
+}
 
-  // Roles that grants, policies and owners name must exist on the target.
-  const named = rolesNamed(i.srcInv, schemas);
-  const existing = new Set(
-    (await i.tgt`select rolname from pg_roles where rolname = any(${named}::text[])`).map((r) =>
-      String(r.rolname),
-    ),
-  );
-  const missingRoles = named.filter((r) => !existing.has(r));
-  add(
-    missingRoles.length
-      ? {
-          name: 'roles',
-          status: 'fail',
-          detail: `the source's owners, grants or policies name roles the target lacks: ${list(missingRoles)}`,
-          hint: `create them on the target first (CREATE ROLE ${missingRoles[0]} NOLOGIN; roles are cluster-wide, not in a dump)`,
-        }
-      : {
-          name: 'roles',
-          status: 'pass',
-          detail: `${named.length} role(s) named by the source exist on the target`,
-        },
-  );
+async function envsyncLockCheck(tgt: Query): Promise<PreflightCheck> {
+  const holders = await query(tgt, 'envsync-lock-holders', [ENVSYNC_LOCK_KEY]);
+  return holders.length
+    ? {
+        name: 'no other envsync run',
+        status: 'fail',
+        detail: `another envsync run holds the target (pid ${holders.map((h) => h.pid).join(', ')})`,
+        hint: 'wait for it to finish; runs on one target never interleave',
+      }
+    : { name: 'no other envsync run', status: 'pass', detail: 'the target’s envsync lock is free' };
+}
 
-  const holders = await i.tgt`
-    select pid from pg_locks
-    where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())
-      and ((classid::int8 << 32) | objid::int8) = ${ENVSYNC_LOCK_KEY}::int8 and pid <> pg_backend_pid()`;
-  add(
-    holders.length
-      ? {
-          name: 'no other envsync run',
-          status: 'fail',
-          detail: `another envsync run holds the target (pid ${holders.map((h) => h.pid).join(', ')})`,
-          hint: 'wait for it to finish; runs on one target never interleave',
-        }
-      : { name: 'no other envsync run', status: 'pass', detail: 'the target’s envsync lock is free' },
-  );
-
-  const blockers = await blockingSessions(i.tgt, i.schemas);
-  add(
-    blockers.length
-      ? {
-          name: 'blocking sessions',
-          status: 'warn',
-          detail: `${blockers.length} session(s) would block the replacement: ${list(blockers.map(describeBlocker), 5)}`,
-          hint: 'end them, or pass --terminate-blockers to sync to end them when it starts',
-        }
-      : { name: 'blocking sessions', status: 'pass', detail: 'no session holds the app schemas' },
-  );
-  return checks;
+async function blockersCheck(tgt: Query, schemas: string[]): Promise<PreflightCheck> {
+  const blockers = await blockingSessions(tgt, schemas);
+  return blockers.length
+    ? {
+        name: 'blocking sessions',
+        status: 'warn',
+        detail: `${blockers.length} session(s) would block the replacement: ${list(blockers.map(describeBlocker), 5)}`,
+        hint: 'end them, or pass --terminate-blockers to sync to end them when it starts',
+      }
+    : { name: 'blocking sessions', status: 'pass', detail: 'no session holds the app schemas' };
 }
 
 const describeIdentity = (d: DatabaseIdentity) =>
@@ -394,11 +389,7 @@ export async function privilegesCheck(
   tgtInv: Inventory,
   schemas: string[],
 ): Promise<PreflightCheck> {
-  const [p] = await tgt`
-    select has_database_privilege(current_user, current_database(), 'CREATE') as create_db,
-           (select coalesce(array_agg(n.nspname order by 1), '{}') from pg_namespace n
-            where n.nspname = any(${schemas}::text[]) and not pg_has_role(n.nspowner, 'USAGE')
-              and not has_schema_privilege(n.oid, 'CREATE')) as closed_schemas`;
+  const [p] = await query(tgt, 'replace-privileges', [schemas]);
   const problems: string[] = [];
   const missingSchemas = schemas.filter((s) => !tgtInv.schemas.some((x) => x.name === s));
   if (missingSchemas.length && !p!.create_db)
@@ -484,10 +475,8 @@ export async function targetChecks(
 
   // Publication membership of the app's tables is re-created; the publication must exist and be ours to alter.
   const tgtPubs = new Map(tgtInv.publications.map((p) => [p.name, p]));
-  const [{ create_db: createDb }] = (await tgt`
-    select has_database_privilege(current_user, current_database(), 'CREATE') as create_db`) as unknown as [
-    { create_db: boolean },
-  ];
+  const [privileges] = await query(tgt, 'replace-privileges', [schemas]);
+  const createDb = Boolean(privileges!.create_db);
   const pubProblems: string[] = [];
   const created: string[] = [];
   const inApp = (p: { tables: { schema: string }[] }) =>
