@@ -182,7 +182,7 @@ export async function runBackup(ctx: JobContext, o: BackupOptions): Promise<Back
     }
     writeFileSync(path.join(o.out, 'manifest.json'), `${JSON.stringify(stored, null, 2)}\n`);
     return {
-      target: { name: o.db.name, display: o.db.display },
+      database: { name: o.db.name, display: o.db.display },
       dir: o.out,
       manifest: stored,
       timings: {

@@ -24,7 +24,7 @@ import { describeOrder, snapshotDir, stagingPipeline } from './pipeline.ts';
 import { rollbackJob } from './rollback.ts';
 import { pipelineJob } from './run-pipeline.ts';
 import type { Job, JobContext } from './runner.ts';
-import { stepRunner } from './steps.ts';
+import { sealed, stepRunner } from './steps.ts';
 
 export interface DemoOptions {
   scale: number;
@@ -85,14 +85,14 @@ export async function runDemo(ctx: JobContext, options: DemoOptions): Promise<De
     const runner = stepRunner(ctx, options.out, env);
     const steps = runner.steps;
     /** Runs a real job as CI would, with its artifacts in <out>/<dir>; a failure stops the demo. */
-    const step = async <R>(job: Job<never, R>, dir: string, args: string[]): Promise<JobRecord<R>> => {
-      const { code, record, out } = await runner.run(job, dir, args);
+    const step = async <O, R>(job: Job<O, R>, dir: string, args: string[]): Promise<JobRecord<R>> => {
+      const { code, record, out } = await runner.run(sealed(job), dir, args);
       if (code !== 0 || !record) throw new Error(`${dir} exited ${code}; see ${out}`);
       return record;
     };
     const analyzed = [
-      (await step(analyzeJob as never, 'analyze-dev', ['--db', 'dev'])).result as AnalyzeResult,
-      (await step(analyzeJob as never, 'analyze-staging', ['--db', 'staging'])).result as AnalyzeResult,
+      (await step(analyzeJob, 'analyze-dev', ['--db', 'dev'])).result!,
+      (await step(analyzeJob, 'analyze-staging', ['--db', 'staging'])).result!,
     ];
     const [devInv, stagingInv] = analyzed as [AnalyzeResult, AnalyzeResult];
     for (const line of comparisonLines(compareInventories(devInv, stagingInv))) ctx.log.info(line);
@@ -100,7 +100,7 @@ export async function runDemo(ctx: JobContext, options: DemoOptions): Promise<De
     const criticalTables = 'public.tenant_registry,public.guest_reservations,public.chat_messages,auth.users';
     const pipeline = ['--source', 'dev', '--target', 'staging', '--critical-tables', criticalTables];
     ctx.log.info(`the pipeline, dev → staging: ${describeOrder(stagingPipeline)}`);
-    const first = (await step(pipelineJob as never, 'pipeline-1', pipeline)).result as PipelineResult;
+    const first = (await step(pipelineJob, 'pipeline-1', pipeline)).result!;
     ctx.log.info('dev moves on (a new column, new rows); the pipeline runs again and carries the change');
     const devSql2 = postgres(dev.url, { max: 1, onnotice: () => {} });
     try {
@@ -112,7 +112,7 @@ export async function runDemo(ctx: JobContext, options: DemoOptions): Promise<De
     } finally {
       await devSql2.end();
     }
-    const second = (await step(pipelineJob as never, 'pipeline-2', pipeline)).result as PipelineResult;
+    const second = (await step(pipelineJob, 'pipeline-2', pipeline)).result!;
     ctx.log.info(
       'a bad change lands on staging (messages deleted, a table dropped); rolling it back from the snapshot',
     );
@@ -124,7 +124,7 @@ export async function runDemo(ctx: JobContext, options: DemoOptions): Promise<De
     } finally {
       await broken.end();
     }
-    const rollback = await step(rollbackJob as never, 'rollback-staging', [
+    const rollback = await step(rollbackJob, 'rollback-staging', [
       '--target',
       'staging',
       '--from',

@@ -155,6 +155,7 @@ function supabaseProbes(o: HealthOptions): Probe[] {
   const client = createClient(url, anonKey, {
     auth: { persistSession: false, autoRefreshToken: false },
     global: { fetch: timedFetch },
+    // ws is the runtime realtime-js asks for; its .d.ts types the constructor differently.
     realtime: { transport: WebSocket as never },
   });
   const table = o.criticalTables.find((t) => t.startsWith('public.'))?.slice('public.'.length);

@@ -30,7 +30,7 @@ import {
 import { prepareJob } from './prepare.ts';
 import { rollbackJob } from './rollback.ts';
 import type { Job, JobContext } from './runner.ts';
-import { stepRunner } from './steps.ts';
+import { type SealedJob, sealed, stepRunner } from './steps.ts';
 import { syncJob } from './sync.ts';
 import { validateJob } from './validate.ts';
 
@@ -53,14 +53,14 @@ export interface PipelineOptions {
 type LocalStep = Exclude<StagingStepName, 'report'>;
 
 /** Each step's job: a step added to the definition without one here does not compile. */
-const JOBS: Record<LocalStep, Job<never, unknown>> = {
-  analyze: analyzeJob as never,
-  backup: backupJob as never,
-  prepare: prepareJob as never,
-  sync: syncJob as never,
-  validate: validateJob as never,
-  'health-check': healthCheckJob as never,
-  rollback: rollbackJob as never,
+const JOBS: Record<LocalStep, SealedJob<unknown>> = {
+  analyze: sealed(analyzeJob),
+  backup: sealed(backupJob),
+  prepare: sealed(prepareJob),
+  sync: sealed(syncJob),
+  validate: sealed(validateJob),
+  'health-check': sealed(healthCheckJob),
+  rollback: sealed(rollbackJob),
 };
 
 /** Each step's own flags; what it reads from an earlier step comes from the definition. */

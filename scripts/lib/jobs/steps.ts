@@ -3,16 +3,29 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { ExitCode } from '../base/errors.ts';
 import type { JobRecord } from '../results/job-record.ts';
 import type { StepRecord } from '../results/run-pipeline.ts';
-import type { Job, JobContext } from './runner.ts';
-import { runJob } from './runner.ts';
+import { type Job, type JobContext, type RunnerIO, runJob } from './runner.ts';
+
+/** A job with its options sealed in (they never leave parse → run): what a list of jobs holds. */
+export interface SealedJob<R> {
+  name: string;
+  run(argv: string[], env: NodeJS.ProcessEnv, io: RunnerIO): Promise<ExitCode>;
+  /** The result type, carried for the record read back (never set). */
+  readonly result?: R;
+}
+
+export const sealed = <O, R>(job: Job<O, R>): SealedJob<R> => ({
+  name: job.name,
+  run: (argv, env, io) => runJob(job, argv, env, io),
+});
 
 export interface StepRunner {
   steps: StepRecord[];
   /** Runs `job` with `args` and `--out <root>/<dir>`; returns its exit code and record. */
   run<R>(
-    job: Job<never, R>,
+    job: SealedJob<R>,
     dir: string,
     args: string[],
   ): Promise<{ code: number; record: JobRecord<R> | null; out: string }>;
@@ -22,14 +35,14 @@ export function stepRunner(ctx: JobContext, root: string, env: NodeJS.ProcessEnv
   const steps: StepRecord[] = [];
   return {
     steps,
-    async run<R>(job: Job<never, R>, dir: string, args: string[]) {
+    async run<R>(job: SealedJob<R>, dir: string, args: string[]) {
       const out = path.join(root, dir);
       let headline = '';
       const say = (l: string) => {
         if (/^(ok|failed|error): /.test(l)) headline = headline || l;
         ctx.log.info(`  [${dir}] ${l}`);
       };
-      const code = await runJob(job as Job<unknown, R>, [...args, '--out', out], env, {
+      const code = await job.run([...args, '--out', out], env, {
         stdout: say,
         stderr: say,
       });

@@ -8,7 +8,7 @@ export function renderBackupSummary(r: BackupResult): string {
   const rows = m.tables.reduce((s, t) => s + t.rows, 0);
   const v = m.verification;
   return [
-    `## envsync backup — ${database(r.target)}`,
+    `## envsync backup — ${database(r.database)}`,
     '',
     `${v.archivesRead ? 'Verified: every archive read back in full by `pg_restore`' : '**Not verified: the archives were NOT read back.**'}` +
       (v.restoredInto

@@ -4,7 +4,8 @@
 import type { BackupManifest } from './manifest.ts';
 
 export interface BackupResult {
-  target: { name: string; display: string };
+  /** The database backed up, as shown to people. */
+  database: { name: string; display: string };
   dir: string;
   manifest: BackupManifest;
   timings: { dumpMs: number; checksumMs: number; verifyMs: number; totalMs: number };

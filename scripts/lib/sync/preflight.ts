@@ -3,6 +3,7 @@
 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type postgres from 'postgres';
 import { EnvsyncError } from '../base/errors.ts';
 import { type OutsideDependent, outsideDependents } from '../catalog/inventory.ts';
 import { canActAs, type Inventory } from '../catalog/model.ts';
@@ -41,10 +42,8 @@ export interface PreflightInput {
 const sqlDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'sql');
 
 /** One of ./sql's queries, its parameters as $1…. */
-const query = (tx: Query, name: string, parameters: unknown[] = []) =>
-  tx.file(path.join(sqlDir, `${name}.sql`), parameters as never[]) as unknown as Promise<
-    Record<string, unknown>[]
-  >;
+const query = async (tx: Query, name: string, parameters: postgres.ParameterOrJSON<never>[] = []) =>
+  (await tx.file(path.join(sqlDir, `${name}.sql`), parameters)) as Record<string, unknown>[];
 
 const major = (inv: Inventory) => Math.floor(inv.database.serverVersionNum / 10000);
 const list = (xs: string[], max = 8) =>
