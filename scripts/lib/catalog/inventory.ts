@@ -83,32 +83,42 @@ export async function readInventory(sql: Sql, options: InventoryOptions = {}): P
 }
 
 /** Reads the inventory inside a transaction the caller opened (to share its snapshot). */
-export async function readInventoryIn(tx: Query, options: InventoryOptions = {}): Promise<Inventory> {
-  // Definitions (triggers, policies, views, defaults) print fully schema-qualified, as pg_dump's
-  // do, so they mean the same thing wherever they are replayed or compared.
-  await tx`select set_config('search_path', '', true)`;
-  const [db] = await query(tx, 'database');
-  const rows = await readCatalog(tx);
+/** What tables and views are made of, grouped by the table's oid. */
+interface TableParts {
+  columns: Map<number, Column[]>;
+  constraints: Map<number, Row[]>;
+  indexes: Map<number, Index[]>;
+}
 
-  const columnsOf = groupBy(rows.columns, (r) => num(r.table_oid), toColumn);
-  const constraintsOf = groupBy(
-    rows.constraints,
-    (r) => num(r.table_oid),
-    (r) => r,
-  );
-  const indexesOf = groupBy(
-    rows.indexes,
-    (r) => num(r.table_oid),
-    (r): Index => ({ name: str(r.name), definition: str(r.definition), accessMethod: str(r.access_method) }),
-  );
+function tablePartsOf(rows: CatalogRows): TableParts {
+  return {
+    columns: groupBy(rows.columns, (r) => num(r.table_oid), toColumn),
+    constraints: groupBy(
+      rows.constraints,
+      (r) => num(r.table_oid),
+      (r) => r,
+    ),
+    indexes: groupBy(
+      rows.indexes,
+      (r) => num(r.table_oid),
+      (r): Index => ({
+        name: str(r.name),
+        definition: str(r.definition),
+        accessMethod: str(r.access_method),
+      }),
+    ),
+  };
+}
 
+/** Tables with their columns, constraints and indexes; the foreign keys among their constraints. */
+function toTables(rows: Row[], parts: TableParts): { tables: Table[]; foreignKeys: ForeignKey[] } {
   const foreignKeys: ForeignKey[] = [];
-  const tables: Table[] = rows.tables.map((r) => {
+  const tables = rows.map((r): Table => {
     const oid = num(r.oid);
     const schema = str(r.schema);
     const name = str(r.name);
-    const columns = columnsOf.get(oid) ?? [];
-    const cons = constraintsOf.get(oid) ?? [];
+    const columns = parts.columns.get(oid) ?? [];
+    const cons = parts.constraints.get(oid) ?? [];
     const constraints: Constraint[] = cons.map((c) => ({
       name: str(c.name),
       type: str(c.type) as Constraint['type'],
@@ -146,7 +156,7 @@ export async function readInventoryIn(tx: Query, options: InventoryOptions = {})
       generatedColumns: columns.filter((c) => c.generated !== null).map((c) => c.name),
       identityColumns: columns.filter((c) => c.identity !== null).map((c) => c.name),
       constraints,
-      indexes: indexesOf.get(oid) ?? [],
+      indexes: parts.indexes.get(oid) ?? [],
       rowCount: null,
       estimatedRows: num(r.estimated_rows),
       sizeBytes: num(r.size_bytes),
@@ -155,128 +165,148 @@ export async function readInventoryIn(tx: Query, options: InventoryOptions = {})
       readable: Boolean(r.readable),
     };
   });
+  return { tables, foreignKeys };
+}
 
-  if (options.exactCounts !== false) await countRows(tx, tables, options.onProgress);
+const toView = (r: Row, parts: TableParts): View => ({
+  schema: str(r.schema),
+  name: str(r.name),
+  kind: str(r.kind) as View['kind'],
+  owner: str(r.owner),
+  platform: isPlatformSchema(str(r.schema)),
+  definition: str(r.definition),
+  populated: Boolean(r.populated),
+  options: strings(r.options),
+  columns: parts.columns.get(num(r.oid)) ?? [],
+  indexes: parts.indexes.get(num(r.oid)) ?? [],
+});
 
-  const views: View[] = rows.views.map((r) => ({
-    schema: str(r.schema),
-    name: str(r.name),
-    kind: str(r.kind) as View['kind'],
-    owner: str(r.owner),
-    platform: isPlatformSchema(str(r.schema)),
-    definition: str(r.definition),
-    populated: Boolean(r.populated),
-    options: strings(r.options),
-    columns: columnsOf.get(num(r.oid)) ?? [],
-    indexes: indexesOf.get(num(r.oid)) ?? [],
-  }));
+const toFunctionInfo = (r: Row): FunctionInfo => ({
+  schema: str(r.schema),
+  name: str(r.name),
+  arguments: str(r.arguments),
+  kind: str(r.kind) as FunctionInfo['kind'],
+  language: str(r.language),
+  result: strOrNull(r.result),
+  securityDefiner: Boolean(r.security_definer),
+  volatility: str(r.volatility) as FunctionInfo['volatility'],
+  owner: str(r.owner),
+  platform: isPlatformSchema(str(r.schema)),
+  definitionMd5: str(r.definition_md5),
+  config: strings(r.config),
+  leakproof: Boolean(r.leakproof),
+  trustedLanguage: Boolean(r.trusted_language),
+});
 
-  const functions: FunctionInfo[] = rows.functions.map((r) => ({
-    schema: str(r.schema),
-    name: str(r.name),
-    arguments: str(r.arguments),
-    kind: str(r.kind) as FunctionInfo['kind'],
-    language: str(r.language),
-    result: strOrNull(r.result),
-    securityDefiner: Boolean(r.security_definer),
-    volatility: str(r.volatility) as FunctionInfo['volatility'],
-    owner: str(r.owner),
-    platform: isPlatformSchema(str(r.schema)),
-    definitionMd5: str(r.definition_md5),
-    config: strings(r.config),
-    leakproof: Boolean(r.leakproof),
-    trustedLanguage: Boolean(r.trusted_language),
-  }));
+const toTrigger = (r: Row): Trigger => ({
+  schema: str(r.schema),
+  table: str(r.table),
+  name: str(r.name),
+  enabled: str(r.enabled) as Trigger['enabled'],
+  function: str(r.function),
+  definition: str(r.definition),
+  onPlatformTable: isPlatformSchema(str(r.schema)),
+  platform: isPlatformSchema(str(r.function).split('.')[0]!),
+});
 
-  const triggers: Trigger[] = rows.triggers.map((r) => ({
-    schema: str(r.schema),
-    table: str(r.table),
-    name: str(r.name),
-    enabled: str(r.enabled) as Trigger['enabled'],
-    function: str(r.function),
-    definition: str(r.definition),
-    onPlatformTable: isPlatformSchema(str(r.schema)),
-    platform: isPlatformSchema(str(r.function).split('.')[0]!),
-  }));
+const toPolicy = (r: Row): Policy => ({
+  schema: str(r.schema),
+  table: str(r.table),
+  name: str(r.name),
+  command: str(r.command) as Policy['command'],
+  permissive: Boolean(r.permissive),
+  roles: strings(r.roles),
+  using: strOrNull(r.using_expr),
+  check: strOrNull(r.check_expr),
+  onPlatformTable: isPlatformSchema(str(r.schema)),
+});
 
-  const policies: Policy[] = rows.policies.map((r) => ({
-    schema: str(r.schema),
-    table: str(r.table),
-    name: str(r.name),
-    command: str(r.command) as Policy['command'],
-    permissive: Boolean(r.permissive),
-    roles: strings(r.roles),
-    using: strOrNull(r.using_expr),
-    check: strOrNull(r.check_expr),
-    onPlatformTable: isPlatformSchema(str(r.schema)),
-  }));
+const toGrant = (r: Row): Grant => ({
+  kind: str(r.kind) as Grant['kind'],
+  schema: str(r.schema),
+  name: str(r.name),
+  grantee: str(r.grantee),
+  privilege: str(r.privilege),
+  grantable: Boolean(r.grantable),
+  grantor: str(r.grantor),
+  owner: str(r.owner),
+  ...(r.routine !== null ? { routine: { name: str(r.routine), arguments: str(r.arguments) } } : {}),
+  platform: isPlatformSchema(str(r.schema)),
+});
 
-  const grants: Grant[] = rows.grants.map((r) => ({
-    kind: str(r.kind) as Grant['kind'],
-    schema: str(r.schema),
-    name: str(r.name),
-    grantee: str(r.grantee),
-    privilege: str(r.privilege),
-    grantable: Boolean(r.grantable),
-    grantor: str(r.grantor),
-    owner: str(r.owner),
-    ...(r.routine !== null ? { routine: { name: str(r.routine), arguments: str(r.arguments) } } : {}),
-    platform: isPlatformSchema(str(r.schema)),
-  }));
+const toDefaultPrivilege = (r: Row): DefaultPrivilege => ({
+  role: str(r.role),
+  schema: strOrNull(r.schema),
+  objectType: str(r.object_type) as DefaultPrivilege['objectType'],
+  grantee: str(r.grantee),
+  privilege: str(r.privilege),
+  grantable: Boolean(r.grantable),
+});
 
-  const defaultPrivileges: DefaultPrivilege[] = rows['default-privileges'].map((r) => ({
-    role: str(r.role),
-    schema: strOrNull(r.schema),
-    objectType: str(r.object_type) as DefaultPrivilege['objectType'],
-    grantee: str(r.grantee),
-    privilege: str(r.privilege),
-    grantable: Boolean(r.grantable),
-  }));
+const toSequence = (r: Row): Sequence => ({
+  schema: str(r.schema),
+  name: str(r.name),
+  dataType: str(r.data_type),
+  start: num(r.start_value),
+  increment: num(r.increment),
+  min: num(r.min_value),
+  max: num(r.max_value),
+  cycle: Boolean(r.cycle),
+  cache: num(r.cache_size),
+  lastValue: r.last_value === null ? null : num(r.last_value),
+  ownedBy: strOrNull(r.owned_by),
+  identity: Boolean(r.identity),
+  platform: isPlatformSchema(str(r.schema)),
+});
 
-  const sequences: Sequence[] = rows.sequences.map((r) => ({
-    schema: str(r.schema),
-    name: str(r.name),
-    dataType: str(r.data_type),
-    start: num(r.start_value),
-    increment: num(r.increment),
-    min: num(r.min_value),
-    max: num(r.max_value),
-    cycle: Boolean(r.cycle),
-    cache: num(r.cache_size),
-    lastValue: r.last_value === null ? null : num(r.last_value),
-    ownedBy: strOrNull(r.owned_by),
-    identity: Boolean(r.identity),
-    platform: isPlatformSchema(str(r.schema)),
-  }));
+const toExtension = (r: Row): Extension => ({
+  name: str(r.name),
+  schema: str(r.schema),
+  version: str(r.version),
+  owner: str(r.owner),
+  relocatable: Boolean(r.relocatable),
+});
 
-  const extensions: Extension[] = rows.extensions.map((r) => ({
-    name: str(r.name),
-    schema: str(r.schema),
-    version: str(r.version),
-    owner: str(r.owner),
-    relocatable: Boolean(r.relocatable),
-  }));
-  const enums: EnumType[] = rows.types.map((r) => ({
-    schema: str(r.schema),
-    name: str(r.name),
-    labels: strings(r.labels),
-    platform: isPlatformSchema(str(r.schema)),
-  }));
-  const eventTriggers: EventTrigger[] = rows['event-triggers'].map((r) => ({
-    name: str(r.name),
-    event: str(r.event),
-    owner: str(r.owner),
-    function: str(r.function),
-    enabled: Boolean(r.enabled),
-  }));
-  const objects: SchemaObject[] = rows.objects.map((r) => ({
-    schema: str(r.schema),
-    kind: str(r.kind),
-    identity: str(r.identity),
-    owner: str(r.owner),
-  }));
+const toEventTrigger = (r: Row): EventTrigger => ({
+  name: str(r.name),
+  event: str(r.event),
+  owner: str(r.owner),
+  function: str(r.function),
+  enabled: Boolean(r.enabled),
+});
+
+const toCast = (r: Row): Cast => ({
+  source: str(r.source),
+  target: str(r.target),
+  schemas: strings(r.schemas),
+  how: str(r.how),
+});
+
+const toEnumType = (r: Row): EnumType => ({
+  schema: str(r.schema),
+  name: str(r.name),
+  labels: strings(r.labels),
+  platform: isPlatformSchema(str(r.schema)),
+});
+
+const toSchemaObject = (r: Row): SchemaObject => ({
+  schema: str(r.schema),
+  kind: str(r.kind),
+  identity: str(r.identity),
+  owner: str(r.owner),
+});
+
+const toSchemaInfo = (r: Row): SchemaInfo => ({
+  name: str(r.name),
+  owner: str(r.owner),
+  comment: strOrNull(r.comment),
+  platform: isPlatformSchema(str(r.name)),
+});
+
+/** One row per publication and table: folded into publications with their tables. */
+function toPublications(rows: Row[]): Publication[] {
   const publications: Publication[] = [];
-  for (const r of rows.publications) {
+  for (const r of rows) {
     let p = publications.find((x) => x.name === str(r.publication));
     if (!p) {
       p = {
@@ -298,18 +328,34 @@ export async function readInventoryIn(tx: Query, options: InventoryOptions = {})
       });
     }
   }
-  const casts: Cast[] = rows.casts.map((r) => ({
-    source: str(r.source),
-    target: str(r.target),
-    schemas: strings(r.schemas),
-    how: str(r.how),
-  }));
-  const schemas: SchemaInfo[] = rows.schemas.map((r) => ({
-    name: str(r.name),
-    owner: str(r.owner),
-    comment: strOrNull(r.comment),
-    platform: isPlatformSchema(str(r.name)),
-  }));
+  return publications;
+}
+
+const toDatabase = (r: Row): Inventory['database'] => ({
+  name: str(r.name),
+  serverVersion: str(r.server_version),
+  serverVersionNum: num(r.server_version_num),
+  currentUser: str(r.current_user),
+  isSuperuser: Boolean(r.is_superuser),
+  bypassRls: Boolean(r.bypass_rls),
+  owner: str(r.owner),
+  encoding: str(r.encoding),
+  sizeBytes: num(r.size_bytes),
+  memberOf: strings(r.member_of),
+  accessMethods: strings(r.access_methods),
+});
+
+export async function readInventoryIn(tx: Query, options: InventoryOptions = {}): Promise<Inventory> {
+  // Definitions (triggers, policies, views, defaults) print fully schema-qualified, as pg_dump's
+  // do, so they mean the same thing wherever they are replayed or compared.
+  await tx`select set_config('search_path', '', true)`;
+  const [db] = await query(tx, 'database');
+  const rows = await readCatalog(tx);
+
+  const parts = tablePartsOf(rows);
+  const { tables, foreignKeys } = toTables(rows.tables, parts);
+
+  if (options.exactCounts !== false) await countRows(tx, tables, options.onProgress);
 
   const order = computeLoadOrder(
     tables.map((t) => `${t.schema}.${t.name}`),
@@ -322,37 +368,25 @@ export async function readInventoryIn(tx: Query, options: InventoryOptions = {})
   );
 
   return {
-    database: {
-      name: str(db!.name),
-      serverVersion: str(db!.server_version),
-      serverVersionNum: num(db!.server_version_num),
-      currentUser: str(db!.current_user),
-      isSuperuser: Boolean(db!.is_superuser),
-      bypassRls: Boolean(db!.bypass_rls),
-      owner: str(db!.owner),
-      encoding: str(db!.encoding),
-      sizeBytes: num(db!.size_bytes),
-      memberOf: strings(db!.member_of),
-      accessMethods: strings(db!.access_methods),
-    },
+    database: toDatabase(db!),
     readAt: new Date().toISOString(),
     exactCounts: options.exactCounts !== false,
-    schemas,
+    schemas: rows.schemas.map(toSchemaInfo),
     tables,
     foreignKeys,
-    views,
-    functions,
-    triggers,
-    policies,
-    grants,
-    defaultPrivileges,
-    sequences,
-    extensions,
-    enums,
-    eventTriggers,
-    objects,
-    publications,
-    casts,
+    views: rows.views.map((r) => toView(r, parts)),
+    functions: rows.functions.map(toFunctionInfo),
+    triggers: rows.triggers.map(toTrigger),
+    policies: rows.policies.map(toPolicy),
+    grants: rows.grants.map(toGrant),
+    defaultPrivileges: rows['default-privileges'].map(toDefaultPrivilege),
+    sequences: rows.sequences.map(toSequence),
+    extensions: rows.extensions.map(toExtension),
+    enums: rows.types.map(toEnumType),
+    eventTriggers: rows['event-triggers'].map(toEventTrigger),
+    objects: rows.objects.map(toSchemaObject),
+    publications: toPublications(rows.publications),
+    casts: rows.casts.map(toCast),
     loadOrder: order.levels,
     cycles: order.cycles,
     selfReferencing: order.selfReferencing,

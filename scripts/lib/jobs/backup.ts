@@ -16,7 +16,7 @@ import { readInventory } from '../catalog/inventory.ts';
 import type { Inventory } from '../catalog/model.ts';
 import { cascadeReach, isPlatformSchema } from '../catalog/platform.ts';
 import { type ReplicaScope, replicaScope } from '../catalog/scope.ts';
-import { readSnapshot } from '../catalog/snapshot.ts';
+import { readSnapshot, type Snapshot } from '../catalog/snapshot.ts';
 import {
   connectTimeoutFlag,
   parseConnectTimeout,
@@ -25,7 +25,7 @@ import {
   requireDatabase,
 } from '../cli/database-flags.ts';
 import { checksumTables, sequenceStates, type TableRef, withSnapshotWorkers } from '../db/checksum.ts';
-import { connect } from '../db/connect.ts';
+import { connect, type Sql } from '../db/connect.ts';
 import { guardProduction, refuseKnownProduction } from '../db/guards.ts';
 import { databaseIdentity, sameDatabase } from '../db/identity.ts';
 import { libpqEnvironment } from '../db/libpq-env.ts';
@@ -37,7 +37,7 @@ import { outsideObjectStatements } from '../replica/outside-objects.ts';
 import { replicaState } from '../replica/replace.ts';
 import { renderBackupSummary } from '../report/backup-summary.ts';
 import type { BackupResult } from '../results/backup.ts';
-import type { BackupFile, BackupManifest } from '../results/manifest.ts';
+import type { BackupFile, BackupManifest, SequenceState, TableChecksum } from '../results/manifest.ts';
 import { MANIFEST_FORMAT } from '../results/manifest.ts';
 import type { DatabaseIdentity } from '../results/plan.ts';
 import type { ManifestComparison } from '../results/rollback.ts';
@@ -65,129 +65,31 @@ export async function runBackup(ctx: JobContext, o: BackupOptions): Promise<Back
   const leader = await connect(o.db, { applicationName: 'envsync backup', connectTimeout: o.connectTimeout });
   let writing = false;
   try {
-    const [v] =
-      await leader`select current_setting('server_version_num')::int as num, current_setting('server_version') as version`;
-    const serverMajor = Math.floor(Number(v!.num) / 10000);
-    const pgDump = findClientProgram('pg_dump', serverMajor, o.env);
-    const pgRestore = findClientProgram('pg_restore', serverMajor, o.env);
+    const server = await serverOf(leader);
+    const pgDump = findClientProgram('pg_dump', server.major, o.env);
+    const pgRestore = findClientProgram('pg_restore', server.major, o.env);
     mkdirSync(o.out, { recursive: true });
     ctx.log.info(`backup ${o.db.display} with ${path.basename(pgDump.path)} ${pgDump.version}`);
-
-    const taken = await readSnapshot(leader, async ({ tx, id: snapshot, inventory }) => {
-      const identity = await databaseIdentity(tx);
-      const inv = await inventory({ exactCounts: false });
-      const { schemas, platformTables } = selectContents(inv, o);
-      const tables: TableRef[] = inv.tables
-        .filter(
-          (t) =>
-            (schemas.includes(t.schema) || platformTables.includes(`${t.schema}.${t.name}`)) &&
-            t.kind === 'table',
-        )
-        .sort((a, b) => b.sizeBytes - a.sizeBytes);
-      ctx.log.info(
-        `snapshot ${snapshot}: ${schemas.length} app schema(s), ${platformTables.length} platform table(s), ${tables.length} tables to checksum`,
-      );
-
-      const dumpStart = Date.now();
-      writing = true;
-      const dumping = dumpArchives(ctx, pgDump, o, snapshot, schemas, platformTables);
-      const sumStart = Date.now();
-      const summing = withSnapshotWorkers(
-        () => connect(o.db, { applicationName: 'envsync backup checksum', connectTimeout: o.connectTimeout }),
-        snapshot,
-        o.workers ?? 2,
-        (workers) =>
-          checksumTables({
-            workers,
-            tables,
-            onTable: (c, done, total) => {
-              if (done === total || done % 25 === 0) {
-                ctx.log.info(
-                  `  checksums: ${done} of ${total} tables (last ${c.table}: ${c.rows.toLocaleString('en-US')} rows)`,
-                );
-              }
-            },
-          }),
-      ).then((r) => ({ r, ms: Date.now() - sumStart }));
-      const sequences = await sequenceStates(
-        tx,
-        inv.sequences.filter((s) => schemas.includes(s.schema)),
-      );
-      const [files, sums] = await Promise.all([
-        dumping.then((f) => ({ f, ms: Date.now() - dumpStart })),
-        summing,
-      ]);
-      return { snapshot, identity, inv, schemas, platformTables, sequences, files, sums };
-    });
-
-    const objects = outsideObjectStatements(taken.inv, taken.schemas);
-    const objectsFile = 'platform-objects.sql';
-    const objectsSql = [
-      '-- The app’s own objects outside its schemas (not in app.dump): re-created on restore.',
-      ...objects.map((s) => `${s};`),
-      '',
-    ].join('\n');
-    // SQL that psql runs as the target's owner: encrypted like the dumps when there is a key.
-    const objectsWritten = await writeArchive(Readable.from([objectsSql]), path.join(o.out, objectsFile), {
-      ...(o.encryptionKey ? { secret: o.encryptionKey } : {}),
-    });
-
+    const taken = await readSnapshot(leader, (snapshot) =>
+      dumpAndChecksum(ctx, o, pgDump, snapshot, () => {
+        writing = true;
+      }),
+    );
+    const objects = await writeOutsideObjects(o, taken);
     const verifyStart = Date.now();
-    for (const f of taken.files.f) await readBack(pgRestore, o, f);
-    const files: BackupFile[] = [
-      ...taken.files.f,
-      { name: objectsFile, role: 'platform-objects', ...objectsWritten, encrypted: !!o.encryptionKey },
-    ];
+    for (const f of taken.files) await readBack(pgRestore, o, f);
+    const files = [...taken.files, objects];
     for (const f of files) writeFileSync(path.join(o.out, `${f.name}.sha256`), `${f.sha256}  ${f.name}\n`);
     const verifyMs = Date.now() - verifyStart;
-
-    const manifest: BackupManifest = {
-      format: MANIFEST_FORMAT,
-      createdAt: new Date(started).toISOString(),
-      durationMs: ctx.now().getTime() - started,
-      source: {
-        display: o.db.display,
-        identity: taken.identity,
-        serverVersion: String(v!.version),
-        serverVersionNum: Number(v!.num),
-      },
-      pgDump: { version: pgDump.version },
-      snapshot: taken.snapshot,
-      schemas: taken.schemas,
-      allAppSchemas: o.schemas === undefined,
-      state: replicaState(taken.inv, taken.schemas),
-      platformTables: taken.platformTables,
-      files,
-      tables: taken.sums.r,
-      sequences: taken.sequences,
-      verification: { archivesRead: true, restoredInto: null, checksumsMatch: null },
-    };
-    if (o.verifyRestore) {
-      const restoredStart = Date.now();
-      const comparison = await verifyByRestore(ctx, o, o.verifyRestore, manifest, taken.identity);
-      manifest.verification.restoredInto = o.verifyRestore.display;
-      manifest.verification.checksumsMatch = comparison.identical;
-      if (!comparison.identical) {
-        ctx.log.warn(`restored copy differs: ${comparison.tables.map((t) => t.table).join(', ')}`);
-      }
-      ctx.log.info(
-        `  restored into ${o.verifyRestore.display} and compared in ${((Date.now() - restoredStart) / 1000).toFixed(1)} s`,
-      );
-    }
-    const stored = o.encryptionKey ? signManifest(manifest, o.encryptionKey) : manifest;
-    if (!o.encryptionKey) {
-      ctx.log.warn(
-        'BACKUP_ENCRYPTION_KEY is not set: the backup is neither encrypted nor signed — anyone who can edit its directory can change what a restore runs',
-      );
-    }
-    writeFileSync(path.join(o.out, 'manifest.json'), `${JSON.stringify(stored, null, 2)}\n`);
+    const manifest = manifestOf(o, taken, files, server, pgDump, started, ctx.now().getTime());
+    if (o.verifyRestore) await proveByRestore(ctx, o, o.verifyRestore, manifest, taken.identity);
     return {
       database: { name: o.db.name, display: o.db.display },
       dir: o.out,
-      manifest: stored,
+      manifest: storeManifest(ctx, o, manifest),
       timings: {
-        dumpMs: taken.files.ms,
-        checksumMs: taken.sums.ms,
+        dumpMs: taken.dumpMs,
+        checksumMs: taken.checksumMs,
         verifyMs,
         totalMs: ctx.now().getTime() - started,
       },
@@ -195,15 +97,189 @@ export async function runBackup(ctx: JobContext, o: BackupOptions): Promise<Back
   } catch (error) {
     // Never leave a file that looks like a good backup — but a failure before this run
     // wrote anything (bad input) must not destroy an earlier backup in the same directory.
-    if (writing) {
-      for (const f of ['app.dump', 'platform-data.dump', 'platform-objects.sql', 'manifest.json']) {
-        rmSync(path.join(o.out, f), { force: true });
-        rmSync(path.join(o.out, `${f}.sha256`), { force: true });
-      }
-    }
+    if (writing) removeBackupFiles(o.out);
     throw error;
   } finally {
     await leader.end({ timeout: 5 });
+  }
+}
+
+interface Server {
+  major: number;
+  version: string;
+  versionNum: number;
+}
+
+async function serverOf(sql: Sql): Promise<Server> {
+  const [v] =
+    await sql`select current_setting('server_version_num')::int as num, current_setting('server_version') as version`;
+  return {
+    major: Math.floor(Number(v!.num) / 10000),
+    version: String(v!.version),
+    versionNum: Number(v!.num),
+  };
+}
+
+interface Taken {
+  snapshot: string;
+  identity: DatabaseIdentity;
+  inventory: Inventory;
+  scope: ReplicaScope;
+  sequences: SequenceState[];
+  files: BackupFile[];
+  checksums: TableChecksum[];
+  dumpMs: number;
+  checksumMs: number;
+}
+
+/** Everything from one snapshot: the archives (pg_dump) and, alongside, every table's checksum and every sequence. */
+async function dumpAndChecksum(
+  ctx: JobContext,
+  o: BackupOptions,
+  pgDump: PgProgram,
+  snapshot: Snapshot,
+  /** Called once the contents are known good, just before the first file is written. */
+  writing: () => void,
+): Promise<Taken> {
+  const identity = await databaseIdentity(snapshot.tx);
+  const inventory = await snapshot.inventory({ exactCounts: false });
+  const scope = selectContents(inventory, o);
+  const tables: TableRef[] = inventory.tables
+    .filter(
+      (t) =>
+        (scope.schemas.includes(t.schema) || scope.platformTables.includes(`${t.schema}.${t.name}`)) &&
+        t.kind === 'table',
+    )
+    .sort((a, b) => b.sizeBytes - a.sizeBytes);
+  ctx.log.info(
+    `snapshot ${snapshot.id}: ${scope.schemas.length} app schema(s), ${scope.platformTables.length} platform table(s), ${tables.length} tables to checksum`,
+  );
+  const timed = async <T>(work: Promise<T>) => {
+    const t0 = Date.now();
+    return { value: await work, ms: Date.now() - t0 };
+  };
+  writing();
+  const dumping = timed(dumpArchives(ctx, pgDump, o, snapshot.id, scope.schemas, scope.platformTables));
+  const summing = timed(
+    withSnapshotWorkers(
+      () => connect(o.db, { applicationName: 'envsync backup checksum', connectTimeout: o.connectTimeout }),
+      snapshot.id,
+      o.workers ?? 2,
+      (workers) =>
+        checksumTables({
+          workers,
+          tables,
+          onTable: (c, done, total) => {
+            if (done === total || done % 25 === 0) {
+              ctx.log.info(
+                `  checksums: ${done} of ${total} tables (last ${c.table}: ${c.rows.toLocaleString('en-US')} rows)`,
+              );
+            }
+          },
+        }),
+    ),
+  );
+  const sequences = await sequenceStates(
+    snapshot.tx,
+    inventory.sequences.filter((s) => scope.schemas.includes(s.schema)),
+  );
+  const [files, sums] = await Promise.all([dumping, summing]);
+  return {
+    snapshot: snapshot.id,
+    identity,
+    inventory,
+    scope,
+    sequences,
+    files: files.value,
+    checksums: sums.value,
+    dumpMs: files.ms,
+    checksumMs: sums.ms,
+  };
+}
+
+/** The app's own objects outside its schemas (not in app.dump), as SQL psql runs on restore. */
+async function writeOutsideObjects(o: BackupOptions, taken: Taken): Promise<BackupFile> {
+  const name = 'platform-objects.sql';
+  const text = [
+    '-- The app’s own objects outside its schemas (not in app.dump): re-created on restore.',
+    ...outsideObjectStatements(taken.inventory, taken.scope.schemas).map((s) => `${s};`),
+    '',
+  ].join('\n');
+  // SQL that psql runs as the target's owner: encrypted like the dumps when there is a key.
+  const written = await writeArchive(Readable.from([text]), path.join(o.out, name), {
+    ...(o.encryptionKey ? { secret: o.encryptionKey } : {}),
+  });
+  return { name, role: 'platform-objects', ...written, encrypted: !!o.encryptionKey };
+}
+
+function manifestOf(
+  o: BackupOptions,
+  taken: Taken,
+  files: BackupFile[],
+  server: Server,
+  pgDump: PgProgram,
+  started: number,
+  now: number,
+): BackupManifest {
+  return {
+    format: MANIFEST_FORMAT,
+    createdAt: new Date(started).toISOString(),
+    durationMs: now - started,
+    source: {
+      display: o.db.display,
+      identity: taken.identity,
+      serverVersion: server.version,
+      serverVersionNum: server.versionNum,
+    },
+    pgDump: { version: pgDump.version },
+    snapshot: taken.snapshot,
+    schemas: taken.scope.schemas,
+    allAppSchemas: o.schemas === undefined,
+    state: replicaState(taken.inventory, taken.scope.schemas),
+    platformTables: taken.scope.platformTables,
+    files,
+    tables: taken.checksums,
+    sequences: taken.sequences,
+    verification: { archivesRead: true, restoredInto: null, checksumsMatch: null },
+  };
+}
+
+/** --verify-restore: the backup restored into a scratch database and every checksum compared. */
+async function proveByRestore(
+  ctx: JobContext,
+  o: BackupOptions,
+  scratch: DatabaseTarget,
+  manifest: BackupManifest,
+  identity: DatabaseIdentity,
+): Promise<void> {
+  const started = Date.now();
+  const comparison = await verifyByRestore(ctx, o, scratch, manifest, identity);
+  manifest.verification.restoredInto = scratch.display;
+  manifest.verification.checksumsMatch = comparison.identical;
+  if (!comparison.identical) {
+    ctx.log.warn(`restored copy differs: ${comparison.tables.map((t) => t.table).join(', ')}`);
+  }
+  ctx.log.info(
+    `  restored into ${scratch.display} and compared in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
+}
+
+/** manifest.json, signed when there is a key (with every file's sha256 in it, the signature covers the backup). */
+function storeManifest(ctx: JobContext, o: BackupOptions, manifest: BackupManifest): BackupManifest {
+  const stored = o.encryptionKey ? signManifest(manifest, o.encryptionKey) : manifest;
+  if (!o.encryptionKey) {
+    ctx.log.warn(
+      'BACKUP_ENCRYPTION_KEY is not set: the backup is neither encrypted nor signed — anyone who can edit its directory can change what a restore runs',
+    );
+  }
+  writeFileSync(path.join(o.out, 'manifest.json'), `${JSON.stringify(stored, null, 2)}\n`);
+  return stored;
+}
+
+function removeBackupFiles(dir: string): void {
+  for (const f of ['app.dump', 'platform-data.dump', 'platform-objects.sql', 'manifest.json']) {
+    rmSync(path.join(dir, f), { force: true });
+    rmSync(path.join(dir, `${f}.sha256`), { force: true });
   }
 }
 
