@@ -9,9 +9,9 @@ import { readInventory } from '../../scripts/lib/catalog/inventory.ts';
 import { libpqEnvironment } from '../../scripts/lib/db/libpq-env.ts';
 import { findClientProgram } from '../../scripts/lib/db/pg-binaries.ts';
 import { resolveDatabase } from '../../scripts/lib/db/url.ts';
-import { makeStaleStaging } from '../../scripts/lib/demo/environment.ts';
 import { schemaFingerprint } from '../../scripts/lib/sync/plan.ts';
 import { supabaseDatabase, type TestDatabase } from './supabase-db.ts';
+import { until } from './wait.ts';
 
 /** `pg_dump --schema-only` of the app schemas, without pg_dump ≥ 17.6's random `\restrict` lines. */
 export function schemaDump(db: TestDatabase, schemas: string[]): string {
@@ -39,17 +39,7 @@ export async function fingerprint(db: TestDatabase): Promise<string> {
 
 /** dev (all migrations, seeded at `scale`) and a staging as the seed notes found theirs. */
 export async function devAndStaleStaging(scale = 1): Promise<[TestDatabase, TestDatabase]> {
-  const [dev, staging] = await Promise.all([
-    supabaseDatabase({ scale }),
-    supabaseDatabase({ migrations: false }),
-  ]);
-  const app = staging.app();
-  try {
-    await makeStaleStaging(app, 1);
-  } finally {
-    await app.end();
-  }
-  return [dev, staging];
+  return Promise.all([supabaseDatabase({ scale }), supabaseDatabase({ stale: true })]);
 }
 
 /** Whether the database answers (after a server was stopped in a test). */
@@ -85,18 +75,13 @@ export async function brokenDeploy(): Promise<{ url: string; close: () => void }
 export async function strikeWhen(
   db: TestDatabase,
   seen: (watcher: postgres.Sql) => Promise<boolean>,
-  strike: () => Promise<void>,
+  strike: () => Promise<unknown>,
 ): Promise<boolean> {
   const watcher = db.superuser();
   try {
-    for (let i = 0; i < 3000; i++) {
-      if (await seen(watcher)) {
-        await strike();
-        return true;
-      }
-      await new Promise((res) => setTimeout(res, 10));
-    }
-    return false;
+    if (!(await until(() => seen(watcher), 30_000))) return false;
+    await strike();
+    return true;
   } finally {
     await watcher.end({ timeout: 1 }).catch(() => {});
   }
@@ -107,7 +92,7 @@ export function strikeWhenRunning(
   db: TestDatabase,
   application: string,
   like: string,
-  strike: () => Promise<void>,
+  strike: () => Promise<unknown>,
 ): Promise<boolean> {
   return strikeWhen(
     db,
@@ -120,12 +105,17 @@ export function strikeWhenRunning(
   );
 }
 
-/** Ends `application`'s sessions on `db` whose statement matches `like`. */
-export async function terminateSessions(db: TestDatabase, application: string, like: string): Promise<void> {
+/** Ends `application`'s sessions on `db` whose statement matches `like`; returns how many it ended. */
+export async function terminateSessions(
+  db: TestDatabase,
+  application: string,
+  like: string,
+): Promise<number> {
   const su = db.superuser();
   try {
-    await su`select pg_terminate_backend(pid) from pg_stat_activity
-             where application_name = ${application} and query ilike ${like}`;
+    const ended = await su`select pg_terminate_backend(pid) as ok from pg_stat_activity
+                           where application_name = ${application} and query ilike ${like}`;
+    return ended.filter((r) => r.ok).length;
   } finally {
     await su.end();
   }

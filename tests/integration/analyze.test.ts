@@ -1,4 +1,5 @@
 // analyze on the demo app's dev database, run as a user runs it.
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +7,7 @@ import type { AnalyzeResult } from '../../scripts/lib/results/analyze.ts';
 import type { JobRecord } from '../../scripts/lib/results/job-record.ts';
 import { cleanEnv, runScript } from '../helpers/run-script.ts';
 import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
+import { until } from '../helpers/wait.ts';
 
 let db: TestDatabase;
 let result: AnalyzeResult;
@@ -44,6 +46,18 @@ ownCluster('never writes: every statement it sends is a read inside one READ ONL
   await su.end();
   const logFile = db.cluster!.logFile;
   const offset = readFileSync(logFile, 'utf8').length;
+  /** A statement from a new session, seen in the log: the settings apply to new sessions, and all logged before it is written. */
+  const logged = async () => {
+    const marker = `envsync-log-marker-${randomUUID()}`;
+    const s = db.superuser();
+    try {
+      await s.unsafe(`select '${marker}'`);
+    } finally {
+      await s.end();
+    }
+    return until(() => readFileSync(logFile, 'utf8').slice(offset).includes(marker), 10_000);
+  };
+  expect(await logged()).toBe(true);
   const run = await runScript('analyze', [
     '--db',
     db.url,
@@ -51,7 +65,7 @@ ownCluster('never writes: every statement it sends is a read inside one READ ONL
     mkdtempSync(path.join(os.tmpdir(), 'envsync-ro-')),
   ]);
   expect(run.code).toBe(0);
-  await new Promise((r) => setTimeout(r, 300));
+  expect(await logged()).toBe(true);
   // Rebuild whole entries (multi-line statements continue on lines without the prefix).
   const entries: string[] = [];
   for (const line of readFileSync(logFile, 'utf8').slice(offset).split('\n')) {

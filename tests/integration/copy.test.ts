@@ -29,7 +29,7 @@ test('rows arrive', async () => {
 test('an error the server finds after the last row rejects with its code; the transaction rolls back', async () => {
   const sql = db.app();
   try {
-    const started = Date.now();
+    // Settling at all is the point: a copyIn that hangs fails this by the test timeout.
     await expect(
       sql.begin(async (tx) => {
         await tx`insert into public.copy_target values (5000, 'inside the failed transaction')`;
@@ -37,7 +37,6 @@ test('an error the server finds after the last row rejects with its code; the tr
         await copyIn(tx`copy public.copy_target (id, note) from stdin`, lines(1000, 1000));
       }),
     ).rejects.toMatchObject({ code: '23505' });
-    expect(Date.now() - started).toBeLessThan(5000);
     // The connection was rolled back and is usable; nothing of the transaction remains.
     const [r] = await sql`select count(*)::int as n, bool_or(id = 5000) as leaked from public.copy_target`;
     expect(r).toEqual({ n: 1000, leaked: false });

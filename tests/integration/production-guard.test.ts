@@ -3,14 +3,17 @@
 // like the staging jobs on GitHub Actions (no PRODUCTION_DATABASE_URL); and an unmarked
 // database that is PRODUCTION_DATABASE_URL under another spelling is refused by identity.
 import { dir } from '../helpers/backups.ts';
-import { cleanEnv, runScript } from '../helpers/run-script.ts';
+import { cleanEnv, runScript, type ScriptRun } from '../helpers/run-script.ts';
 import { closeAll, supabaseDatabase, type TestDatabase, withUrl } from '../helpers/supabase-db.ts';
 import { fingerprint } from '../helpers/sync.ts';
 
 let dev: TestDatabase;
 let prod: TestDatabase;
+/** The first mark-production run: every test below works on the marked database. */
+let marking: ScriptRun;
 beforeAll(async () => {
   [dev, prod] = await Promise.all([supabaseDatabase({ scale: 1 }), supabaseDatabase({ scale: 1 })]);
+  marking = await runScript('mark-production', ['--db', prod.url, '--out', dir('mark')]);
 });
 afterAll(closeAll);
 
@@ -23,11 +26,9 @@ const spellings = (url: string) =>
   });
 
 test('mark-production marks once and says so the second time', async () => {
-  const out = dir('mark');
-  const first = await runScript('mark-production', ['--db', prod.url, '--out', out]);
-  expect(first.stderr).toBe('');
-  expect(first.code).toBe(0);
-  expect(first.stdout).toMatch(/is now marked as production/);
+  expect(marking.stderr).toBe('');
+  expect(marking.code).toBe(0);
+  expect(marking.stdout).toMatch(/is now marked as production/);
   const again = await runScript('mark-production', ['--db', prod.url, '--out', dir('mark-again')]);
   expect(again.code).toBe(0);
   expect(again.stdout).toMatch(/was already marked as production/);

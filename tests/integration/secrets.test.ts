@@ -31,6 +31,36 @@ test('given by environment name: the password is nowhere in stdout, stderr, anal
   expect(everything).not.toContain(encodeURIComponent(db.password));
 });
 
+test('.env is read under the real environment, which wins; its password is masked too', async () => {
+  const envFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'envsync-dotenv-')), '.env');
+  // The file's URL has a wrong password: a run that uses it fails authentication.
+  writeFileSync(envFile, `DEV_DATABASE_URL=${withUrl(db.url, { password: 'From-Dotenv-Pw-3' })}\n`);
+  const out = () => mkdtempSync(path.join(os.tmpdir(), 'envsync-secret-'));
+  // The file alone: its URL is the one used (the variable is set nowhere else).
+  const fileOnly = out();
+  const fromFile = await runScript(
+    'analyze',
+    ['--db', 'dev', '--out', fileOnly],
+    cleanEnv({ ENVSYNC_ENV_FILE: envFile }),
+  );
+  expect(fromFile.code).toBe(2);
+  expect(fromFile.stderr).toMatch(/^error: .*password authentication failed/m);
+  expect(fromFile.stderr).toMatch(/^hint: check the password in DEV_DATABASE_URL/m);
+  expect([fromFile.stdout, fromFile.stderr, artifactsText(fileOnly)].join('\n')).not.toContain(
+    'From-Dotenv-Pw-3',
+  );
+  // The same variable in the real environment too: the real one is used.
+  const both = out();
+  const real = await runScript(
+    'analyze',
+    ['--db', 'dev', '--out', both],
+    cleanEnv({ ENVSYNC_ENV_FILE: envFile, DEV_DATABASE_URL: db.url }),
+  );
+  expect(real.stderr).toBe('');
+  expect(real.code).toBe(0);
+  expect([real.stdout, artifactsText(both)].join('\n')).toContain(db.display);
+});
+
 test('given as a URL flag: the password is nowhere either', async () => {
   const out = mkdtempSync(path.join(os.tmpdir(), 'envsync-secret-'));
   const run = await runScript('analyze', ['--db', db.url, '--out', out]);

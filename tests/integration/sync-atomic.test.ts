@@ -15,7 +15,7 @@ beforeAll(async () => {
 afterAll(closeAll);
 
 /** Starts a sync into a fresh stale staging, strikes once the big table is copying, and proves nothing changed. */
-async function struck(where: 'source' | 'target', strike: (staging: TestDatabase) => Promise<void>) {
+async function struck(where: 'source' | 'target', strike: (staging: TestDatabase) => Promise<unknown>) {
   const staging = await supabaseDatabase({ migrations: false });
   const app = staging.app();
   await makeStaleStaging(app, 1);

@@ -40,7 +40,7 @@ async function holdCommits(db: TestDatabase, hold: boolean) {
 }
 
 /** Strikes once the sync's COMMIT on `staging` waits for the standby. */
-const atCommit = (staging: TestDatabase, strike: () => Promise<void>) =>
+const atCommit = (staging: TestDatabase, strike: () => Promise<unknown>) =>
   strikeWhen(
     staging,
     async (w) =>

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { PrepareResult } from '../../scripts/lib/results/prepare.ts';
 import type { SyncResult } from '../../scripts/lib/results/sync.ts';
 import { dir, record, sameAs, snapshotOf } from '../helpers/backups.ts';
-import { cleanEnv, runScript } from '../helpers/run-script.ts';
+import { cleanEnv, runScript, type ScriptRun } from '../helpers/run-script.ts';
 import { closeAll, type TestDatabase } from '../helpers/supabase-db.ts';
 import { devAndStaleStaging, schemaDump } from '../helpers/sync.ts';
 
@@ -40,89 +40,105 @@ test('--dry-run names the differences and row deltas and writes nothing', async 
   expect(await sameAs(staging, before)).toEqual({ identical: true, tables: [] });
 });
 
-test('prepare → sync --plan makes staging an exact, working replica of dev', async () => {
-  const [auditBefore] = await dev.app()`select count(*)::int as n from public.audit_log`;
-  const p = dir('prepare');
-  const prepared = await runScript('prepare', [...pair, '--out', p], env());
-  expect(prepared.stderr).toBe('');
-  expect(prepared.code).toBe(0);
-  const plan = record<PrepareResult>(p, 'prepare').result!.plan;
-  expect(plan.checks.every((c) => c.status === 'pass')).toBe(true);
-  expect(plan.schemas).toEqual(['hotels', 'public']);
-  expect(plan.removes.map((x) => `${x.kind} ${x.object}`)).toContain('table public.legacy_sync_log');
-  expect(plan.platformObjects).toEqual(
-    expect.arrayContaining([
-      'trigger on_auth_user_created on auth.users',
-      'policy staff read tenant files on storage.objects',
-    ]),
-  );
-  expect(readdirSync(path.join(p, 'snapshot'))).toContain('manifest.json');
+describe('prepare → sync --plan', () => {
+  let auditBefore: number;
+  let p: string;
+  let prepared: ScriptRun;
+  let s: string;
+  let synced: ScriptRun;
+  beforeAll(async () => {
+    const sql = dev.app();
+    try {
+      auditBefore = (await sql`select count(*)::int as n from public.audit_log`)[0]!.n;
+    } finally {
+      await sql.end();
+    }
+    p = dir('prepare');
+    prepared = await runScript('prepare', [...pair, '--out', p], env());
+    s = dir('sync');
+    synced = await runScript('sync', [...pair, '--plan', p, '--out', s], env());
+  });
 
-  const s = dir('sync');
-  const synced = await runScript('sync', [...pair, '--plan', p, '--out', s], env());
-  expect(synced.stderr).toBe('');
-  expect(synced.code).toBe(0);
-  const r = record<SyncResult>(s, 'sync').result!;
-  expect(r.committed).toBe(true);
-  expect(r.tables).toHaveLength(18);
-  expect(r.tables.find((t) => t.table === 'public.chat_messages')).toMatchObject({ rows: 40_000 });
+  test('makes staging an exact, working replica of dev', async () => {
+    expect(prepared.stderr).toBe('');
+    expect(prepared.code).toBe(0);
+    const plan = record<PrepareResult>(p, 'prepare').result!.plan;
+    expect(plan.checks.every((c) => c.status === 'pass')).toBe(true);
+    expect(plan.schemas).toEqual(['hotels', 'public']);
+    expect(plan.removes.map((x) => `${x.kind} ${x.object}`)).toContain('table public.legacy_sync_log');
+    expect(plan.platformObjects).toEqual(
+      expect.arrayContaining([
+        'trigger on_auth_user_created on auth.users',
+        'policy staff read tenant files on storage.objects',
+      ]),
+    );
+    expect(readdirSync(path.join(p, 'snapshot'))).toContain('manifest.json');
 
-  const v = dir('validate');
-  const validated = await runScript('validate', [...pair, '--out', v], env());
-  expect(validated.code).toBe(0);
-  expect(schemaDump(staging, ['public', 'hotels'])).toBe(schemaDump(dev, ['public', 'hotels']));
+    expect(synced.stderr).toBe('');
+    expect(synced.code).toBe(0);
+    const r = record<SyncResult>(s, 'sync').result!;
+    expect(r.committed).toBe(true);
+    expect(r.tables).toHaveLength(18);
+    expect(r.tables.find((t) => t.table === 'public.chat_messages')).toMatchObject({ rows: 40_000 });
 
-  // No trigger fired during the load: the audit table holds exactly dev's rows.
-  const sql = staging.superuser();
-  try {
-    const [audit] = await sql`select count(*)::int as n from public.audit_log`;
-    expect(audit!.n).toBe(auditBefore!.n);
-    // The app works: the auth.users trigger creates a profile, RLS shows a user their own.
-    const id = '00000000-0000-4000-8000-00000000abcd';
-    await sql`insert into auth.users (id, email, raw_user_meta_data) values (${id}, 'new@example.com', '{"display_name":"New"}')`;
-    const seen = await sql.begin(async (tx) => {
-      await tx`set local role authenticated`;
-      await tx`select set_config('request.jwt.claims', ${JSON.stringify({ sub: id, role: 'authenticated' })}, true)`;
-      return tx`select id, display_name from public.profiles`;
-    });
-    expect(seen.map((x) => [x.id, x.display_name])).toEqual([[id, 'New']]);
-    // Grants are the source's: anon cannot read the audit log on staging either.
-    const [g] = await sql`select has_table_privilege('anon', 'public.audit_log', 'SELECT') as can`;
-    const [devG] =
-      await dev.superuser()`select has_table_privilege('anon', 'public.audit_log', 'SELECT') as can`;
-    expect(g!.can).toBe(devG!.can);
-  } finally {
+    const v = dir('validate');
+    const validated = await runScript('validate', [...pair, '--out', v], env());
+    expect(validated.code).toBe(0);
+    expect(schemaDump(staging, ['public', 'hotels'])).toBe(schemaDump(dev, ['public', 'hotels']));
+
+    // No trigger fired during the load: the audit table holds exactly dev's rows.
+    const sql = staging.superuser();
+    try {
+      const [audit] = await sql`select count(*)::int as n from public.audit_log`;
+      expect(audit!.n).toBe(auditBefore);
+      // The app works: the auth.users trigger creates a profile, RLS shows a user their own.
+      const id = '00000000-0000-4000-8000-00000000abcd';
+      await sql`insert into auth.users (id, email, raw_user_meta_data) values (${id}, 'new@example.com', '{"display_name":"New"}')`;
+      const seen = await sql.begin(async (tx) => {
+        await tx`set local role authenticated`;
+        await tx`select set_config('request.jwt.claims', ${JSON.stringify({ sub: id, role: 'authenticated' })}, true)`;
+        return tx`select id, display_name from public.profiles`;
+      });
+      expect(seen.map((x) => [x.id, x.display_name])).toEqual([[id, 'New']]);
+      // Grants are the source's: anon cannot read the audit log on staging either.
+      const [g] = await sql`select has_table_privilege('anon', 'public.audit_log', 'SELECT') as can`;
+      const [devG] =
+        await dev.superuser()`select has_table_privilege('anon', 'public.audit_log', 'SELECT') as can`;
+      expect(g!.can).toBe(devG!.can);
+    } finally {
+      await sql.end();
+    }
+    // Secrets never reach output or artifacts.
+    for (const text of [
+      prepared.stdout,
+      synced.stdout,
+      readFileSync(path.join(s, 'sync.json'), 'utf8'),
+      readFileSync(path.join(p, 'plan.json'), 'utf8'),
+    ]) {
+      expect(text).not.toContain(dev.password);
+      expect(text).not.toContain(staging.password);
+    }
+  });
+
+  test('a second sync after a change in dev carries the change (schema and rows)', async () => {
+    const sql = dev.app();
+    await sql.unsafe(`
+      alter table public.sire_cities add column population int generated always as (length(name) * 1000) stored;
+      create index sire_cities_name_idx on public.sire_cities (name);
+      insert into public.sync_history (source, target, started_at, ok) values ('dev', 'staging', now(), true);
+    `);
     await sql.end();
-  }
-  // Secrets never reach output or artifacts.
-  for (const text of [
-    prepared.stdout,
-    synced.stdout,
-    readFileSync(path.join(s, 'sync.json'), 'utf8'),
-    readFileSync(path.join(p, 'plan.json'), 'utf8'),
-  ]) {
-    expect(text).not.toContain(dev.password);
-    expect(text).not.toContain(staging.password);
-  }
-});
-
-test('a second sync after a change in dev carries the change (schema and rows)', async () => {
-  const sql = dev.app();
-  await sql.unsafe(`
-    alter table public.sire_cities add column population int generated always as (length(name) * 1000) stored;
-    create index sire_cities_name_idx on public.sire_cities (name);
-    insert into public.sync_history (source, target, started_at, ok) values ('dev', 'staging', now(), true);
-  `);
-  await sql.end();
-  const s = dir('resync');
-  const run = await runScript('sync', [...pair, '--out', s], env());
-  expect(run.stderr).toBe('');
-  expect(run.code).toBe(0);
-  expect(record<SyncResult>(s, 'sync').result!.changes.map((c) => `${c.kind} ${c.object}`)).toContain(
-    'table public.sire_cities',
-  );
-  const v = await runScript('validate', [...pair, '--out', dir('validate')], env());
-  expect(v.code).toBe(0);
+    const out = dir('resync');
+    const run = await runScript('sync', [...pair, '--out', out], env());
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    // Staging was already a replica: the changed table is the only schema change.
+    expect(record<SyncResult>(out, 'sync').result!.changes.map((c) => `${c.kind} ${c.object}`)).toEqual([
+      'table public.sire_cities',
+    ]);
+    const v = await runScript('validate', [...pair, '--out', dir('validate')], env());
+    expect(v.code).toBe(0);
+  });
 });
 
 test('hostile identifiers: quotes, spaces, mixed case, reserved words, non-ASCII', async () => {

@@ -80,7 +80,7 @@ test('--locate narrows differing tables to their keys, single and composite', as
   await sql.unsafe(`
     update hotels.policies set body = 'changed' where policy_key = 'pets' and tenant_id = (select min(tenant_id::text)::uuid from hotels.policies);
     delete from public.sire_cities where city_code = 'K00123';
-    update public.chat_messages set tokens = tokens + 1 where id in (31000, 12);
+    update public.chat_messages set tokens = tokens + 1 where id in (31000, 12, 7);
   `);
   const [p] = await sql`select min(tenant_id::text) as t from hotels.policies`;
   await sql.end();
@@ -94,7 +94,7 @@ test('--locate narrows differing tables to their keys, single and composite', as
   const located = Object.fromEntries(result(d).located.map((l) => [l.table, l.keys]));
   expect(located['hotels.policies']).toEqual([JSON.stringify([p!.t, 'pets'])]);
   expect(located['public.sire_cities']).toEqual([JSON.stringify(['K00123'])]);
-  // id 7 was changed by the previous test, 12 and 31000 by this one; ids come back as text (bigint).
+  // Ids come back as text (bigint), in text order.
   expect(located['public.chat_messages']).toEqual(['["12"]', '["31000"]', '["7"]']);
   expect(readFileSync(path.join(d, 'summary.md'), 'utf8')).toContain(
     'Differing keys of `public.chat_messages` (id): `["12"]`',
