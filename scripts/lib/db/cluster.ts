@@ -127,6 +127,8 @@ export interface ClusterOptions {
   /** Keep the server running after this process exits (the demo's --keep). */
   detached?: boolean;
   binaries?: ServerBinaries;
+  /** A stopped cluster's data directory to start from (default: a fresh initdb). */
+  dataFrom?: string;
   /** Extra server settings (`-c name=value`). */
   settings?: Record<string, string>;
 }
@@ -345,7 +347,7 @@ function installExitHook(): void {
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const binaries = options.binaries ?? findServerBinaries();
   const runAs = serverUser();
-  const template = templateDir(binaries, runAs);
+  const template = options.dataFrom ?? path.join(templateDir(binaries, runAs), 'data');
   const name = options.name ?? 'pg';
   const settings = {
     // fsync off is safe against a killed server (the OS keeps the writes); synchronous_commit
@@ -361,7 +363,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const baseDir = mkdtempSync(path.join(os.tmpdir(), `${CLUSTER_PREFIX}${name}-`));
     ownDir(baseDir, runAs);
     writeFileSync(path.join(baseDir, 'owner.pid'), String(options.detached ? 0 : process.pid));
-    run('cp', ['-a', path.join(template, 'data'), path.join(baseDir, 'data')], runAs);
+    run('cp', ['-a', template, path.join(baseDir, 'data')], runAs);
     const port = await freePort();
     const password = randomBytes(12).toString('base64url');
     const cluster = new Cluster(name, baseDir, port, binaries, password, runAs, settings, !!options.detached);

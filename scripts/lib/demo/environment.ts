@@ -14,8 +14,19 @@ export interface SupabaseCluster {
   appPassword: string;
 }
 
-/** A throwaway cluster with the Supabase platform layer in database `postgres`. */
-export async function startSupabaseCluster(name: string, detached = false): Promise<SupabaseCluster> {
+/**
+ * A throwaway cluster with the Supabase platform layer in database `postgres`; or, `from` a
+ * stopped cluster's data directory that has it already (its app password with it).
+ */
+export async function startSupabaseCluster(
+  name: string,
+  detached = false,
+  from?: { dataDir: string; appPassword: string },
+): Promise<SupabaseCluster> {
+  if (from) {
+    const cluster = await startCluster({ name, detached, dataFrom: from.dataDir });
+    return { cluster, url: cluster.url('postgres', from.appPassword), appPassword: from.appPassword };
+  }
   const cluster = await startCluster({ name, detached });
   const appPassword = randomBytes(12).toString('base64url');
   const admin = cluster.admin();
