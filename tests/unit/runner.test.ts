@@ -1,9 +1,11 @@
 // The runner's contract, exercised with small pure jobs (no database involved).
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { InputError, InputErrors, JobError, readFlags } from '../../scripts/lib/base/errors.ts';
+import { withDotEnv } from '../../scripts/lib/cli/env-file.ts';
 import { type Job, runJob, usage } from '../../scripts/lib/jobs/runner.ts';
+import { readKeyValues } from '../helpers/workflow/replay.ts';
 
 interface EchoOptions {
   word: string;
@@ -20,7 +22,7 @@ const echoJob: Job<EchoOptions, EchoResult> = {
   examples: ['npm run echo -- --word hi'],
   flags: {
     word: { type: 'string', value: '<word>', description: 'what to echo' },
-    mode: { type: 'string', value: '<mode>', description: 'ok, fail, input, job, crash' },
+    mode: { type: 'string', value: '<mode>', description: 'ok, fail, input, job, detail, crash' },
   },
   parse(flags) {
     if (typeof flags.word !== 'string') throw new InputError('--word is required', 'pass --word something');
@@ -29,6 +31,11 @@ const echoJob: Job<EchoOptions, EchoResult> = {
   async run(ctx, o) {
     ctx.log.info(`echoing ${o.word}`);
     if (o.mode === 'job') throw new JobError('the echo chamber is closed', 'open it');
+    if (o.mode === 'detail') {
+      throw new JobError('the echo chamber is closed', 'open it', {
+        detail: { 'the room': 'a|b', statement: 'say `hi`', line: 3 },
+      });
+    }
     if (o.mode === 'crash') throw new TypeError('boom');
     return { word: o.word, ok: o.mode !== 'fail' };
   },
@@ -174,13 +181,25 @@ describe('runJob', () => {
     }
   });
 
-  test('.env is read under the real environment, which wins', async () => {
+  test('a password that only .env holds is masked like one from the real environment', async () => {
     const dir = tmp();
     const envFile = path.join(dir, '.env');
     writeFileSync(envFile, 'DEV_DATABASE_URL=postgres://u:from-file-pw@h/db\nOTHER_TOKEN=abcdefgh\n');
     const c = capture();
     await runJob(echoJob, ['--word', 'from-file-pw', '--out', dir], { ENVSYNC_ENV_FILE: envFile }, c.io);
     expect(c.out.join('\n')).not.toContain('from-file-pw');
+  });
+
+  test('.env is read under the real environment, which wins', () => {
+    const envFile = path.join(tmp(), '.env');
+    writeFileSync(
+      envFile,
+      'DEV_DATABASE_URL=postgres://u:file@h/db\nSTAGING_DATABASE_URL=postgres://u:file@h/s\n',
+    );
+    const env = withDotEnv({ ENVSYNC_ENV_FILE: envFile, DEV_DATABASE_URL: 'postgres://u:real@h/db' });
+    expect(env.DEV_DATABASE_URL).toBe('postgres://u:real@h/db');
+    expect(env.STAGING_DATABASE_URL).toBe('postgres://u:file@h/s');
+    expect(withDotEnv({ ENVSYNC_ENV_FILE: 'none' }).DEV_DATABASE_URL).toBeUndefined();
   });
 
   test('every bad flag at once: unknown flags, a missing value, and what parse says of the rest', async () => {
@@ -204,6 +223,149 @@ describe('runJob', () => {
     const c = capture();
     expect(await runJob(echoJob, ['--help', '--bogus'], env, c.io)).toBe(2);
     expect(c.err[0]).toBe('error: unknown flag --bogus');
+  });
+});
+
+describe('runJob: what an error or a lost out dir leaves behind', () => {
+  test("an error's record and summary.md carry its detail; the console only the line and the hint", async () => {
+    const dir = tmp();
+    const c = capture();
+    expect(await runJob(echoJob, ['--word', 'a', '--mode', 'detail', '--out', dir], env, c.io)).toBe(1);
+    expect(c.err).toEqual(['error: the echo chamber is closed', 'hint: open it']);
+    expect(JSON.parse(readFileSync(path.join(dir, 'echo.json'), 'utf8'))).toMatchObject({
+      job: 'echo',
+      status: 'error',
+      exitCode: 1,
+      error: {
+        message: 'the echo chamber is closed',
+        hint: 'open it',
+        detail: { 'the room': 'a|b', statement: 'say `hi`', line: 3 },
+      },
+    });
+    expect(readFileSync(path.join(dir, 'summary.md'), 'utf8')).toBe(
+      "## echo: error\n\n**the echo chamber is closed**\n\nHow to fix: open it\n\n- the room: `a|b`\n- statement: `say 'hi'`\n- line: `3`\n",
+    );
+  });
+
+  test('artifacts that cannot be written after the job ran: what it did, then the error, exit 1', async () => {
+    const dir = tmp();
+    // The core runs, then its out dir is gone (a file in its place): the record cannot be written.
+    const clobbering: Job<EchoOptions, EchoResult> = {
+      ...echoJob,
+      async run(ctx, o) {
+        rmSync(dir, { recursive: true });
+        writeFileSync(dir, 'x');
+        return echoJob.run(ctx, o);
+      },
+    };
+    const c = capture();
+    expect(await runJob(clobbering, ['--word', 'hi', '--out', dir], env, c.io)).toBe(1);
+    expect(c.err).toHaveLength(3);
+    expect(c.err[0]).toBe('done: echoed hi');
+    expect(c.err[1]).toMatch(/^error: echo finished, but its artifacts could not be written: ENOTDIR/);
+    expect(c.err[2]).toBe(`hint: make ${dir} writable; what the job did stands (see the line above)`);
+    expect(c.out).not.toContainEqual(expect.stringMatching(/^ok:/));
+  });
+});
+
+describe('runJob in GitHub Actions', () => {
+  // @actions/core remembers the first step summary file it wrote to: one for all these tests.
+  const stepSummaryFile = path.join(tmp(), 'step-summary');
+
+  /**
+   * Runs a job with GITHUB_ACTIONS=true, the step summary and outputs as emptied files (which
+   * @actions/core reads from process.env), and the runner's workflow commands captured.
+   */
+  async function inActions(job: Job<EchoOptions, EchoResult>, argv: string[], extraEnv = {}) {
+    const dir = tmp();
+    const files = { GITHUB_STEP_SUMMARY: stepSummaryFile, GITHUB_OUTPUT: path.join(dir, 'output') };
+    for (const f of Object.values(files)) writeFileSync(f, '');
+    const saved = {
+      GITHUB_STEP_SUMMARY: process.env.GITHUB_STEP_SUMMARY,
+      GITHUB_OUTPUT: process.env.GITHUB_OUTPUT,
+    };
+    Object.assign(process.env, files);
+    const commands: string[] = [];
+    const write = process.stdout.write;
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      commands.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    const c = capture();
+    try {
+      const code = await runJob(
+        job,
+        [...argv, '--out', path.join(dir, 'out')],
+        { ...env, GITHUB_ACTIONS: 'true', ...extraEnv },
+        c.io,
+      );
+      return {
+        code,
+        ...c,
+        commands: commands.join(''),
+        stepSummary: readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8'),
+        outputs: readKeyValues(files.GITHUB_OUTPUT),
+      };
+    } finally {
+      process.stdout.write = write;
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) Reflect.deleteProperty(process.env, key);
+        else process.env[key] = value;
+      }
+    }
+  }
+
+  const warning: Job<EchoOptions, EchoResult> = {
+    ...echoJob,
+    verdict: (r) => ({ ...echoJob.verdict(r), warnings: ['look at it'] }),
+  };
+
+  test('success: the step summary, status outputs, warnings as annotations, secrets registered', async () => {
+    const secretEnv = { DEV_DATABASE_URL: 'postgres://u:Act-Secret-7@h/db' };
+    const r = await inActions(warning, ['--word', 'Act-Secret-7'], secretEnv);
+    expect(r.code).toBe(0);
+    expect(r.stepSummary).toBe('## echo\n\n***\n\n');
+    expect(r.outputs).toMatchObject({ status: 'ok', headline: 'echoed ***', word: '***' });
+    expect(r.outputs.elapsed_ms).toMatch(/^\d+$/);
+    expect(r.commands).toContain('::add-mask::Act-Secret-7');
+    expect(r.commands).toContain('::warning::look at it');
+    expect(r.out).toContain('ok: echoed ***');
+    expect(r.out).not.toContain('warning: look at it');
+    expect([...r.out, ...r.err, r.stepSummary, JSON.stringify(r.outputs)].join('\n')).not.toContain(
+      'Act-Secret-7',
+    );
+  });
+
+  test('a failed verdict: its problems as error annotations, status failed', async () => {
+    const r = await inActions(echoJob, ['--word', 'x', '--mode', 'fail']);
+    expect(r.code).toBe(1);
+    expect(r.outputs).toMatchObject({ status: 'failed', headline: 'echoed x', word: 'x' });
+    expect(r.commands).toContain('::error::it failed');
+    expect(r.err).toEqual(['failed: echoed x', '  - it failed']);
+  });
+
+  test('an error: one annotation, the error summary, status outputs', async () => {
+    const r = await inActions(echoJob, ['--word', 'x', '--mode', 'job']);
+    expect(r.code).toBe(1);
+    expect(r.commands).toContain('::error title=envsync echo::the echo chamber is closed — open it');
+    expect(r.stepSummary).toBe('## echo: error\n\n**the echo chamber is closed**\n\nHow to fix: open it\n\n');
+    expect(r.outputs).toMatchObject({ status: 'error', headline: 'the echo chamber is closed' });
+    expect(r.outputs.elapsed_ms).toMatch(/^\d+$/);
+  });
+
+  test('publishing to Actions that fails is a warning, never the exit code', async () => {
+    const noOutputs: Job<EchoOptions, EchoResult> = {
+      ...echoJob,
+      outputs: () => {
+        throw new Error('no outputs today');
+      },
+    };
+    const r = await inActions(noOutputs, ['--word', 'hi']);
+    expect(r.code).toBe(0);
+    expect(r.err).toEqual([
+      'warning: could not write the step summary and outputs for GitHub Actions: no outputs today',
+    ]);
+    expect(r.out).toContain('ok: echoed hi');
   });
 });
 

@@ -5,7 +5,14 @@ import { accessSync, constants, mkdirSync, renameSync, writeFileSync } from 'nod
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as core from '@actions/core';
-import { EnvsyncError, type ExitCode, InputError, InputErrors, inputProblems } from '../base/errors.ts';
+import {
+  EnvsyncError,
+  type ErrorDetail,
+  type ExitCode,
+  InputError,
+  InputErrors,
+  inputProblems,
+} from '../base/errors.ts';
 import type { FlagSpec, ParsedFlags } from '../base/flags.ts';
 import { SecretMask } from '../base/secret-mask.ts';
 import { withDotEnv } from '../cli/env-file.ts';
@@ -96,169 +103,304 @@ export async function runJob<O, R>(
   rawEnv: NodeJS.ProcessEnv = process.env,
   io: RunnerIO = processIO,
 ): Promise<ExitCode> {
-  const startedAt = new Date();
-  const env = withDotEnv(rawEnv);
-  const inActions = env.GITHUB_ACTIONS === 'true';
-  const mask = new SecretMask();
-  const masked = new Set<string>();
-  /** In Actions, every secret is registered with the runner before anything is printed. */
-  const addSecrets = (values: string[]) => {
-    mask.add(values);
-    if (!inActions) return;
-    for (const s of mask.values) {
-      if (!masked.has(s)) core.setSecret(s);
-      masked.add(s);
-    }
-  };
-  addSecrets(environmentSecrets(env));
-  // A URL anywhere on the command line (even a misplaced one) is masked before any message,
-  // unless it is a plain http(s) address: no credentials, no query (a health or run URL).
-  addSecrets(
-    argv.flatMap((a) => {
-      const value = a.startsWith('--') ? a.slice(a.indexOf('=') + 1) : a;
-      return a.includes('://') && !/^https?:\/\/[^/@?]+(\/[^@?]*)?$/.test(value) ? urlSecrets(value) : [];
-    }),
-  );
-
-  const say = (line: string) => io.stdout(mask.apply(line));
-  const log: Logger = {
-    info: say,
-    warn: (line) => say(`warning: ${line}`),
-  };
-  let outDir: string | undefined;
-  /** Where artifacts go once the flags are read; created only when something is written. */
-  let outPath: string | undefined;
-  let verbose = argv.includes('--verbose');
-  // Publishing to Actions is a report, never a reason for the job itself to fail.
-  const toActions = async (what: string, publish: () => unknown): Promise<void> => {
-    if (!inActions) return;
-    try {
-      await publish();
-    } catch (error) {
-      io.stderr(
-        mask.apply(`warning: could not write the ${what} for GitHub Actions: ${(error as Error).message}`),
-      );
-    }
-  };
-
-  const finish = (record: JobRecord<R>, markdown: string): void => {
-    if (!outDir && outPath) outDir = prepareOutDir(outPath);
-    if (!outDir) return;
-    writeArtifact(path.join(outDir, `${job.name}.json`), mask.apply(`${JSON.stringify(record, null, 2)}\n`));
-    writeArtifact(path.join(outDir, 'summary.md'), mask.apply(markdown));
-  };
-
-  outPath = rawOutFlag(argv);
+  const run = startRun(job, argv, rawEnv, io);
   try {
-    const flags = parseFlags(job as Job<unknown, unknown>, argv, env);
-    verbose = flags.verbose === true;
+    const flags = readRunFlags(run, argv);
     if (flags.help) {
       io.stdout(usage(job as Job<unknown, unknown>));
       return 0;
     }
-    outPath = typeof flags.out === 'string' ? flags.out : path.join('artifacts', job.name);
-    const options = job.parse(flags, env);
-    // Anything the options carry that looks like a URL secret is masked too.
-    addSecrets(collectSecrets(options));
-    outDir = prepareOutDir(outPath);
-
-    // Masked as data before anything renders or serialises it: escaping cannot hide a secret.
-    const result = mask.deep(await job.run({ log, now: () => new Date() }, options));
-    const verdict = job.verdict(result);
-    const exitCode: ExitCode = verdict.ok ? 0 : 1;
-    const finishedAt = new Date();
-    const markdown = job.render(result);
+    const options = readOptions(run, flags);
+    const outcome = judge(run, await runCore(run, options));
     try {
-      finish(
-        {
-          job: job.name,
-          status: verdict.ok ? 'ok' : 'failed',
-          exitCode,
-          startedAt: startedAt.toISOString(),
-          finishedAt: finishedAt.toISOString(),
-          durationMs: finishedAt.getTime() - startedAt.getTime(),
-          result,
-        },
-        markdown,
-      );
+      writeRecordAndSummary(run, outcomeRecord(run, outcome), outcome.markdown);
     } catch (error) {
-      // The job itself is done (a sync committed): say what it did, then that the record is missing.
-      io.stderr(mask.apply(`${verdict.ok ? 'done' : 'failed'}: ${verdict.headline}`));
-      io.stderr(
-        mask.apply(
-          `error: ${job.name} finished, but its artifacts could not be written: ${(error as Error).message}`,
-        ),
-      );
-      io.stderr(
-        mask.apply(`hint: make ${outDir ?? outPath} writable; what the job did stands (see the line above)`),
-      );
-      return 1;
+      return reportUnwrittenArtifacts(run, outcome.verdict, error);
     }
-    await toActions('step summary and outputs', () =>
-      publishToActions(
-        mask.apply(markdown),
-        { ...job.outputs(result), elapsed_ms: finishedAt.getTime() - startedAt.getTime() },
-        verdict,
-        mask,
-      ),
-    );
-    const line = `${verdict.ok ? 'ok' : 'failed'}: ${verdict.headline}`;
-    if (verdict.ok) say(line);
-    else io.stderr(mask.apply(line));
-    for (const p of verdict.problems) io.stderr(mask.apply(`  - ${p}`));
-    // On Actions the warnings are annotations; here they are lines.
-    if (!inActions) for (const w of verdict.warnings) say(`warning: ${w}`);
-    if (outDir)
-      say(`artifacts: ${path.join(outDir, `${job.name}.json`)}, ${path.join(outDir, 'summary.md')}`);
-    return exitCode;
+    await publishOutcome(run, outcome);
+    printVerdict(run, outcome.verdict);
+    return outcome.exitCode;
   } catch (error) {
-    const known = error instanceof EnvsyncError;
-    const exitCode: ExitCode = known ? error.exitCode : 1;
-    const message = mask.apply(
-      known ? error.message : `unexpected error: ${(error as Error)?.message ?? String(error)}`,
-    );
-    const hint = mask.apply(
-      known ? error.hint : 'rerun with --verbose for the stack trace, and report it if it persists',
-    );
-    io.stderr(mask.apply(`error: ${message}`));
-    io.stderr(mask.apply(`hint: ${hint}`));
-    if (verbose && error instanceof Error && error.stack) io.stderr(mask.apply(error.stack));
-    const detail = known && error.detail ? mask.deep(error.detail) : undefined;
-    const finishedAt = new Date();
-    const detailMarkdown = detail
-      ? `\n${Object.entries(detail)
-          .map(([k, v]) => `- ${escapeMarkdown(k)}: \`${String(v).replace(/`/g, "'")}\``)
-          .join('\n')}\n`
-      : '';
-    const errorMarkdown = `## ${job.name}: error\n\n**${escapeMarkdown(message)}**\n\nHow to fix: ${escapeMarkdown(hint)}\n${detailMarkdown}`;
-    try {
-      finish(
-        {
-          job: job.name,
-          status: 'error',
-          exitCode,
-          startedAt: startedAt.toISOString(),
-          finishedAt: finishedAt.toISOString(),
-          durationMs: finishedAt.getTime() - startedAt.getTime(),
-          error: { message, hint, ...(detail ? { detail } : {}) },
-        },
-        errorMarkdown,
-      );
-    } catch {
-      // The artifact is optional for errors; the one-line error above is what counts.
+    return await reportError(run, error);
+  }
+}
+
+/** One run of a job: where it prints, what it masks, and where its artifacts go once that is known. */
+interface JobRun<O, R> {
+  readonly job: Job<O, R>;
+  readonly env: NodeJS.ProcessEnv;
+  readonly io: RunnerIO;
+  readonly inActions: boolean;
+  readonly mask: SecretMask;
+  readonly startedAt: Date;
+  /** A line on stdout, masked. */
+  readonly say: (line: string) => void;
+  /** A line on stderr, masked. */
+  readonly sayError: (line: string) => void;
+  /** Masks more secrets (and registers them with the Actions runner) before anything prints them. */
+  readonly addSecrets: (values: string[]) => void;
+  /** Where artifacts go once the flags are read; created only when something is written. */
+  outPath: string | undefined;
+  outDir: string | undefined;
+  /** Stack traces for unexpected errors: `--verbose` as argv has it, until the flags are read. */
+  verbose: boolean;
+}
+
+/** What a core that ran to the end leaves: its masked result, the verdict on it, its summary. */
+interface Outcome<R> {
+  result: R;
+  verdict: JobVerdict;
+  exitCode: ExitCode;
+  finishedAt: Date;
+  markdown: string;
+}
+
+/** An error as the runner reports it: the exit code, one masked line, its hint, the artifact's detail. */
+interface ErrorReport {
+  exitCode: ExitCode;
+  message: string;
+  hint: string;
+  detail: ErrorDetail | undefined;
+}
+
+/** A run whose secrets (from the environment and the command line) are masked before anything prints. */
+function startRun<O, R>(
+  job: Job<O, R>,
+  argv: string[],
+  rawEnv: NodeJS.ProcessEnv,
+  io: RunnerIO,
+): JobRun<O, R> {
+  const startedAt = new Date();
+  const env = withDotEnv(rawEnv);
+  const inActions = env.GITHUB_ACTIONS === 'true';
+  const mask = new SecretMask();
+  const run: JobRun<O, R> = {
+    job,
+    env,
+    io,
+    inActions,
+    mask,
+    startedAt,
+    say: (line) => io.stdout(mask.apply(line)),
+    sayError: (line) => io.stderr(mask.apply(line)),
+    addSecrets: secretRegistrar(mask, inActions),
+    outPath: rawOutFlag(argv),
+    outDir: undefined,
+    verbose: argv.includes('--verbose'),
+  };
+  run.addSecrets(environmentSecrets(env));
+  run.addSecrets(commandLineSecrets(argv));
+  return run;
+}
+
+/** In Actions, every secret is registered with the runner (once) before anything is printed. */
+function secretRegistrar(mask: SecretMask, inActions: boolean): (values: string[]) => void {
+  const registered = new Set<string>();
+  return (values) => {
+    mask.add(values);
+    if (!inActions) return;
+    for (const s of mask.values) {
+      if (!registered.has(s)) core.setSecret(s);
+      registered.add(s);
     }
-    await toActions('error annotation', () =>
-      core.error(mask.apply(`${message} — ${hint}`), { title: `envsync ${job.name}` }),
-    );
-    await toActions('step summary', async () => {
-      if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(mask.apply(errorMarkdown), true).write();
-    });
-    await toActions('status outputs', () => {
-      core.setOutput('status', 'error');
-      core.setOutput('headline', mask.apply(message));
-      core.setOutput('elapsed_ms', finishedAt.getTime() - startedAt.getTime());
-    });
-    return exitCode;
+  };
+}
+
+/**
+ * A URL anywhere on the command line (even a misplaced one) is masked before any message,
+ * unless it is a plain http(s) address: no credentials, no query (a health or run URL).
+ */
+function commandLineSecrets(argv: string[]): string[] {
+  return argv.flatMap((a) => {
+    const value = a.startsWith('--') ? a.slice(a.indexOf('=') + 1) : a;
+    return a.includes('://') && !/^https?:\/\/[^/@?]+(\/[^@?]*)?$/.test(value) ? urlSecrets(value) : [];
+  });
+}
+
+/** The flags, every bad one reported at once; from here on `--verbose` is the parsed one. */
+function readRunFlags(run: JobRun<unknown, unknown>, argv: string[]): ParsedFlags {
+  const flags = parseFlags(run.job as Job<unknown, unknown>, argv, run.env);
+  run.verbose = flags.verbose === true;
+  return flags;
+}
+
+/** Flags → the job's validated options, with their secrets masked and the out dir ready. */
+function readOptions<O>(run: JobRun<O, unknown>, flags: ParsedFlags): O {
+  run.outPath = typeof flags.out === 'string' ? flags.out : path.join('artifacts', run.job.name);
+  const options = run.job.parse(flags, run.env);
+  // Anything the options carry that looks like a URL secret is masked too.
+  run.addSecrets(collectSecrets(options));
+  run.outDir = prepareOutDir(run.outPath);
+  return options;
+}
+
+/** The core, with the run's logger and clock; its result comes back masked. */
+async function runCore<O, R>(run: JobRun<O, R>, options: O): Promise<R> {
+  const log: Logger = {
+    info: run.say,
+    warn: (line) => run.say(`warning: ${line}`),
+  };
+  // Masked as data before anything renders or serialises it: escaping cannot hide a secret.
+  return run.mask.deep(await run.job.run({ log, now: () => new Date() }, options));
+}
+
+/** The job's verdict on its result, the exit code it means, and the summary it renders. */
+function judge<R>(run: JobRun<unknown, R>, result: R): Outcome<R> {
+  const verdict = run.job.verdict(result);
+  const finishedAt = new Date();
+  return { result, verdict, exitCode: verdict.ok ? 0 : 1, finishedAt, markdown: run.job.render(result) };
+}
+
+function outcomeRecord<R>(run: JobRun<unknown, R>, outcome: Outcome<R>): JobRecord<R> {
+  const status = outcome.verdict.ok ? 'ok' : 'failed';
+  return jobRecord(run, status, outcome.exitCode, outcome.finishedAt, { result: outcome.result });
+}
+
+/** The `<job>.json` envelope: status, exit code and timings, then the result or the error. */
+function jobRecord<R>(
+  run: JobRun<unknown, R>,
+  status: JobRecord<R>['status'],
+  exitCode: ExitCode,
+  finishedAt: Date,
+  body: Pick<JobRecord<R>, 'result'> | Pick<JobRecord<R>, 'error'>,
+): JobRecord<R> {
+  return {
+    job: run.job.name,
+    status,
+    exitCode,
+    startedAt: run.startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationMs: elapsedMs(run, finishedAt),
+    ...body,
+  };
+}
+
+function elapsedMs(run: JobRun<unknown, unknown>, finishedAt: Date): number {
+  return finishedAt.getTime() - run.startedAt.getTime();
+}
+
+/** `<job>.json` and `summary.md`, masked; an error before the out dir was ready creates it now. */
+function writeRecordAndSummary<R>(run: JobRun<unknown, R>, record: JobRecord<R>, markdown: string): void {
+  if (!run.outDir && run.outPath) run.outDir = prepareOutDir(run.outPath);
+  if (!run.outDir) return;
+  const json = `${JSON.stringify(record, null, 2)}\n`;
+  writeArtifact(path.join(run.outDir, `${run.job.name}.json`), run.mask.apply(json));
+  writeArtifact(path.join(run.outDir, 'summary.md'), run.mask.apply(markdown));
+}
+
+/** The job itself is done (a sync committed): say what it did, then that the record is missing. */
+function reportUnwrittenArtifacts(
+  run: JobRun<unknown, unknown>,
+  verdict: JobVerdict,
+  error: unknown,
+): ExitCode {
+  run.sayError(`${verdict.ok ? 'done' : 'failed'}: ${verdict.headline}`);
+  run.sayError(
+    `error: ${run.job.name} finished, but its artifacts could not be written: ${(error as Error).message}`,
+  );
+  run.sayError(
+    `hint: make ${run.outDir ?? run.outPath} writable; what the job did stands (see the line above)`,
+  );
+  return 1;
+}
+
+async function publishOutcome<R>(run: JobRun<unknown, R>, outcome: Outcome<R>): Promise<void> {
+  const { result, verdict, markdown, finishedAt } = outcome;
+  await toActions(run, 'step summary and outputs', () =>
+    publishToActions(
+      run.mask.apply(markdown),
+      { ...run.job.outputs(result), elapsed_ms: elapsedMs(run, finishedAt) },
+      verdict,
+      run.mask,
+    ),
+  );
+}
+
+/** The verdict as lines: ok on stdout, a failure and its problems on stderr, then where the artifacts are. */
+function printVerdict(run: JobRun<unknown, unknown>, verdict: JobVerdict): void {
+  const line = `${verdict.ok ? 'ok' : 'failed'}: ${verdict.headline}`;
+  if (verdict.ok) run.say(line);
+  else run.sayError(line);
+  for (const p of verdict.problems) run.sayError(`  - ${p}`);
+  // On Actions the warnings are annotations; here they are lines.
+  if (!run.inActions) for (const w of verdict.warnings) run.say(`warning: ${w}`);
+  if (run.outDir) {
+    const name = run.job.name;
+    run.say(`artifacts: ${path.join(run.outDir, `${name}.json`)}, ${path.join(run.outDir, 'summary.md')}`);
+  }
+}
+
+/** The one-line error and its hint; then, as far as they can be written, its record, summary and outputs. */
+async function reportError(run: JobRun<unknown, unknown>, error: unknown): Promise<ExitCode> {
+  const report = describeError(error, run.mask);
+  run.sayError(`error: ${report.message}`);
+  run.sayError(`hint: ${report.hint}`);
+  if (run.verbose && error instanceof Error && error.stack) run.sayError(error.stack);
+  const finishedAt = new Date();
+  const markdown = errorMarkdown(run.job.name, report);
+  try {
+    const { message, hint, detail } = report;
+    const body = { error: { message, hint, ...(detail ? { detail } : {}) } };
+    writeRecordAndSummary(run, jobRecord(run, 'error', report.exitCode, finishedAt, body), markdown);
+  } catch {
+    // The artifact is optional for errors; the one-line error above is what counts.
+  }
+  await publishError(run, report, markdown, finishedAt);
+  return report.exitCode;
+}
+
+/** Our errors keep their exit code, message and hint; anything else is a bug (exit 1, see --verbose). */
+function describeError(error: unknown, mask: SecretMask): ErrorReport {
+  const known = error instanceof EnvsyncError;
+  return {
+    exitCode: known ? error.exitCode : 1,
+    message: mask.apply(
+      known ? error.message : `unexpected error: ${(error as Error)?.message ?? String(error)}`,
+    ),
+    hint: mask.apply(
+      known ? error.hint : 'rerun with --verbose for the stack trace, and report it if it persists',
+    ),
+    detail: known && error.detail ? mask.deep(error.detail) : undefined,
+  };
+}
+
+function errorMarkdown(jobName: string, { message, hint, detail }: ErrorReport): string {
+  const detailMarkdown = detail
+    ? `\n${Object.entries(detail)
+        .map(([k, v]) => `- ${escapeMarkdown(k)}: \`${String(v).replace(/`/g, "'")}\``)
+        .join('\n')}\n`
+    : '';
+  return `## ${jobName}: error\n\n**${escapeMarkdown(message)}**\n\nHow to fix: ${escapeMarkdown(hint)}\n${detailMarkdown}`;
+}
+
+/** In Actions: the error as an annotation, the step summary, and the status outputs a later job reads. */
+async function publishError(
+  run: JobRun<unknown, unknown>,
+  { message, hint }: ErrorReport,
+  markdown: string,
+  finishedAt: Date,
+): Promise<void> {
+  const { mask } = run;
+  await toActions(run, 'error annotation', () =>
+    core.error(mask.apply(`${message} — ${hint}`), { title: `envsync ${run.job.name}` }),
+  );
+  await toActions(run, 'step summary', async () => {
+    if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(mask.apply(markdown), true).write();
+  });
+  await toActions(run, 'status outputs', () => {
+    core.setOutput('status', 'error');
+    core.setOutput('headline', mask.apply(message));
+    core.setOutput('elapsed_ms', elapsedMs(run, finishedAt));
+  });
+}
+
+// Publishing to Actions is a report, never a reason for the job itself to fail.
+async function toActions(run: JobRun<unknown, unknown>, what: string, publish: () => unknown): Promise<void> {
+  if (!run.inActions) return;
+  try {
+    await publish();
+  } catch (error) {
+    run.sayError(`warning: could not write the ${what} for GitHub Actions: ${(error as Error).message}`);
   }
 }
 

@@ -27,8 +27,10 @@ import {
   jobOrder,
   loadWorkflow,
   needsOf,
+  type Step,
   stepLabel,
   type Workflow,
+  type WorkflowJob,
 } from './workflow.ts';
 
 /** Actions replaced by the replay's own set-up: the workspace is the repository, already installed. */
@@ -90,189 +92,373 @@ export interface ReplayReport {
   durationMs: number;
 }
 
-export async function replayWorkflow(o: ReplayOptions): Promise<ReplayReport> {
+/** Replays a workflow's jobs in `needs` order; the report says what each job did, skipped and left behind. */
+export async function replayWorkflow(options: ReplayOptions): Promise<ReplayReport> {
   const started = Date.now();
-  const wf = loadWorkflow(o.workflow);
-  const inputs = resolveInputs(wf, o.eventName, o.inputs ?? {});
-  const secrets = o.secrets ?? {};
+  const replay = startReplay(options);
+  for (const id of jobOrder(replay.wf)) replay.results.set(id, await replayJob(replay, id));
+  return {
+    workflow: path.relative(options.repo, replay.wf.file),
+    jobs: [...replay.results.values()],
+    githubOnly: replay.githubOnly,
+    artifacts: [...replay.artifacts.values()],
+    log: replay.log,
+    durationMs: Date.now() - started,
+  };
+}
+
+/** The whole replay: what every job reads (inputs, secrets, the mask) and what the jobs have left so far. */
+interface Replay {
+  options: ReplayOptions;
+  wf: Workflow;
+  inputs: Record<string, unknown>;
+  secrets: Record<string, string>;
+  mask: SecretMask;
+  /** A line of the replay's log, masked. */
+  say: (line: string) => void;
+  log: string[];
+  /** Where uploaded artifacts are kept, one folder each. */
+  store: string;
+  artifacts: Map<string, ArtifactRecord>;
+  results: Map<string, JobReport>;
+  githubOnly: string[];
+}
+
+/** The `github` context of a job (the parts our workflows read). */
+interface GithubContext {
+  event_name: ReplayOptions['eventName'];
+  event: { inputs: Record<string, unknown> };
+  repository: string;
+  server_url: string;
+  run_id: string;
+  run_number: string;
+  run_attempt: string;
+  job: string;
+  ref_name: string;
+  sha: string;
+  actor: string;
+  workspace: string;
+}
+
+type JobContexts = Contexts & { github: GithubContext };
+
+/** A step's `steps.<id>` context. */
+interface StepContext {
+  outcome: Outcome;
+  conclusion: Outcome;
+  outputs: Record<string, string>;
+}
+
+/** A job as its steps run: where it runs, the contexts they read, and what they have left so far. */
+interface RunningJob {
+  id: string;
+  /** The job as the workflow file has it. */
+  spec: WorkflowJob;
+  workspace: string;
+  /** RUNNER_TEMP: the step scripts and their GITHUB_* files. */
+  temp: string;
+  /** When the job's timeout-minutes run out (ms since the epoch). */
+  deadline: number;
+  base: JobContexts;
+  jobEnv: Record<string, string>;
+  environment: string | null;
+  /** A line of the replay's log, under the job's name. */
+  say: (line: string) => void;
+  /** What steps wrote to GITHUB_ENV: the env of the steps after them. */
+  exported: Record<string, string>;
+  steps: Record<string, StepContext>;
+  reports: StepReport[];
+  summary: string;
+  failed: boolean;
+}
+
+/** The files GitHub gives each step, read back after it. */
+interface StepFiles {
+  GITHUB_OUTPUT: string;
+  GITHUB_ENV: string;
+  GITHUB_STEP_SUMMARY: string;
+}
+
+/** One step about to run: its contexts (with its own env) and its files. */
+interface RunningStep {
+  /** The step as the workflow file has it. */
+  spec: Step;
+  index: number;
+  label: string;
+  env: Record<string, string>;
+  contexts: Contexts;
+  files: StepFiles;
+}
+
+/** The workflow read, its inputs resolved, the secrets masked, an empty artifact store. */
+function startReplay(options: ReplayOptions): Replay {
+  const wf = loadWorkflow(options.workflow);
+  const inputs = resolveInputs(wf, options.eventName, options.inputs ?? {});
+  const secrets = options.secrets ?? {};
   const mask = new SecretMask();
   mask.add(Object.values(secrets).filter((s) => s.length >= 4));
   const log: string[] = [];
   const say = (line: string) => {
     const masked = mask.apply(line);
     log.push(masked);
-    o.log?.(masked);
+    options.log?.(masked);
   };
-  const store = path.join(o.root, 'artifacts');
+  const store = path.join(options.root, 'artifacts');
   mkdirSync(store, { recursive: true });
-  const artifacts = new Map<string, ArtifactRecord>();
-  const results = new Map<string, JobReport>();
-  const githubOnly: string[] = [];
-
-  for (const id of jobOrder(wf)) {
-    const job = wf.jobs[id]!;
-    if (job.uses) throw new Error(`${id}: a job calling a reusable workflow (${job.uses}) is not replayed`);
-    const jobStarted = Date.now();
-    const needs = Object.fromEntries(
-      needsOf(job).map((n) => [n, { result: results.get(n)!.result, outputs: results.get(n)!.outputs }]),
-    );
-    const github = {
-      event_name: o.eventName,
-      event: { inputs },
-      repository: 'local/replay',
-      server_url: 'https://github.com',
-      run_id: '1',
-      run_number: '1',
-      run_attempt: '1',
-      job: id,
-      ref_name: 'replay',
-      sha: 'replay',
-      actor: 'replay',
-      workspace: '',
-    };
-    const base: Contexts = { github, inputs, vars: o.vars ?? {}, secrets, needs, matrix: {}, strategy: {} };
-    const status = jobStatus(wf, id, results);
-    if (!condition(job.if, base, status)) {
-      say(`[${id}] skipped (if: ${String(job.if ?? 'success()')})`);
-      results.set(id, {
-        id,
-        result: 'skipped',
-        environment: null,
-        outputs: {},
-        summary: '',
-        steps: [],
-        durationMs: 0,
-      });
-      continue;
-    }
-
-    const jobDir = path.join(o.root, 'jobs', id);
-    rmSync(jobDir, { recursive: true, force: true });
-    const workspace = checkout(o.repo, path.join(jobDir, 'workspace'));
-    const temp = path.join(jobDir, 'tmp');
-    mkdirSync(temp, { recursive: true });
-    github.workspace = workspace;
-    const workflowEnv = evaluateMap(wf.env, { ...base, env: {} });
-    const jobEnv = { ...workflowEnv, ...evaluateMap(job.env, { ...base, env: workflowEnv }) };
-    const environment = job.environment
-      ? String(
-          evaluateValue(typeof job.environment === 'string' ? job.environment : job.environment.name, {
-            ...base,
-            env: jobEnv,
-          }),
-        )
-      : null;
-    const jobSay = (l: string) => say(`[${id}] ${l}`);
-    say(`[${id}] start${environment ? ` (environment ${environment})` : ''}`);
-
-    const exported: Record<string, string> = {};
-    const steps: Record<string, { outcome: Outcome; conclusion: Outcome; outputs: Record<string, string> }> =
-      {};
-    const stepReports: StepReport[] = [];
-    let summary = '';
-    let failed = false;
-    const deadline = jobStarted + (job['timeout-minutes'] ?? 360) * 60_000;
-
-    for (const [index, step] of (job.steps ?? []).entries()) {
-      const label = stepLabel(step);
-      const ctx: Contexts = {
-        ...base,
-        env: { ...jobEnv, ...exported },
-        steps,
-        job: { status: failed ? 'failure' : 'success' },
-        runner: { os: 'Linux', arch: 'X64', temp },
-      };
-      if (!condition(step.if, ctx, { success: !failed, failure: failed, cancelled: false })) {
-        stepReports.push({ step: label, outcome: 'skipped', skipped: 'condition' });
-        if (step.id) steps[step.id] = { outcome: 'skipped', conclusion: 'skipped', outputs: {} };
-        continue;
-      }
-      const action = step.uses ? actionName(step.uses) : null;
-      if (action && GITHUB_ONLY_ACTIONS.includes(action)) {
-        githubOnly.push(`${id}: ${step.uses}`);
-        stepReports.push({ step: label, outcome: 'skipped', skipped: 'github-only' });
-        continue;
-      }
-      const stepEnv = { ...(ctx.env as Record<string, string>), ...evaluateMap(step.env, ctx) };
-      const files = {
-        GITHUB_OUTPUT: path.join(temp, `output-${index}`),
-        GITHUB_ENV: path.join(temp, `env-${index}`),
-        GITHUB_STEP_SUMMARY: path.join(temp, `summary-${index}`),
-      };
-      for (const f of Object.values(files)) writeFileSync(f, '');
-      let ok: boolean;
-      if (action === 'actions/upload-artifact' || action === 'actions/download-artifact') {
-        const w = evaluateMap(step.with, { ...ctx, env: stepEnv });
-        try {
-          if (action === 'actions/upload-artifact') upload(w, workspace, store, id, artifacts, jobSay);
-          else download(w, workspace, store, artifacts, jobSay);
-          ok = true;
-        } catch (error) {
-          jobSay(`::error::${label}: ${(error as Error).message}`);
-          ok = false;
-        }
-      } else if (step.uses) {
-        throw new Error(`${id}: step “${label}” uses ${step.uses}, which the replay cannot run`);
-      } else {
-        if (step.shell && step.shell !== 'bash')
-          throw new Error(`${id}: shell ${step.shell} is not replayed`);
-        const script = path.join(temp, `step-${index}.sh`);
-        writeFileSync(script, interpolate(step.run ?? '', { ...ctx, env: stepEnv }));
-        const env = {
-          ...o.env,
-          ...stepEnv,
-          ...files,
-          CI: 'true',
-          GITHUB_ACTIONS: 'true',
-          GITHUB_WORKSPACE: workspace,
-          GITHUB_JOB: id,
-          GITHUB_EVENT_NAME: o.eventName,
-          GITHUB_REPOSITORY: github.repository,
-          GITHUB_SERVER_URL: github.server_url,
-          GITHUB_RUN_ID: github.run_id,
-          RUNNER_TEMP: temp,
-          RUNNER_OS: 'Linux',
-        };
-        const cwd = path.resolve(workspace, step['working-directory'] ?? '.');
-        jobSay(`▶ ${label}`);
-        const code = await bash(script, cwd, env, deadline - Date.now(), mask, (l) => jobSay(`  ${l}`));
-        ok = code === 0;
-        if (!ok) jobSay(`✖ ${label}: exit ${code}`);
-      }
-      Object.assign(exported, readKeyValues(files.GITHUB_ENV));
-      summary += readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8');
-      const outcome: Outcome = ok ? 'success' : 'failure';
-      const conclusion: Outcome = ok || step['continue-on-error'] ? 'success' : 'failure';
-      if (step.id) steps[step.id] = { outcome, conclusion, outputs: readKeyValues(files.GITHUB_OUTPUT) };
-      stepReports.push({ step: label, outcome });
-      if (conclusion === 'failure') failed = true;
-    }
-    const outputs = Object.fromEntries(
-      Object.entries(job.outputs ?? {}).map(([k, v]) => [
-        k,
-        interpolate(v, { ...base, env: jobEnv, steps, job: {}, runner: { temp } }),
-      ]),
-    );
-    const report: JobReport = {
-      id,
-      result: failed ? 'failure' : 'success',
-      environment,
-      outputs,
-      summary: mask.apply(summary),
-      steps: stepReports,
-      durationMs: Date.now() - jobStarted,
-    };
-    say(`[${id}] ${report.result} (${(report.durationMs / 1000).toFixed(1)} s)`);
-    results.set(id, report);
-  }
   return {
-    workflow: path.relative(o.repo, wf.file),
-    jobs: [...results.values()],
-    githubOnly,
-    artifacts: [...artifacts.values()],
+    options,
+    wf,
+    inputs,
+    secrets,
+    mask,
+    say,
     log,
+    store,
+    artifacts: new Map(),
+    results: new Map(),
+    githubOnly: [],
+  };
+}
+
+/** One job: skipped if its `if:` is false, else its steps in a fresh workspace, then its outputs. */
+async function replayJob(replay: Replay, id: string): Promise<JobReport> {
+  const spec = replay.wf.jobs[id]!;
+  if (spec.uses) throw new Error(`${id}: a job calling a reusable workflow (${spec.uses}) is not replayed`);
+  const started = Date.now();
+  // The job's `if:` is decided before it has a workspace.
+  const contexts = jobContexts(replay, id, '');
+  if (!condition(spec.if, contexts, jobStatus(replay.wf, id, replay.results))) {
+    replay.say(`[${id}] skipped (if: ${String(spec.if ?? 'success()')})`);
+    return skippedJob(id);
+  }
+  const job = startJob(replay, id, contexts, started);
+  for (const [index, step] of (spec.steps ?? []).entries()) await replayStep(replay, job, step, index);
+  const report: JobReport = {
+    id,
+    result: job.failed ? 'failure' : 'success',
+    environment: job.environment,
+    outputs: jobOutputs(job),
+    summary: replay.mask.apply(job.summary),
+    steps: job.reports,
     durationMs: Date.now() - started,
   };
+  replay.say(`[${id}] ${report.result} (${(report.durationMs / 1000).toFixed(1)} s)`);
+  return report;
+}
+
+/** What a job's expressions read: the run's contexts, and the results and outputs of the jobs it needs. */
+function jobContexts(replay: Replay, id: string, workspace: string): JobContexts {
+  const needs = Object.fromEntries(
+    needsOf(replay.wf.jobs[id]!).map((n) => [
+      n,
+      { result: replay.results.get(n)!.result, outputs: replay.results.get(n)!.outputs },
+    ]),
+  );
+  const github: GithubContext = {
+    event_name: replay.options.eventName,
+    event: { inputs: replay.inputs },
+    repository: 'local/replay',
+    server_url: 'https://github.com',
+    run_id: '1',
+    run_number: '1',
+    run_attempt: '1',
+    job: id,
+    ref_name: 'replay',
+    sha: 'replay',
+    actor: 'replay',
+    workspace,
+  };
+  return {
+    github,
+    inputs: replay.inputs,
+    vars: replay.options.vars ?? {},
+    secrets: replay.secrets,
+    needs,
+    matrix: {},
+    strategy: {},
+  };
+}
+
+function skippedJob(id: string): JobReport {
+  return { id, result: 'skipped', environment: null, outputs: {}, summary: '', steps: [], durationMs: 0 };
+}
+
+/** A job about to run its steps: a fresh workspace and runner temp, its env and its environment. */
+function startJob(replay: Replay, id: string, contexts: JobContexts, started: number): RunningJob {
+  const spec = replay.wf.jobs[id]!;
+  const jobDir = path.join(replay.options.root, 'jobs', id);
+  rmSync(jobDir, { recursive: true, force: true });
+  const workspace = checkout(replay.options.repo, path.join(jobDir, 'workspace'));
+  const temp = path.join(jobDir, 'tmp');
+  mkdirSync(temp, { recursive: true });
+  const base: JobContexts = { ...contexts, github: { ...contexts.github, workspace } };
+  const workflowEnv = evaluateMap(replay.wf.env, { ...base, env: {} });
+  const jobEnv = { ...workflowEnv, ...evaluateMap(spec.env, { ...base, env: workflowEnv }) };
+  const environment = environmentName(spec, { ...base, env: jobEnv });
+  const say = (line: string) => replay.say(`[${id}] ${line}`);
+  say(`start${environment ? ` (environment ${environment})` : ''}`);
+  return {
+    id,
+    spec,
+    workspace,
+    temp,
+    deadline: started + (spec['timeout-minutes'] ?? 360) * 60_000,
+    base,
+    jobEnv,
+    environment,
+    say,
+    exported: {},
+    steps: {},
+    reports: [],
+    summary: '',
+    failed: false,
+  };
+}
+
+/** `environment: name` or `environment: { name }`, evaluated; null for a job without one. */
+function environmentName(spec: WorkflowJob, contexts: Contexts): string | null {
+  if (!spec.environment) return null;
+  const name = typeof spec.environment === 'string' ? spec.environment : spec.environment.name;
+  return String(evaluateValue(name, contexts));
+}
+
+/**
+ * One step, as the runner takes it: its `if:`, then GitHub-only actions skipped, artifact
+ * actions against the store, `run:` through bash; what it leaves is read back after.
+ */
+async function replayStep(replay: Replay, job: RunningJob, spec: Step, index: number): Promise<void> {
+  const label = stepLabel(spec);
+  const contexts = stepContexts(job);
+  if (!condition(spec.if, contexts, { success: !job.failed, failure: job.failed, cancelled: false })) {
+    job.reports.push({ step: label, outcome: 'skipped', skipped: 'condition' });
+    if (spec.id) job.steps[spec.id] = { outcome: 'skipped', conclusion: 'skipped', outputs: {} };
+    return;
+  }
+  const action = spec.uses ? actionName(spec.uses) : null;
+  if (action && GITHUB_ONLY_ACTIONS.includes(action)) {
+    replay.githubOnly.push(`${job.id}: ${spec.uses}`);
+    job.reports.push({ step: label, outcome: 'skipped', skipped: 'github-only' });
+    return;
+  }
+  const env = { ...(contexts.env as Record<string, string>), ...evaluateMap(spec.env, contexts) };
+  const step: RunningStep = {
+    spec,
+    index,
+    label,
+    env,
+    contexts: { ...contexts, env },
+    files: stepFiles(job.temp, index),
+  };
+  let ok: boolean;
+  if (action === 'actions/upload-artifact' || action === 'actions/download-artifact') {
+    ok = transferArtifact(replay, job, step, action);
+  } else if (spec.uses) {
+    throw new Error(`${job.id}: step “${label}” uses ${spec.uses}, which the replay cannot run`);
+  } else {
+    ok = await runScript(replay, job, step);
+  }
+  recordStep(job, step, ok);
+}
+
+/** What a step's expressions read: the job's contexts, the env so far, the steps before it. */
+function stepContexts(job: RunningJob): Contexts {
+  return {
+    ...job.base,
+    env: { ...job.jobEnv, ...job.exported },
+    steps: job.steps,
+    job: { status: job.failed ? 'failure' : 'success' },
+    runner: { os: 'Linux', arch: 'X64', temp: job.temp },
+  };
+}
+
+/** The step's GITHUB_OUTPUT, GITHUB_ENV and GITHUB_STEP_SUMMARY, created empty. */
+function stepFiles(temp: string, index: number): StepFiles {
+  const files = {
+    GITHUB_OUTPUT: path.join(temp, `output-${index}`),
+    GITHUB_ENV: path.join(temp, `env-${index}`),
+    GITHUB_STEP_SUMMARY: path.join(temp, `summary-${index}`),
+  };
+  for (const f of Object.values(files)) writeFileSync(f, '');
+  return files;
+}
+
+/** upload-artifact / download-artifact with the store; a failure fails the step, as on GitHub. */
+function transferArtifact(
+  replay: Replay,
+  job: RunningJob,
+  step: RunningStep,
+  action: 'actions/upload-artifact' | 'actions/download-artifact',
+): boolean {
+  const w = evaluateMap(step.spec.with, step.contexts);
+  try {
+    if (action === 'actions/upload-artifact')
+      upload(w, job.workspace, replay.store, job.id, replay.artifacts, job.say);
+    else download(w, job.workspace, replay.store, replay.artifacts, job.say);
+    return true;
+  } catch (error) {
+    job.say(`::error::${step.label}: ${(error as Error).message}`);
+    return false;
+  }
+}
+
+/** A `run:` step: its script interpolated, run by bash in the workspace with the runner's variables. */
+async function runScript(replay: Replay, job: RunningJob, step: RunningStep): Promise<boolean> {
+  if (step.spec.shell && step.spec.shell !== 'bash')
+    throw new Error(`${job.id}: shell ${step.spec.shell} is not replayed`);
+  const script = path.join(job.temp, `step-${step.index}.sh`);
+  writeFileSync(script, interpolate(step.spec.run ?? '', step.contexts));
+  const cwd = path.resolve(job.workspace, step.spec['working-directory'] ?? '.');
+  job.say(`▶ ${step.label}`);
+  const code = await bash(
+    script,
+    cwd,
+    scriptEnv(replay, job, step),
+    job.deadline - Date.now(),
+    replay.mask,
+    (l) => job.say(`  ${l}`),
+  );
+  if (code !== 0) job.say(`✖ ${step.label}: exit ${code}`);
+  return code === 0;
+}
+
+/** The machine's environment, the step's env and files, and the variables the runner sets. */
+function scriptEnv(replay: Replay, job: RunningJob, step: RunningStep): NodeJS.ProcessEnv {
+  const { github } = job.base;
+  return {
+    ...replay.options.env,
+    ...step.env,
+    ...step.files,
+    CI: 'true',
+    GITHUB_ACTIONS: 'true',
+    GITHUB_WORKSPACE: job.workspace,
+    GITHUB_JOB: job.id,
+    GITHUB_EVENT_NAME: replay.options.eventName,
+    GITHUB_REPOSITORY: github.repository,
+    GITHUB_SERVER_URL: github.server_url,
+    GITHUB_RUN_ID: github.run_id,
+    RUNNER_TEMP: job.temp,
+    RUNNER_OS: 'Linux',
+  };
+}
+
+/** What a step that ran leaves: env for the next steps, summary, outputs; a failure fails the job unless continue-on-error. */
+function recordStep(job: RunningJob, step: RunningStep, ok: boolean): void {
+  Object.assign(job.exported, readKeyValues(step.files.GITHUB_ENV));
+  job.summary += readFileSync(step.files.GITHUB_STEP_SUMMARY, 'utf8');
+  const outcome: Outcome = ok ? 'success' : 'failure';
+  const conclusion: Outcome = ok || step.spec['continue-on-error'] ? 'success' : 'failure';
+  if (step.spec.id)
+    job.steps[step.spec.id] = { outcome, conclusion, outputs: readKeyValues(step.files.GITHUB_OUTPUT) };
+  job.reports.push({ step: step.label, outcome });
+  if (conclusion === 'failure') job.failed = true;
+}
+
+/** The job's `outputs:`, evaluated once its steps are done. */
+function jobOutputs(job: RunningJob): Record<string, string> {
+  const contexts = { ...job.base, env: job.jobEnv, steps: job.steps, job: {}, runner: { temp: job.temp } };
+  return Object.fromEntries(
+    Object.entries(job.spec.outputs ?? {}).map(([k, v]) => [k, interpolate(v, contexts)]),
+  );
 }
 
 /** The inputs of the event, with defaults, booleans as booleans, choices checked. */
