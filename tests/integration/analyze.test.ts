@@ -1,11 +1,13 @@
 // analyze on the demo app's dev database, run as a user runs it.
+
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { analyzeJob } from '../../scripts/lib/jobs/analyze.ts';
 import type { AnalyzeResult } from '../../scripts/lib/results/analyze.ts';
 import type { JobRecord } from '../../scripts/lib/results/job-record.ts';
-import { cleanEnv, runScript } from '../helpers/run-script.ts';
+import { cleanEnv, runInProcess } from '../helpers/run-script.ts';
 import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
 import { until } from '../helpers/wait.ts';
 
@@ -16,8 +18,8 @@ let summary: string;
 beforeAll(async () => {
   db = await supabaseDatabase({ scale: 1 });
   const out = mkdtempSync(path.join(os.tmpdir(), 'envsync-analyze-'));
-  const run = await runScript(
-    'analyze',
+  const run = await runInProcess(
+    analyzeJob,
     ['--db', 'dev', '--out', out],
     cleanEnv({ DEV_DATABASE_URL: db.url }),
   );
@@ -58,7 +60,7 @@ ownCluster('never writes: every statement it sends is a read inside one READ ONL
     return until(() => readFileSync(logFile, 'utf8').slice(offset).includes(marker), 10_000);
   };
   expect(await logged()).toBe(true);
-  const run = await runScript('analyze', [
+  const run = await runInProcess(analyzeJob, [
     '--db',
     db.url,
     '--out',
@@ -220,7 +222,7 @@ test('the summary reads totals, tables, then attention', () => {
 
 test('--estimate-only reports planner estimates, marked as such', async () => {
   const out = mkdtempSync(path.join(os.tmpdir(), 'envsync-analyze-'));
-  const run = await runScript('analyze', ['--db', db.url, '--estimate-only', '--out', out]);
+  const run = await runInProcess(analyzeJob, ['--db', db.url, '--estimate-only', '--out', out]);
   expect(run.code).toBe(0);
   const r = (JSON.parse(readFileSync(path.join(out, 'analyze.json'), 'utf8')) as JobRecord<AnalyzeResult>)
     .result!;
@@ -252,7 +254,7 @@ test('hostile identifiers are read and counted correctly', async () => {
     await su.end();
   }
   const out = mkdtempSync(path.join(os.tmpdir(), 'envsync-analyze-'));
-  const run = await runScript('analyze', ['--db', db.url, '--out', out]);
+  const run = await runInProcess(analyzeJob, ['--db', db.url, '--out', out]);
   expect(run.code).toBe(0);
   const r = (JSON.parse(readFileSync(path.join(out, 'analyze.json'), 'utf8')) as JobRecord<AnalyzeResult>)
     .result!;

@@ -1,10 +1,14 @@
 // Replacing auth.users cascades, as on the real platform, to the target's sessions, refresh
 // tokens, MFA factors and one-time tokens: prepare says so (with the rows it will take), and the
 // snapshot keeps them, so a rollback puts them back and can truly say "identical".
+
 import { readFileSync } from 'node:fs';
+import { prepareJob } from '../../scripts/lib/jobs/prepare.ts';
+import { rollbackJob } from '../../scripts/lib/jobs/rollback.ts';
+import { syncJob } from '../../scripts/lib/jobs/sync.ts';
 import type { PrepareResult } from '../../scripts/lib/results/prepare.ts';
 import { dir, record, sameAs } from '../helpers/backups.ts';
-import { cleanEnv, runScript } from '../helpers/run-script.ts';
+import { cleanEnv, runInProcess } from '../helpers/run-script.ts';
 import { closeAll, type TestDatabase } from '../helpers/supabase-db.ts';
 import { devAndStaleStaging } from '../helpers/sync.ts';
 
@@ -34,7 +38,11 @@ const count = async (table: string) => {
 test('prepare names what the sync deletes on the target through FKs; rollback brings it back', async () => {
   const env = cleanEnv({ DEV_DATABASE_URL: dev.url, STAGING_DATABASE_URL: staging.url });
   const prep = dir('cascade-prepare');
-  const prepare = await runScript('prepare', ['--source', 'dev', '--target', 'staging', '--out', prep], env);
+  const prepare = await runInProcess(
+    prepareJob,
+    ['--source', 'dev', '--target', 'staging', '--out', prep],
+    env,
+  );
   expect(prepare.code).toBe(0);
   const plan = record<PrepareResult>(prep, 'prepare').result!.plan;
   expect(plan.cascades).toEqual(
@@ -50,16 +58,16 @@ test('prepare names what the sync deletes on the target through FKs; rollback br
     expect.arrayContaining(['auth.sessions', 'auth.refresh_tokens']),
   );
 
-  const sync = await runScript(
-    'sync',
+  const sync = await runInProcess(
+    syncJob,
     ['--source', 'dev', '--target', 'staging', '--plan', prep, '--out', dir('cascade-sync')],
     env,
   );
   expect(sync.code).toBe(0);
   expect(await count('auth.sessions')).toBe(0);
 
-  const rollback = await runScript(
-    'rollback',
+  const rollback = await runInProcess(
+    rollbackJob,
     ['--target', 'staging', '--from', `${prep}/snapshot`, '--out', dir('cascade-rb')],
     env,
   );

@@ -2,12 +2,15 @@
 // encrypted and the manifest carries a MAC over all of it (every file's sha256 included);
 // without one the restore says loudly that nothing vouches for it; and no manifest may make
 // a restore empty a platform schema.
+
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { backupJob } from '../../scripts/lib/jobs/backup.ts';
+import { rollbackJob } from '../../scripts/lib/jobs/rollback.ts';
 import type { BackupManifest } from '../../scripts/lib/results/manifest.ts';
 import { dir } from '../helpers/backups.ts';
-import { cleanEnv, runScript } from '../helpers/run-script.ts';
+import { cleanEnv, runInProcess } from '../helpers/run-script.ts';
 import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
 import { fingerprint } from '../helpers/sync.ts';
 
@@ -20,8 +23,8 @@ beforeAll(async () => {
   signed = dir('signed');
   unsigned = dir('unsigned');
   const [a, b] = await Promise.all([
-    runScript('backup', ['--db', db.url, '--out', signed], cleanEnv({ BACKUP_ENCRYPTION_KEY: KEY })),
-    runScript('backup', ['--db', db.url, '--out', unsigned]),
+    runInProcess(backupJob, ['--db', db.url, '--out', signed], cleanEnv({ BACKUP_ENCRYPTION_KEY: KEY })),
+    runInProcess(backupJob, ['--db', db.url, '--out', unsigned]),
   ]);
   expect(a.code).toBe(0);
   expect(b.code).toBe(0);
@@ -40,7 +43,7 @@ function tampered(from: string, edit: (m: BackupManifest, d: string) => void): s
 }
 
 const rollback = (from: string, env = cleanEnv({ BACKUP_ENCRYPTION_KEY: KEY })) =>
-  runScript('rollback', ['--target', db.url, '--from', from, '--out', dir('auth-rb')], env);
+  runInProcess(rollbackJob, ['--target', db.url, '--from', from, '--out', dir('auth-rb')], env);
 
 test('with a key, every file is encrypted (the SQL run outside the dump too) and the manifest signed', () => {
   const m = JSON.parse(readFileSync(path.join(signed, 'manifest.json'), 'utf8')) as BackupManifest;

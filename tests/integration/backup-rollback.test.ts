@@ -1,13 +1,16 @@
 // backup → rollback, proven with checksums on real clusters: restores are exact and
 // atomic, damaged files are refused before anything is touched, guards hold.
+
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { signManifest } from '../../scripts/lib/backup/manifest.ts';
+import { backupJob } from '../../scripts/lib/jobs/backup.ts';
+import { rollbackJob } from '../../scripts/lib/jobs/rollback.ts';
 import type { BackupResult } from '../../scripts/lib/results/backup.ts';
 import type { BackupManifest } from '../../scripts/lib/results/manifest.ts';
 import type { RollbackResult } from '../../scripts/lib/results/rollback.ts';
 import { dir, record, sameAs, snapshotOf } from '../helpers/backups.ts';
-import { cleanEnv, runScript, type ScriptRun } from '../helpers/run-script.ts';
+import { cleanEnv, runInProcess, type ScriptRun } from '../helpers/run-script.ts';
 import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
 import { fingerprint, isUp, strikeWhenRunning, terminateSessions } from '../helpers/sync.ts';
 
@@ -19,8 +22,8 @@ let backupRun: ScriptRun;
 beforeAll(async () => {
   source = await supabaseDatabase({ scale: 1 });
   backupDir = dir('backup');
-  backupRun = await runScript(
-    'backup',
+  backupRun = await runInProcess(
+    backupJob,
     ['--db', 'dev', '--out', backupDir],
     cleanEnv({ DEV_DATABASE_URL: source.url }),
   );
@@ -59,17 +62,17 @@ describe('backup', () => {
 
   test('bad input aimed at an existing backup directory leaves that backup intact', async () => {
     const d = dir('again');
-    expect((await runScript('backup', ['--db', source.url, '--out', d])).code).toBe(0);
+    expect((await runInProcess(backupJob, ['--db', source.url, '--out', d])).code).toBe(0);
     const before = readFileSync(path.join(d, 'manifest.json'), 'utf8');
-    const run = await runScript('backup', ['--db', source.url, '--schemas', 'nope', '--out', d]);
+    const run = await runInProcess(backupJob, ['--db', source.url, '--schemas', 'nope', '--out', d]);
     expect(run.code).toBe(2);
     expect(readFileSync(path.join(d, 'manifest.json'), 'utf8')).toBe(before);
-    const check = await runScript('rollback', ['--target', source.url, '--from', d, '--out', dir('rb')]);
+    const check = await runInProcess(rollbackJob, ['--target', source.url, '--from', d, '--out', dir('rb')]);
     expect(check.code).toBe(0);
   });
 
   test('refuses platform schemas and unknown schemas as bad input', async () => {
-    const platform = await runScript('backup', [
+    const platform = await runInProcess(backupJob, [
       '--db',
       source.url,
       '--schemas',
@@ -79,7 +82,14 @@ describe('backup', () => {
     ]);
     expect(platform.code).toBe(2);
     expect(platform.stderr).toMatch(/^error: --schemas: auth belongs to the Supabase platform/m);
-    const unknown = await runScript('backup', ['--db', source.url, '--schemas', 'nope', '--out', dir('b')]);
+    const unknown = await runInProcess(backupJob, [
+      '--db',
+      source.url,
+      '--schemas',
+      'nope',
+      '--out',
+      dir('b'),
+    ]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/^error: --schemas: no schema nope in /m);
   });
@@ -89,7 +99,7 @@ describe('rollback', () => {
   test('into an empty Supabase-shaped database: every checksum and sequence equals the manifest', async () => {
     const empty = await supabaseDatabase({ migrations: false });
     const out = dir('rb');
-    const run = await runScript('rollback', [
+    const run = await runInProcess(rollbackJob, [
       '--target',
       empty.url,
       '--from',
@@ -129,7 +139,7 @@ describe('rollback', () => {
     const [audit] = await sql`select count(*)::int as n from public.audit_log`;
     await sql.end();
     expect((await sameAs(db, before)).identical).toBe(false);
-    const run = await runScript('rollback', ['--target', db.url, '--from', before, '--out', dir('rb')]);
+    const run = await runInProcess(rollbackJob, ['--target', db.url, '--from', before, '--out', dir('rb')]);
     expect(run.code).toBe(0);
     expect(await sameAs(db, before)).toEqual({ identical: true, tables: [] });
     const check = db.app();
@@ -152,7 +162,7 @@ describe('rollback', () => {
     const su = db.superuser();
     await su`create extension citext schema public`;
     await su.end();
-    const run = await runScript('rollback', ['--target', db.url, '--from', snap, '--out', dir('rb')]);
+    const run = await runInProcess(rollbackJob, ['--target', db.url, '--from', snap, '--out', dir('rb')]);
     expect(run.code).toBe(0);
     const check = db.app();
     const [r] =
@@ -176,7 +186,7 @@ describe('rollback', () => {
     await sql`update public.tenant_registry set slug = slug || '-changed'`;
     await sql.end();
     const changed = await snapshotOf(db);
-    const run = await runScript('rollback', ['--target', db.url, '--from', bad, '--out', dir('rb')]);
+    const run = await runInProcess(rollbackJob, ['--target', db.url, '--from', bad, '--out', dir('rb')]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^error: .*app\.dump does not match its sha256 in manifest\.json/m);
     expect((await sameAs(db, changed)).identical).toBe(true);
@@ -186,13 +196,13 @@ describe('rollback', () => {
     const key = 'k'.repeat(20) + Math.random().toString(36).slice(2);
     const enc = dir('enc');
     const env = cleanEnv({ DEV_DATABASE_URL: source.url, BACKUP_ENCRYPTION_KEY: key });
-    const b = await runScript('backup', ['--db', 'dev', '--out', enc], env);
+    const b = await runInProcess(backupJob, ['--db', 'dev', '--out', enc], env);
     expect(b.code).toBe(0);
     expect(readFileSync(path.join(enc, 'app.dump')).subarray(0, 8).toString()).toBe('ESGCM001');
     expect(readFileSync(path.join(enc, 'app.dump')).includes(Buffer.from('chat_messages'))).toBe(false);
 
     const target = await supabaseDatabase({ migrations: false });
-    const noKey = await runScript('rollback', [
+    const noKey = await runInProcess(rollbackJob, [
       '--target',
       target.url,
       '--from',
@@ -204,8 +214,8 @@ describe('rollback', () => {
     expect(noKey.code).toBe(2);
     expect(noKey.stderr).toMatch(/^error: the backup is encrypted and BACKUP_ENCRYPTION_KEY is not set$/m);
 
-    const wrong = await runScript(
-      'rollback',
+    const wrong = await runInProcess(
+      rollbackJob,
       ['--target', target.url, '--from', enc, '--force-foreign-backup', '--out', dir('rb')],
       cleanEnv({ BACKUP_ENCRYPTION_KEY: `${key}x` }),
     );
@@ -225,16 +235,16 @@ describe('rollback', () => {
     const m = JSON.parse(readFileSync(path.join(flipped, 'manifest.json'), 'utf8')) as BackupManifest;
     m.files.find((f) => f.name === 'app.dump')!.sha256 = createHash('sha256').update(bytes).digest('hex');
     writeFileSync(path.join(flipped, 'manifest.json'), JSON.stringify(signManifest(m, key)));
-    const tampered = await runScript(
-      'rollback',
+    const tampered = await runInProcess(
+      rollbackJob,
       ['--target', target.url, '--from', flipped, '--force-foreign-backup', '--out', dir('rb')],
       cleanEnv({ BACKUP_ENCRYPTION_KEY: key }),
     );
     expect(tampered.code).toBe(1);
     expect(tampered.stderr).toMatch(/failed authentication: altered, truncated, or the key is wrong/);
 
-    const ok = await runScript(
-      'rollback',
+    const ok = await runInProcess(
+      rollbackJob,
       ['--target', target.url, '--from', enc, '--force-foreign-backup', '--out', dir('rb')],
       cleanEnv({ BACKUP_ENCRYPTION_KEY: key }),
     );
@@ -252,7 +262,14 @@ describe('rollback', () => {
 
   test('a backup of another database is refused without --force-foreign-backup (exit 2)', async () => {
     const other = await supabaseDatabase({ migrations: false });
-    const run = await runScript('rollback', ['--target', other.url, '--from', backupDir, '--out', dir('rb')]);
+    const run = await runInProcess(rollbackJob, [
+      '--target',
+      other.url,
+      '--from',
+      backupDir,
+      '--out',
+      dir('rb'),
+    ]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
       /^error: the backup in .* was taken from postgres:\/\/postgres@127\.0\.0\.1:\d+\/\w+, not from /m,
@@ -261,8 +278,8 @@ describe('rollback', () => {
 
   test('production is refused without --allow-production (exit 2)', async () => {
     const env = cleanEnv({ PRODUCTION_DATABASE_URL: source.url });
-    const byName = await runScript(
-      'rollback',
+    const byName = await runInProcess(
+      rollbackJob,
       ['--target', 'production', '--from', backupDir, '--out', dir('rb')],
       env,
     );
@@ -270,14 +287,14 @@ describe('rollback', () => {
     expect(byName.stderr).toMatch(
       /^error: --target postgres:\/\/.* is production \(it is named production\): rollback writes to it$/m,
     );
-    const byUrl = await runScript(
-      'rollback',
+    const byUrl = await runInProcess(
+      rollbackJob,
       ['--target', source.url, '--from', backupDir, '--out', dir('rb')],
       env,
     );
     expect(byUrl.code).toBe(2);
-    const allowed = await runScript(
-      'rollback',
+    const allowed = await runInProcess(
+      rollbackJob,
       ['--target', 'production', '--from', backupDir, '--allow-production', '--out', dir('rb')],
       env,
     );
@@ -285,7 +302,7 @@ describe('rollback', () => {
   });
 
   test('missing --target and --from are reported together, as bad input', async () => {
-    const run = await runScript('rollback', ['--out', dir('rb')]);
+    const run = await runInProcess(rollbackJob, ['--out', dir('rb')]);
     expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n')).toEqual([
       'error: --target is required; --from is required',
@@ -296,12 +313,12 @@ describe('rollback', () => {
   test('a corrupt or missing manifest is bad input', async () => {
     const d = dir('corrupt');
     writeFileSync(path.join(d, 'manifest.json'), '{"format": "envsync-backup/1", "files": "nope"}');
-    const run = await runScript('rollback', ['--target', source.url, '--from', d, '--out', dir('rb')]);
+    const run = await runInProcess(rollbackJob, ['--target', source.url, '--from', d, '--out', dir('rb')]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
       /^error: .*manifest\.json is not a valid envsync backup manifest: files\[\] is missing or malformed/m,
     );
-    const none = await runScript('rollback', [
+    const none = await runInProcess(rollbackJob, [
       '--target',
       source.url,
       '--from',
@@ -316,8 +333,8 @@ describe('rollback', () => {
   test('no password in logs, summaries, manifest or artifacts (backup and rollback)', async () => {
     const target = await supabaseDatabase({ migrations: false });
     const out = dir('rb');
-    const rollback = await runScript(
-      'rollback',
+    const rollback = await runInProcess(
+      rollbackJob,
       ['--target', 'staging', '--from', backupDir, '--force-foreign-backup', '--out', out, '--verbose'],
       cleanEnv({ STAGING_DATABASE_URL: target.url }),
     );
@@ -361,7 +378,7 @@ describe('atomicity: a restore interrupted half-way leaves the target exactly as
     await su.end();
     const before = await snapshotOf(db);
     const schema = await fingerprint(db);
-    const running = runScript('rollback', ['--target', db.url, '--from', big, '--out', dir('rb')]);
+    const running = runInProcess(rollbackJob, ['--target', db.url, '--from', big, '--out', dir('rb')]);
     const seen = await strikeWhenRunning(db, 'envsync restore', loading, () => strike(db));
     expect(seen).toBe(true);
     const run = await running;

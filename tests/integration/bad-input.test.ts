@@ -1,12 +1,14 @@
 // Every kind of bad input: one error line and one hint line, exit 2, no stack
 // trace, nothing written but the error artifact, the password never shown.
+
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../scripts/lib/db/cluster.ts';
 import { DEFAULT_CONNECT_TIMEOUT } from '../../scripts/lib/db/connect.ts';
+import { analyzeJob } from '../../scripts/lib/jobs/analyze.ts';
 import { blackHole } from '../helpers/black-hole.ts';
-import { cleanEnv, runScript, type ScriptRun } from '../helpers/run-script.ts';
+import { cleanEnv, runInProcess, type ScriptRun } from '../helpers/run-script.ts';
 import { closeAll, supabaseDatabase, type TestDatabase, withUrl } from '../helpers/supabase-db.ts';
 
 let db: TestDatabase;
@@ -34,19 +36,19 @@ function expectOnlyErrorArtifact(dir: string): void {
 }
 
 test('missing --db', async () => {
-  expectBadInput(await runScript('analyze', []), /--db is required/, /--db dev/);
+  expectBadInput(await runInProcess(analyzeJob, []), /--db is required/, /--db dev/);
 });
 
 test('a named environment whose variable is not set', async () => {
   const out = outDir();
-  const run = await runScript('analyze', ['--db', 'staging', '--out', out]);
+  const run = await runInProcess(analyzeJob, ['--db', 'staging', '--out', out]);
   expectBadInput(run, /--db staging: STAGING_DATABASE_URL is not set/, /\.env\.template/);
   expectOnlyErrorArtifact(out);
 });
 
 test('a malformed URL, without echoing it', async () => {
-  const run = await runScript(
-    'analyze',
+  const run = await runInProcess(
+    analyzeJob,
     ['--db', 'dev'],
     cleanEnv({ DEV_DATABASE_URL: 'postgres//postgres:Malformed-Secret@host' }),
   );
@@ -57,8 +59,8 @@ test('a malformed URL, without echoing it', async () => {
 test('a wrong password', async () => {
   const wrong = withUrl(db.url, { password: 'Wrong-Password-42' });
   const out = outDir();
-  const run = await runScript(
-    'analyze',
+  const run = await runInProcess(
+    analyzeJob,
     ['--db', 'dev', '--out', out],
     cleanEnv({ DEV_DATABASE_URL: wrong }),
   );
@@ -72,12 +74,12 @@ test('a wrong password', async () => {
 
 test('a database that does not exist', async () => {
   const url = withUrl(db.url, { database: 'no_such_db' });
-  expectBadInput(await runScript('analyze', ['--db', url]), /database does not exist/, /database name/);
+  expectBadInput(await runInProcess(analyzeJob, ['--db', url]), /database does not exist/, /database name/);
 });
 
 test('a port nobody listens on', async () => {
   const port = await freePort();
-  const run = await runScript('analyze', ['--db', `postgres://postgres:x@127.0.0.1:${port}/postgres`]);
+  const run = await runInProcess(analyzeJob, ['--db', `postgres://postgres:x@127.0.0.1:${port}/postgres`]);
   expectBadInput(run, new RegExp(`127\\.0\\.0\\.1:${port}/postgres: connection refused`), /host and port/);
 });
 
@@ -90,7 +92,7 @@ test('a host that never answers: bounded by --connect-timeout', async () => {
   try {
     const out = outDir();
     const url = `postgres://postgres:x@127.0.0.1:${hole.port}/postgres`;
-    const run = await runScript('analyze', ['--db', url, '--connect-timeout', '1', '--out', out]);
+    const run = await runInProcess(analyzeJob, ['--db', url, '--connect-timeout', '1', '--out', out]);
     expectBadInput(run, /no answer from the server \(connect timeout\)/, /firewall/);
     expect(hole.accepted()).toBe(1);
     expect(jobDuration(out)).toBeGreaterThanOrEqual(900);
@@ -105,7 +107,7 @@ test('a host that never answers: the default timeout is at most 10 s', async () 
   const hole = await blackHole();
   try {
     const out = outDir();
-    const run = await runScript('analyze', [
+    const run = await runInProcess(analyzeJob, [
       '--db',
       `postgres://postgres:x@127.0.0.1:${hole.port}/postgres`,
       '--out',
@@ -125,20 +127,20 @@ test('a host that never answers: the default timeout is at most 10 s', async () 
 test('an --out that cannot be written', async () => {
   const file = path.join(outDir(), 'plain-file');
   writeFileSync(file, '');
-  const run = await runScript('analyze', ['--db', db.url, '--out', path.join(file, 'sub')]);
+  const run = await runInProcess(analyzeJob, ['--db', db.url, '--out', path.join(file, 'sub')]);
   expectBadInput(run, /--out .* is not writable \(ENOTDIR\)/, /--out/);
 });
 
 test('an unknown flag', async () => {
   const out = outDir();
-  const run = await runScript('analyze', ['--db', db.url, '--tables', 'x', '--out', out]);
+  const run = await runInProcess(analyzeJob, ['--db', db.url, '--tables', 'x', '--out', out]);
   expectBadInput(run, /^error: unknown flag --tables$/, /--help for the flags it takes/);
   expectOnlyErrorArtifact(out);
 });
 
 test('a bad --connect-timeout', async () => {
   expectBadInput(
-    await runScript('analyze', ['--db', db.url, '--connect-timeout', 'soon']),
+    await runInProcess(analyzeJob, ['--db', db.url, '--connect-timeout', 'soon']),
     /--connect-timeout soon/,
     /--connect-timeout 10/,
   );
@@ -146,7 +148,7 @@ test('a bad --connect-timeout', async () => {
 
 test('--help prints usage with an example and exits 0', async () => {
   const out = path.join(outDir(), 'unused');
-  const run = await runScript('analyze', ['--help', '--out', out]);
+  const run = await runInProcess(analyzeJob, ['--help', '--out', out]);
   expect(run.code).toBe(0);
   expect(run.stdout).toContain('usage: npx tsx scripts/analyze.ts');
   expect(run.stdout).toContain('npm run analyze -- --db dev');

@@ -1,6 +1,8 @@
 // Atomic on the coverage fixture too: a sync struck mid-COPY (target or source connection
 // killed) and a rollback struck mid-restore leave the target exactly as before — schema
 // dump, every table's count and checksum, sequences — on the faithful platform fixture.
+import { rollbackJob } from '../../scripts/lib/jobs/rollback.ts';
+import { syncJob } from '../../scripts/lib/jobs/sync.ts';
 import { dir, sameAs, snapshotOf } from '../helpers/backups.ts';
 import {
   COVERAGE_SCHEMAS,
@@ -8,7 +10,7 @@ import {
   loadStaleTarget,
   STALE_TARGET_SCHEMAS,
 } from '../helpers/coverage.ts';
-import { cleanEnv, runScript } from '../helpers/run-script.ts';
+import { cleanEnv, runInProcess } from '../helpers/run-script.ts';
 import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
 import { schemaDump, strikeWhenRunning, terminateSessions } from '../helpers/sync.ts';
 
@@ -47,8 +49,8 @@ async function syncStruck(side: 'source' | 'target') {
   const before = await snapshotOf(target);
   const dump = schemaDump(target, [...STALE_TARGET_SCHEMAS]);
   const env = cleanEnv({ DEV_DATABASE_URL: source.url, STAGING_DATABASE_URL: target.url });
-  const running = runScript(
-    'sync',
+  const running = runInProcess(
+    syncJob,
     ['--source', 'dev', '--target', 'staging', '--out', dir('cov-struck')],
     env,
   );
@@ -75,7 +77,7 @@ test('sync: the source connection killed mid-COPY leaves the stale target as it 
 
 /** rollback of the coverage source's backup onto `target` (another database: --force-foreign-backup). */
 const restoreSource = (target: TestDatabase, backup: string, label: string) =>
-  runScript('rollback', [
+  runInProcess(rollbackJob, [
     '--target',
     target.url,
     '--from',

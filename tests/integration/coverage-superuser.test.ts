@@ -3,12 +3,17 @@
 // and stops when the target role is not a superuser; connected as a superuser, sync and
 // rollback carry them exactly. Kinds that need database-wide objects envsync does not
 // replicate (access methods, foreign servers) stop prepare whoever connects.
+
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { prepareJob } from '../../scripts/lib/jobs/prepare.ts';
+import { rollbackJob } from '../../scripts/lib/jobs/rollback.ts';
+import { syncJob } from '../../scripts/lib/jobs/sync.ts';
+import { validateJob } from '../../scripts/lib/jobs/validate.ts';
 import type { ValidateResult } from '../../scripts/lib/results/validate.ts';
 import { dir, record, sameAs } from '../helpers/backups.ts';
 import { COVERAGE_SCHEMAS, loadCoverageSource, type SuperuserKind } from '../helpers/coverage.ts';
-import { cleanEnv, runScript } from '../helpers/run-script.ts';
+import { cleanEnv, runInProcess } from '../helpers/run-script.ts';
 import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
 import { schemaDump } from '../helpers/sync.ts';
 
@@ -43,7 +48,7 @@ ownCluster('superuser-only kinds', () => {
   test('as the non-superuser postgres, prepare names every one and touches nothing', async () => {
     const out = dir('su-prepare');
     const env = cleanEnv({ DEV_DATABASE_URL: source.url, STAGING_DATABASE_URL: target.url });
-    const run = await runScript('prepare', ['--source', 'dev', '--target', 'staging', '--out', out], env);
+    const run = await runInProcess(prepareJob, ['--source', 'dev', '--target', 'staging', '--out', out], env);
     expect(run.code).toBe(1);
     for (const what of [
       // The operator class goes with its family (an automatic dependency): the family is named.
@@ -65,15 +70,15 @@ ownCluster('superuser-only kinds', () => {
     });
     const targetBefore = schemaDump(target, ['public']);
     const prepareDir = dir('su-prepare-ok');
-    const prepare = await runScript(
-      'prepare',
+    const prepare = await runInProcess(
+      prepareJob,
       ['--source', 'dev', '--target', 'staging', '--out', prepareDir],
       env,
     );
     expect(prepare.stderr).toBe('');
     expect(prepare.code).toBe(0);
-    const sync = await runScript(
-      'sync',
+    const sync = await runInProcess(
+      syncJob,
       ['--source', 'dev', '--target', 'staging', '--plan', prepareDir, '--out', dir('su-sync')],
       env,
     );
@@ -81,8 +86,8 @@ ownCluster('superuser-only kinds', () => {
     expect(sync.code).toBe(0);
     expect(schemaDump(target, schemas)).toBe(schemaDump(source, schemas));
     const out = dir('su-validate');
-    const validate = await runScript(
-      'validate',
+    const validate = await runInProcess(
+      validateJob,
       ['--source', 'dev', '--target', 'staging', '--out', out],
       env,
     );
@@ -95,8 +100,8 @@ ownCluster('superuser-only kinds', () => {
     expect(validate.code).toBe(0);
 
     const snapshot = path.join(prepareDir, 'snapshot');
-    const rollback = await runScript(
-      'rollback',
+    const rollback = await runInProcess(
+      rollbackJob,
       ['--target', 'staging', '--from', snapshot, '--out', dir('su-rollback')],
       env,
     );
@@ -117,8 +122,8 @@ ownCluster('kinds that need database-wide objects envsync does not replicate', (
       DEV_DATABASE_URL: source.cluster!.superuserUrl(),
       STAGING_DATABASE_URL: target.cluster!.superuserUrl(),
     });
-    const run = await runScript(
-      'prepare',
+    const run = await runInProcess(
+      prepareJob,
       ['--source', 'dev', '--target', 'staging', '--out', dir('su-am')],
       env,
     );

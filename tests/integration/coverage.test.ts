@@ -3,8 +3,14 @@
 // connecting as the non-superuser `postgres`. sync onto a differently populated target,
 // backup → rollback, validate and analyze are each proven by `pg_dump --schema-only`,
 // every table's count and checksum, and sequences.
+
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { analyzeJob } from '../../scripts/lib/jobs/analyze.ts';
+import { prepareJob } from '../../scripts/lib/jobs/prepare.ts';
+import { rollbackJob } from '../../scripts/lib/jobs/rollback.ts';
+import { syncJob } from '../../scripts/lib/jobs/sync.ts';
+import { validateJob } from '../../scripts/lib/jobs/validate.ts';
 import type { AnalyzeResult } from '../../scripts/lib/results/analyze.ts';
 import type { PrepareResult } from '../../scripts/lib/results/prepare.ts';
 import type { ValidateResult } from '../../scripts/lib/results/validate.ts';
@@ -15,7 +21,7 @@ import {
   loadStaleTarget,
   STALE_TARGET_SCHEMAS,
 } from '../helpers/coverage.ts';
-import { cleanEnv, runScript, type ScriptRun } from '../helpers/run-script.ts';
+import { cleanEnv, runInProcess, type ScriptRun } from '../helpers/run-script.ts';
 import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
 import { schemaDump } from '../helpers/sync.ts';
 
@@ -65,7 +71,7 @@ afterAll(closeAll);
 
 test('prepare refuses what only a superuser can do: pg_trgm in another schema on the target', async () => {
   const out = dir('cov-prepare-ext');
-  const run = await runScript('prepare', ['--source', 'dev', '--target', 'staging', '--out', out], env);
+  const run = await runInProcess(prepareJob, ['--source', 'dev', '--target', 'staging', '--out', out], env);
   expect(run.stderr).toMatch(/extension schemas: .*pg_trgm \(source public, target extensions\)/);
   expect(run.code).toBe(1);
   expect(existsSync(path.join(out, 'snapshot'))).toBe(false);
@@ -83,8 +89,8 @@ describe('once a superuser moved pg_trgm as the hint says', () => {
     await su.end();
     staleDump = schemaDump(target, staleSchemas);
     prepareDir = dir('cov-prepare');
-    prepared = await runScript(
-      'prepare',
+    prepared = await runInProcess(
+      prepareJob,
       ['--source', 'dev', '--target', 'staging', '--out', prepareDir],
       env,
     );
@@ -112,8 +118,8 @@ describe('once a superuser moved pg_trgm as the hint says', () => {
       } finally {
         await s.end();
       }
-      synced = await runScript(
-        'sync',
+      synced = await runInProcess(
+        syncJob,
         ['--source', 'dev', '--target', 'staging', '--plan', prepareDir, '--out', dir('cov-sync')],
         env,
       );
@@ -138,8 +144,8 @@ describe('once a superuser moved pg_trgm as the hint says', () => {
       expect(await apiPrivileges(target)).toEqual(await apiPrivileges(source));
 
       const out = dir('cov-validate');
-      const validate = await runScript(
-        'validate',
+      const validate = await runInProcess(
+        validateJob,
         ['--source', 'dev', '--target', 'staging', '--out', out],
         env,
       );
@@ -158,8 +164,8 @@ describe('once a superuser moved pg_trgm as the hint says', () => {
         const [changed] = await t`update public.orders_2024_odd set note = 'changed on the target'
                                   where id = (select min(id) from public.orders_2024_odd) returning id, placed_at`;
         const out = dir('cov-validate-diff');
-        const validate = await runScript(
-          'validate',
+        const validate = await runInProcess(
+          validateJob,
           ['--source', 'dev', '--target', 'staging', '--locate', '--out', out],
           env,
         );
@@ -181,7 +187,11 @@ describe('once a superuser moved pg_trgm as the hint says', () => {
     test('backup → rollback restores the stale target exactly (schema dump, counts, checksums, sequences)', async () => {
       expect((await sameAs(target, before)).identical).toBe(false);
       const out = dir('cov-rollback');
-      const run = await runScript('rollback', ['--target', 'staging', '--from', before, '--out', out], env);
+      const run = await runInProcess(
+        rollbackJob,
+        ['--target', 'staging', '--from', before, '--out', out],
+        env,
+      );
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
       expect(schemaDump(target, staleSchemas)).toBe(staleDump);
@@ -209,7 +219,14 @@ test('backup → rollback of the coverage source onto a copy of it after changes
   } finally {
     await s.end();
   }
-  const run = await runScript('rollback', ['--target', source.url, '--from', snap, '--out', dir('cov-rb2')]);
+  const run = await runInProcess(rollbackJob, [
+    '--target',
+    source.url,
+    '--from',
+    snap,
+    '--out',
+    dir('cov-rb2'),
+  ]);
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);
   expect(schemaDump(source, schemas)).toBe(dumpBefore);
@@ -218,7 +235,7 @@ test('backup → rollback of the coverage source onto a copy of it after changes
 
 test('analyze: partitions under their parents with their keys, counts not doubled', async () => {
   const out = dir('cov-analyze');
-  const run = await runScript('analyze', ['--db', source.url, '--out', out]);
+  const run = await runInProcess(analyzeJob, ['--db', source.url, '--out', out]);
   expect(run.code).toBe(0);
   const inv = record<AnalyzeResult>(out, 'analyze').result!;
   const tables = new Map(inv.tables.map((t) => [`${t.schema}.${t.name}`, t]));

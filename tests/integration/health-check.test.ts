@@ -7,9 +7,10 @@ import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../scripts/lib/db/cluster.ts';
+import { healthCheckJob } from '../../scripts/lib/jobs/health-check.ts';
 import type { HealthResult } from '../../scripts/lib/results/health-check.ts';
 import type { JobRecord } from '../../scripts/lib/results/job-record.ts';
-import { cleanEnv, runScript } from '../helpers/run-script.ts';
+import { cleanEnv, runInProcess, runScript } from '../helpers/run-script.ts';
 import { closeAll, supabaseDatabase, type TestDatabase, withUrl } from '../helpers/supabase-db.ts';
 
 let db: TestDatabase;
@@ -60,8 +61,8 @@ const probe = (r: HealthResult, name: string) => r.probes.find((p) => p.probe.st
 
 test('healthy: database, critical tables with RLS, an HTTP endpoint and Supabase REST/Auth all pass with latencies', async () => {
   const d = out();
-  const run = await runScript(
-    'health-check',
+  const run = await runInProcess(
+    healthCheckJob,
     [
       '--db',
       'staging',
@@ -101,7 +102,7 @@ test('healthy: database, critical tables with RLS, an HTTP endpoint and Supabase
 
 test('an endpoint answering 500, a missing table and a public table without RLS fail the check (exit 1)', async () => {
   const d = out();
-  const run = await runScript('health-check', [
+  const run = await runInProcess(healthCheckJob, [
     '--db',
     db.url,
     '--url',
@@ -147,7 +148,7 @@ test('an endpoint that never answers is cut off at --timeout, once, and the run 
 test('--wait retries with backoff until a recovering endpoint answers', async () => {
   flakyHits = 0;
   const d = out();
-  const run = await runScript('health-check', [
+  const run = await runInProcess(healthCheckJob, [
     '--db',
     db.url,
     '--url',
@@ -164,7 +165,7 @@ test('--wait retries with backoff until a recovering endpoint answers', async ()
 
 test('--wait is a bound, never forever: a broken endpoint fails after about that long', async () => {
   const d = out();
-  const run = await runScript('health-check', [
+  const run = await runInProcess(healthCheckJob, [
     '--db',
     db.url,
     '--url',
@@ -189,7 +190,7 @@ test('--wait is a bound, never forever: a broken endpoint fails after about that
 test('an unreachable database fails its probes (exit 1); the dependent ones are skipped', async () => {
   const d = out();
   const port = await freePort();
-  const run = await runScript('health-check', [
+  const run = await runInProcess(healthCheckJob, [
     '--db',
     `postgres://postgres:x@127.0.0.1:${port}/postgres`,
     '--out',
@@ -205,16 +206,16 @@ test('an unreachable database fails its probes (exit 1); the dependent ones are 
 });
 
 test('a wrong password is configuration, not health: exit 2', async () => {
-  const run = await runScript('health-check', ['--db', withUrl(db.url, { password: 'Wrong-Health-Pw' })]);
+  const run = await runInProcess(healthCheckJob, ['--db', withUrl(db.url, { password: 'Wrong-Health-Pw' })]);
   expect(run.code).toBe(2);
   expect(run.stderr).toMatch(/^error: --db .*: password authentication failed$/m);
   expect(run.stderr).not.toContain('Wrong-Health-Pw');
 });
 
 test('bad durations and URLs are bad input', async () => {
-  const wait = await runScript('health-check', ['--db', db.url, '--wait', 'forever']);
+  const wait = await runInProcess(healthCheckJob, ['--db', db.url, '--wait', 'forever']);
   expect(wait.code).toBe(2);
   expect(wait.stderr).toMatch(/^error: --wait forever is not a duration$/m);
-  const url = await runScript('health-check', ['--db', db.url, '--url', 'ftp://x']);
+  const url = await runInProcess(healthCheckJob, ['--db', db.url, '--url', 'ftp://x']);
   expect(url.code).toBe(2);
 });

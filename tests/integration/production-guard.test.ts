@@ -2,8 +2,14 @@
 // refused by every job that writes, however its URL is written, in an environment shaped
 // like the staging jobs on GitHub Actions (no PRODUCTION_DATABASE_URL); and an unmarked
 // database that is PRODUCTION_DATABASE_URL under another spelling is refused by identity.
+import { backupJob } from '../../scripts/lib/jobs/backup.ts';
+import { markProductionJob } from '../../scripts/lib/jobs/mark-production.ts';
+import { prepareJob } from '../../scripts/lib/jobs/prepare.ts';
+import { rollbackJob } from '../../scripts/lib/jobs/rollback.ts';
+import { seedJob } from '../../scripts/lib/jobs/seed.ts';
+import { syncJob } from '../../scripts/lib/jobs/sync.ts';
 import { dir } from '../helpers/backups.ts';
-import { cleanEnv, runScript, type ScriptRun } from '../helpers/run-script.ts';
+import { cleanEnv, runInProcess, type ScriptRun } from '../helpers/run-script.ts';
 import { closeAll, supabaseDatabase, type TestDatabase, withUrl } from '../helpers/supabase-db.ts';
 import { fingerprint } from '../helpers/sync.ts';
 
@@ -13,7 +19,7 @@ let prod: TestDatabase;
 let marking: ScriptRun;
 beforeAll(async () => {
   [dev, prod] = await Promise.all([supabaseDatabase({ scale: 1 }), supabaseDatabase({ scale: 1 })]);
-  marking = await runScript('mark-production', ['--db', prod.url, '--out', dir('mark')]);
+  marking = await runInProcess(markProductionJob, ['--db', prod.url, '--out', dir('mark')]);
 });
 afterAll(closeAll);
 
@@ -29,7 +35,7 @@ test('mark-production marks once and says so the second time', async () => {
   expect(marking.stderr).toBe('');
   expect(marking.code).toBe(0);
   expect(marking.stdout).toMatch(/is now marked as production/);
-  const again = await runScript('mark-production', ['--db', prod.url, '--out', dir('mark-again')]);
+  const again = await runInProcess(markProductionJob, ['--db', prod.url, '--out', dir('mark-again')]);
   expect(again.code).toBe(0);
   expect(again.stdout).toMatch(/was already marked as production/);
 });
@@ -40,11 +46,11 @@ test('every job that writes refuses the marked database, however it is spelled (
   for (const url of spellings(prod.url)) {
     const env = cleanEnv({ DEV_DATABASE_URL: dev.url, STAGING_DATABASE_URL: url });
     const runs = [
-      await runScript('sync', ['--source', 'dev', '--target', 'staging', '--out', dir('g-sync')], env),
-      await runScript('prepare', ['--source', 'dev', '--target', 'staging', '--out', dir('g-prep')], env),
-      await runScript('seed', ['--db', 'staging', '--out', dir('g-seed')], env),
-      await runScript(
-        'backup',
+      await runInProcess(syncJob, ['--source', 'dev', '--target', 'staging', '--out', dir('g-sync')], env),
+      await runInProcess(prepareJob, ['--source', 'dev', '--target', 'staging', '--out', dir('g-prep')], env),
+      await runInProcess(seedJob, ['--db', 'staging', '--out', dir('g-seed')], env),
+      await runInProcess(
+        backupJob,
         ['--db', 'dev', '--verify-restore', 'staging', '--out', dir('g-backup')],
         env,
       ),
@@ -58,8 +64,8 @@ test('every job that writes refuses the marked database, however it is spelled (
     );
   }
   const backup = dir('g-dev-backup');
-  expect((await runScript('backup', ['--db', dev.url, '--out', backup])).code).toBe(0);
-  const rollback = await runScript('rollback', [
+  expect((await runInProcess(backupJob, ['--db', dev.url, '--out', backup])).code).toBe(0);
+  const rollback = await runInProcess(rollbackJob, [
     '--target',
     spellings(prod.url)[1]!,
     '--from',
@@ -79,8 +85,8 @@ test('a marker the connecting role may not read still counts: the guard fails cl
   await su`revoke usage on schema envsync from public`;
   await su`create role outsider login password 'outsider-pw'`;
   try {
-    const run = await runScript(
-      'sync',
+    const run = await runInProcess(
+      syncJob,
       [
         '--source',
         dev.url,
@@ -103,8 +109,8 @@ test('a marker the connecting role may not read still counts: the guard fails cl
 
 test('--allow-production lets a job through; the marker itself is never replicated', async () => {
   const env = cleanEnv({ DEV_DATABASE_URL: dev.url, STAGING_DATABASE_URL: prod.url });
-  const prepare = await runScript(
-    'prepare',
+  const prepare = await runInProcess(
+    prepareJob,
     [
       '--source',
       'dev',
@@ -120,8 +126,8 @@ test('--allow-production lets a job through; the marker itself is never replicat
   expect(prepare.code).toBe(0);
   // Copying the marked database elsewhere does not mark the copy.
   const copy = await supabaseDatabase({ migrations: false });
-  const sync = await runScript(
-    'sync',
+  const sync = await runInProcess(
+    syncJob,
     ['--source', 'staging', '--target', 'copy', '--out', dir('g-copy')],
     cleanEnv({ STAGING_DATABASE_URL: prod.url, COPY_DATABASE_URL: copy.url }),
   );
@@ -135,8 +141,8 @@ test('--allow-production lets a job through; the marker itself is never replicat
 
 test('an unmarked database that is PRODUCTION_DATABASE_URL under another spelling is refused by identity', async () => {
   const [production, alias] = spellings(dev.url);
-  const run = await runScript(
-    'sync',
+  const run = await runInProcess(
+    syncJob,
     ['--source', prod.url, '--target', alias!, '--out', dir('g-ident')],
     cleanEnv({ PRODUCTION_DATABASE_URL: production! }),
   );

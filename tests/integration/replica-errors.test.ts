@@ -2,9 +2,12 @@
 // that fails inside sync or rollback is named by its object, the dump line and the fix (one
 // `error:` and one `hint:` line; the detail in the artifact); a target role that lacks a
 // needed privilege is stopped by prepare (and rollback's own checks) with the check's name.
+import { prepareJob } from '../../scripts/lib/jobs/prepare.ts';
+import { rollbackJob } from '../../scripts/lib/jobs/rollback.ts';
+import { syncJob } from '../../scripts/lib/jobs/sync.ts';
 import type { JobRecord } from '../../scripts/lib/results/job-record.ts';
 import { dir, record, sameAs, snapshotOf } from '../helpers/backups.ts';
-import { cleanEnv, runScript } from '../helpers/run-script.ts';
+import { cleanEnv, runInProcess } from '../helpers/run-script.ts';
 import { closeAll, supabaseDatabase, type TestDatabase, withUrl } from '../helpers/supabase-db.ts';
 import { schemaDump } from '../helpers/sync.ts';
 
@@ -36,7 +39,7 @@ test('sync names the object it could not create, the dump line and the fix; the 
   const dump = schemaDump(target, ['public']);
   const out = dir('err-sync');
   const env = cleanEnv({ DEV_DATABASE_URL: source.url, STAGING_DATABASE_URL: target.url });
-  const run = await runScript('sync', ['--source', 'dev', '--target', 'staging', '--out', out], env);
+  const run = await runInProcess(syncJob, ['--source', 'dev', '--target', 'staging', '--out', out], env);
   expect(run.code).toBe(1);
   const [error, hint, ...rest] = lines(run.stderr);
   expect(rest).toEqual([]);
@@ -56,7 +59,7 @@ test('rollback names the object it could not restore and the script line; the ta
   const backup = await snapshotOf(source);
   const before = await snapshotOf(target);
   const out = dir('err-rollback');
-  const run = await runScript('rollback', [
+  const run = await runInProcess(rollbackJob, [
     '--target',
     target.url,
     '--from',
@@ -89,12 +92,16 @@ describe('a target role without a privilege the replacement needs', () => {
     const url = withUrl(target.url, { user: role, password: 'limited-pw' });
     const env = cleanEnv({ DEV_DATABASE_URL: source.url, STAGING_DATABASE_URL: url });
     const out = dir('priv-prepare');
-    const prepare = await runScript('prepare', ['--source', 'dev', '--target', 'staging', '--out', out], env);
+    const prepare = await runInProcess(
+      prepareJob,
+      ['--source', 'dev', '--target', 'staging', '--out', out],
+      env,
+    );
     expect(prepare.code).toBe(1);
     expect(prepare.stderr).toMatch(check);
     const snapshot = await snapshotOf(target);
-    const rollback = await runScript(
-      'rollback',
+    const rollback = await runInProcess(
+      rollbackJob,
       ['--target', 'staging', '--from', snapshot, '--out', dir('priv-rb')],
       env,
     );

@@ -1,4 +1,5 @@
 // seed: deterministic demo data, one transaction, never into production.
+
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,9 +10,10 @@ import {
   seedDemoData,
   seedTables,
 } from '../../scripts/lib/demo/seed-data.ts';
+import { seedJob } from '../../scripts/lib/jobs/seed.ts';
 import type { JobRecord } from '../../scripts/lib/results/job-record.ts';
 import type { SeedResult } from '../../scripts/lib/results/seed.ts';
-import { cleanEnv, runScript } from '../helpers/run-script.ts';
+import { cleanEnv, runInProcess } from '../helpers/run-script.ts';
 import { closeAll, supabaseDatabase } from '../helpers/supabase-db.ts';
 
 afterAll(closeAll);
@@ -43,8 +45,8 @@ test('seed --migrate fills an empty Supabase-shaped database; the same scale giv
     supabaseDatabase({ migrations: false }),
   ]);
   const dir = out();
-  const run = await runScript(
-    'seed',
+  const run = await runInProcess(
+    seedJob,
     ['--db', 'dev', '--migrate', '--scale', '2', '--out', dir],
     cleanEnv({ DEV_DATABASE_URL: a.url }),
   );
@@ -56,9 +58,9 @@ test('seed --migrate fills an empty Supabase-shaped database; the same scale giv
   expect(result.rows).toBeGreaterThan(95_000);
   expect(result.skippedTables).toEqual([]);
 
-  expect((await runScript('seed', ['--db', b.url, '--migrate', '--scale', '2', '--out', out()])).code).toBe(
-    0,
-  );
+  expect(
+    (await runInProcess(seedJob, ['--db', b.url, '--migrate', '--scale', '2', '--out', out()])).code,
+  ).toBe(0);
   const [fa, fb] = await Promise.all([fingerprint(a.url), fingerprint(b.url)]);
   expect(Object.keys(fa).length).toBeGreaterThan(15);
   expect(fa).toEqual(fb);
@@ -67,7 +69,7 @@ test('seed --migrate fills an empty Supabase-shaped database; the same scale giv
 test('seeding twice fails in one transaction: exit 1, nothing added', async () => {
   const db = await supabaseDatabase({ scale: 1 });
   const before = await fingerprint(db.url);
-  const run = await runScript('seed', ['--db', db.url, '--out', out()]);
+  const run = await runInProcess(seedJob, ['--db', db.url, '--out', out()]);
   expect(run.code).toBe(1);
   expect(run.stderr).toMatch(
     /^error: seeding postgres:\/\/postgres@127\.0\.0\.1:\d+\/\w+ failed: duplicate key value/m,
@@ -77,15 +79,15 @@ test('seeding twice fails in one transaction: exit 1, nothing added', async () =
 });
 
 test('production is refused, by name or by the same URL', async () => {
-  const byName = await runScript(
-    'seed',
+  const byName = await runInProcess(
+    seedJob,
     ['--db', 'production'],
     cleanEnv({ PRODUCTION_DATABASE_URL: 'postgres://u:p@prod.example.test/postgres' }),
   );
   expect(byName.code).toBe(2);
   expect(byName.stderr).toMatch(/^error: --db is production: seed never writes demo data there$/m);
-  const byUrl = await runScript(
-    'seed',
+  const byUrl = await runInProcess(
+    seedJob,
     ['--db', 'postgres://u:other@prod.example.test:5432/postgres'],
     cleanEnv({ PRODUCTION_DATABASE_URL: 'postgres://u:p@prod.example.test/postgres' }),
   );

@@ -3,11 +3,14 @@
 // changes nothing, and artifacts that cannot be written do not hide a committed sync. The
 // target's COMMIT is held open with a synchronous standby that never comes, so the test can
 // strike exactly then.
+
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeStaleStaging } from '../../scripts/lib/demo/environment.ts';
+import { syncJob } from '../../scripts/lib/jobs/sync.ts';
+import { validateJob } from '../../scripts/lib/jobs/validate.ts';
 import { dir } from '../helpers/backups.ts';
-import { cleanEnv, runScript } from '../helpers/run-script.ts';
+import { cleanEnv, runInProcess, type runScript } from '../helpers/run-script.ts';
 import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
 import { strikeWhen, terminateSessions } from '../helpers/sync.ts';
 
@@ -52,7 +55,7 @@ const atCommit = (staging: TestDatabase, strike: () => Promise<unknown>) =>
   );
 
 const validate = (env: NodeJS.ProcessEnv) =>
-  runScript('validate', ['--source', 'dev', '--target', 'staging', '--out', dir('commit-validate')], env);
+  runInProcess(validateJob, ['--source', 'dev', '--target', 'staging', '--out', dir('commit-validate')], env);
 
 ownCluster(
   'the connection lost during COMMIT: the server says committed, and the sync says so (exit 0)',
@@ -61,8 +64,8 @@ ownCluster(
     const env = cleanEnv({ DEV_DATABASE_URL: dev.url, STAGING_DATABASE_URL: staging.url });
     await holdCommits(staging, true);
     try {
-      const running = runScript(
-        'sync',
+      const running = runInProcess(
+        syncJob,
         ['--source', 'dev', '--target', 'staging', '--out', dir('commit-lost')],
         env,
       );
@@ -87,8 +90,8 @@ ownCluster(
     await holdCommits(staging, true);
     let run: Awaited<ReturnType<typeof runScript>>;
     try {
-      const running = runScript(
-        'sync',
+      const running = runInProcess(
+        syncJob,
         ['--source', 'dev', '--target', 'staging', '--out', dir('commit-src')],
         env,
       );
@@ -115,7 +118,7 @@ test('artifacts that cannot be written after the commit: exit 1, but the output 
   const out = dir('commit-out');
   mkdirSync(path.join(out, 'sync.json'));
   writeFileSync(path.join(out, 'sync.json', 'in-the-way'), '');
-  const run = await runScript('sync', ['--source', 'dev', '--target', 'staging', '--out', out], env);
+  const run = await runInProcess(syncJob, ['--source', 'dev', '--target', 'staging', '--out', out], env);
   expect(run.code).toBe(1);
   expect(run.stderr).toMatch(/^done: .* now replicates .*$/m);
   expect(run.stderr).toMatch(/^error: sync finished, but its artifacts could not be written: /m);

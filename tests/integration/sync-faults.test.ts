@@ -1,11 +1,15 @@
 // sync refuses bad input and unready targets before touching anything (exit 2 / 1),
 // and two runs on one target never interleave.
+
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ENVSYNC_LOCK_KEY } from '../../scripts/lib/db/lock.ts';
 import { makeStaleStaging } from '../../scripts/lib/demo/environment.ts';
+import { prepareJob } from '../../scripts/lib/jobs/prepare.ts';
+import { syncJob } from '../../scripts/lib/jobs/sync.ts';
+import { validateJob } from '../../scripts/lib/jobs/validate.ts';
 import { dir } from '../helpers/backups.ts';
-import { cleanEnv, runScript } from '../helpers/run-script.ts';
+import { cleanEnv, runInProcess } from '../helpers/run-script.ts';
 import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
 import { fingerprint } from '../helpers/sync.ts';
 
@@ -44,7 +48,7 @@ async function unchanged(db: TestDatabase, fn: () => Promise<void>) {
 
 test('the same database spelled another way is refused (exit 2)', async () => {
   await unchanged(dev, async () => {
-    const run = await runScript('sync', [
+    const run = await runInProcess(syncJob, [
       '--source',
       dev.url,
       '--target',
@@ -59,15 +63,15 @@ test('the same database spelled another way is refused (exit 2)', async () => {
 
 test('a production target without --allow-production is refused (exit 2)', async () => {
   await unchanged(staging, async () => {
-    const run = await runScript(
-      'sync',
+    const run = await runInProcess(
+      syncJob,
       ['--source', 'dev', '--target', 'production'],
       env({ PRODUCTION_DATABASE_URL: staging.url }),
     );
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('is production (it is named production): sync writes to it');
-    const byUrl = await runScript(
-      'sync',
+    const byUrl = await runInProcess(
+      syncJob,
       ['--source', 'dev', '--target', staging.url],
       env({ PRODUCTION_DATABASE_URL: staging.url }),
     );
@@ -79,7 +83,7 @@ describe('plans', () => {
   let plan: string;
   beforeAll(async () => {
     plan = dir('plan');
-    const run = await runScript('prepare', [...pair, '--out', plan], env());
+    const run = await runInProcess(prepareJob, [...pair, '--out', plan], env());
     expect(run.code).toBe(0);
   });
 
@@ -97,39 +101,39 @@ describe('plans', () => {
       const failed = planWith((p) => {
         (p.checks as { status: string }[])[0]!.status = 'fail';
       });
-      const notReady = await runScript('sync', [...pair, '--plan', failed], env());
+      const notReady = await runInProcess(syncJob, [...pair, '--plan', failed], env());
       expect(notReady.code).toBe(2);
       expect(notReady.stderr).toMatch(
         /^error: --plan .*: prepare's preflight failed \(.+\); the plan is not ready$/m,
       );
 
       const noSnapshot = dir('plan-nosnap');
-      expect((await runScript('prepare', [...pair, '--no-snapshot', '--out', noSnapshot], env())).code).toBe(
-        0,
-      );
-      const bare = await runScript('sync', [...pair, '--plan', noSnapshot], env());
+      expect(
+        (await runInProcess(prepareJob, [...pair, '--no-snapshot', '--out', noSnapshot], env())).code,
+      ).toBe(0);
+      const bare = await runInProcess(syncJob, [...pair, '--plan', noSnapshot], env());
       expect(bare.code).toBe(2);
       expect(bare.stderr).toMatch(/^error: --plan .* has no rollback snapshot of the target/m);
       // A dry run needs no way back.
-      expect((await runScript('sync', [...pair, '--plan', noSnapshot, '--dry-run'], env())).code).toBe(0);
+      expect((await runInProcess(syncJob, [...pair, '--plan', noSnapshot, '--dry-run'], env())).code).toBe(0);
 
       const old = planWith((p) => {
         p.createdAt = new Date(Date.now() - 2 * 86_400_000).toISOString();
       });
-      const stale = await runScript('sync', [...pair, '--plan', old], env());
+      const stale = await runInProcess(syncJob, [...pair, '--plan', old], env());
       expect(stale.code).toBe(2);
       expect(stale.stderr).toMatch(
         /^error: --plan .* was prepared at .*: older than --max-plan-age 720 min$/m,
       );
-      const strict = await runScript('sync', [...pair, '--plan', plan, '--max-plan-age', '0s'], env());
+      const strict = await runInProcess(syncJob, [...pair, '--plan', plan, '--max-plan-age', '0s'], env());
       expect(strict.code).toBe(2);
     });
   });
 
   test('--platform-tables other than the plan’s is refused: the snapshot holds only those (exit 2)', async () => {
     await unchanged(staging, async () => {
-      const run = await runScript(
-        'sync',
+      const run = await runInProcess(
+        syncJob,
         [...pair, '--plan', plan, '--platform-tables', 'auth.users'],
         env(),
       );
@@ -142,7 +146,11 @@ describe('plans', () => {
 
   test('a plan prepared for other databases is refused (exit 2)', async () => {
     await unchanged(other, async () => {
-      const run = await runScript('sync', ['--source', 'dev', '--target', 'other', '--plan', plan], env());
+      const run = await runInProcess(
+        syncJob,
+        ['--source', 'dev', '--target', 'other', '--plan', plan],
+        env(),
+      );
       expect(run.code).toBe(2);
       expect(run.stderr).toMatch(/^error: --plan .* was prepared for .*, not these databases/m);
     });
@@ -151,7 +159,7 @@ describe('plans', () => {
   test('a corrupt plan is refused (exit 2)', async () => {
     const bad = dir('bad-plan');
     writeFileSync(path.join(bad, 'plan.json'), '{"format": "envsync-plan/1", "source": ');
-    const run = await runScript('sync', [...pair, '--plan', bad], env());
+    const run = await runInProcess(syncJob, [...pair, '--plan', bad], env());
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^error: --plan .* plan\.json is not valid JSON/m);
   });
@@ -161,7 +169,7 @@ describe('plans', () => {
     await sql`create table public.added_after_prepare (id int primary key)`;
     try {
       await unchanged(staging, async () => {
-        const run = await runScript('sync', [...pair, '--plan', plan], env());
+        const run = await runInProcess(syncJob, [...pair, '--plan', plan], env());
         expect(run.code).toBe(2);
         expect(run.stderr).toMatch(/^error: --plan .* is outdated: the source schema changed since prepare/m);
       });
@@ -184,7 +192,7 @@ ownCluster(
     try {
       await unchanged(staging, async () => {
         const d = dir('preflight');
-        const run = await runScript('sync', [...pair, '--out', d], env());
+        const run = await runInProcess(syncJob, [...pair, '--out', d], env());
         expect(run.code).toBe(1);
         expect(run.stderr).toMatch(
           /^error: preflight failed: .*extensions: missing on the target and not creatable by postgres: pg_stat_statements/m,
@@ -192,7 +200,7 @@ ownCluster(
         expect(run.stderr).toMatch(
           /roles: the source's owners, grants or policies name roles the target lacks: auditor/,
         );
-        const prepared = await runScript('prepare', [...pair, '--out', d], env());
+        const prepared = await runInProcess(prepareJob, [...pair, '--out', d], env());
         expect(prepared.code).toBe(1);
         expect(prepared.stderr).toContain('preflight failed for');
       });
@@ -210,7 +218,7 @@ test('another envsync run holding the target makes sync fail cleanly (exit 1)', 
   await holder`select pg_advisory_lock(${ENVSYNC_LOCK_KEY}::int8)`;
   try {
     await unchanged(staging, async () => {
-      const run = await runScript('sync', [...pair, '--out', dir('locked')], env());
+      const run = await runInProcess(syncJob, [...pair, '--out', dir('locked')], env());
       expect(run.code).toBe(1);
       expect(run.stderr).toContain('another envsync run holds the target');
     });
@@ -221,8 +229,8 @@ test('another envsync run holding the target makes sync fail cleanly (exit 1)', 
 
 test('two syncs started together never interleave: the target ends an exact replica', async () => {
   const runs = await Promise.all([
-    runScript('sync', [...pair, '--out', dir('first')], env()),
-    runScript('sync', [...pair, '--out', dir('second')], env()),
+    runInProcess(syncJob, [...pair, '--out', dir('first')], env()),
+    runInProcess(syncJob, [...pair, '--out', dir('second')], env()),
   ]);
   const codes = runs.map((r) => r.code).sort();
   expect([
@@ -230,6 +238,6 @@ test('two syncs started together never interleave: the target ends an exact repl
     [0, 1],
   ]).toContainEqual(codes);
   for (const r of runs.filter((x) => x.code === 1)) expect(r.stderr).toContain('another envsync run holds');
-  const v = await runScript('validate', [...pair, '--out', dir('validate')], env());
+  const v = await runInProcess(validateJob, [...pair, '--out', dir('validate')], env());
   expect(v.code).toBe(0);
 });

@@ -1,11 +1,15 @@
 // prepare → sync → validate between two real Supabase-shaped databases: the stale
 // staging of the seed notes becomes an exact, working replica of dev.
+
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { prepareJob } from '../../scripts/lib/jobs/prepare.ts';
+import { syncJob } from '../../scripts/lib/jobs/sync.ts';
+import { validateJob } from '../../scripts/lib/jobs/validate.ts';
 import type { PrepareResult } from '../../scripts/lib/results/prepare.ts';
 import type { SyncResult } from '../../scripts/lib/results/sync.ts';
 import { dir, record, sameAs, snapshotOf } from '../helpers/backups.ts';
-import { cleanEnv, runScript, type ScriptRun } from '../helpers/run-script.ts';
+import { cleanEnv, runInProcess, type ScriptRun } from '../helpers/run-script.ts';
 import { closeAll, type TestDatabase } from '../helpers/supabase-db.ts';
 import { devAndStaleStaging, schemaDump } from '../helpers/sync.ts';
 
@@ -22,7 +26,7 @@ const pair = ['--source', 'dev', '--target', 'staging'];
 test('--dry-run names the differences and row deltas and writes nothing', async () => {
   const before = await snapshotOf(staging);
   const d = dir('dry');
-  const run = await runScript('sync', [...pair, '--dry-run', '--out', d], env());
+  const run = await runInProcess(syncJob, [...pair, '--dry-run', '--out', d], env());
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);
   const r = record<SyncResult>(d, 'sync').result!;
@@ -54,9 +58,9 @@ describe('prepare → sync --plan', () => {
       await sql.end();
     }
     p = dir('prepare');
-    prepared = await runScript('prepare', [...pair, '--out', p], env());
+    prepared = await runInProcess(prepareJob, [...pair, '--out', p], env());
     s = dir('sync');
-    synced = await runScript('sync', [...pair, '--plan', p, '--out', s], env());
+    synced = await runInProcess(syncJob, [...pair, '--plan', p, '--out', s], env());
   });
 
   test('makes staging an exact, working replica of dev', async () => {
@@ -82,7 +86,7 @@ describe('prepare → sync --plan', () => {
     expect(r.tables.find((t) => t.table === 'public.chat_messages')).toMatchObject({ rows: 40_000 });
 
     const v = dir('validate');
-    const validated = await runScript('validate', [...pair, '--out', v], env());
+    const validated = await runInProcess(validateJob, [...pair, '--out', v], env());
     expect(validated.code).toBe(0);
     expect(schemaDump(staging, ['public', 'hotels'])).toBe(schemaDump(dev, ['public', 'hotels']));
 
@@ -129,14 +133,14 @@ describe('prepare → sync --plan', () => {
     `);
     await sql.end();
     const out = dir('resync');
-    const run = await runScript('sync', [...pair, '--out', out], env());
+    const run = await runInProcess(syncJob, [...pair, '--out', out], env());
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     // Staging was already a replica: the changed table is the only schema change.
     expect(record<SyncResult>(out, 'sync').result!.changes.map((c) => `${c.kind} ${c.object}`)).toEqual([
       'table public.sire_cities',
     ]);
-    const v = await runScript('validate', [...pair, '--out', dir('validate')], env());
+    const v = await runInProcess(validateJob, [...pair, '--out', dir('validate')], env());
     expect(v.code).toBe(0);
   });
 });
@@ -162,10 +166,10 @@ test('hostile identifiers: quotes, spaces, mixed case, reserved words, non-ASCII
     revoke execute on function public."f(x"(int) from public, anon;
   `);
   await sql.end();
-  const run = await runScript('sync', [...pair, '--out', dir('hostile')], env());
+  const run = await runInProcess(syncJob, [...pair, '--out', dir('hostile')], env());
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);
-  const v = await runScript('validate', [...pair, '--out', dir('validate')], env());
+  const v = await runInProcess(validateJob, [...pair, '--out', dir('validate')], env());
   expect(v.stdout).toContain('exact replica');
   expect(v.code).toBe(0);
   const [r] =

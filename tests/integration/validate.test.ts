@@ -1,10 +1,12 @@
 // validate on two real databases: identical replicas pass; every kind of drift is named.
+
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { validateJob } from '../../scripts/lib/jobs/validate.ts';
 import type { JobRecord } from '../../scripts/lib/results/job-record.ts';
 import type { ValidateResult } from '../../scripts/lib/results/validate.ts';
-import { cleanEnv, runScript } from '../helpers/run-script.ts';
+import { cleanEnv, runInProcess } from '../helpers/run-script.ts';
 import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
 
 let dev: TestDatabase;
@@ -21,7 +23,7 @@ const env = () => cleanEnv({ DEV_DATABASE_URL: dev.url, STAGING_DATABASE_URL: st
 
 test('two databases built the same way are exact replicas (exit 0)', async () => {
   const d = out();
-  const run = await runScript('validate', ['--source', 'dev', '--target', 'staging', '--out', d], env());
+  const run = await runInProcess(validateJob, ['--source', 'dev', '--target', 'staging', '--out', d], env());
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);
   const r = result(d);
@@ -46,7 +48,7 @@ test('every kind of drift is found and named (exit 1)', async () => {
   `);
   await sql.end();
   const d = out();
-  const run = await runScript('validate', ['--source', 'dev', '--target', 'staging', '--out', d], env());
+  const run = await runInProcess(validateJob, ['--source', 'dev', '--target', 'staging', '--out', d], env());
   expect(run.code).toBe(1);
   const r = result(d);
   const objects = r.objects.map(
@@ -85,8 +87,8 @@ test('--locate narrows differing tables to their keys, single and composite', as
   const [p] = await sql`select min(tenant_id::text) as t from hotels.policies`;
   await sql.end();
   const d = out();
-  const run = await runScript(
-    'validate',
+  const run = await runInProcess(
+    validateJob,
     ['--source', 'dev', '--target', 'staging', '--locate', '--out', d],
     env(),
   );
@@ -103,7 +105,7 @@ test('--locate narrows differing tables to their keys, single and composite', as
 
 test('the same database spelled two ways is refused (exit 2)', async () => {
   const other = dev.url.replace('127.0.0.1', 'localhost');
-  const run = await runScript('validate', ['--source', dev.url, '--target', other, '--out', out()]);
+  const run = await runInProcess(validateJob, ['--source', dev.url, '--target', other, '--out', out()]);
   expect(run.code).toBe(2);
   expect(run.stderr).toMatch(
     /^error: --target postgres:\/\/postgres@localhost:\d+\/\w+ is the same database as --source/m,
