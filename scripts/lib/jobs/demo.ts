@@ -18,7 +18,6 @@ import type { AnalyzeResult } from '../results/analyze.ts';
 import type { DemoResult, InventoryComparison } from '../results/demo.ts';
 import type { JobRecord } from '../results/job-record.ts';
 import type { RollbackResult } from '../results/rollback.ts';
-import type { PipelineResult } from '../results/run-pipeline.ts';
 import { analyzeJob } from './analyze.ts';
 import { describeOrder, snapshotDir, stagingPipeline } from './pipeline.ts';
 import { rollbackJob } from './rollback.ts';

@@ -2,7 +2,8 @@
 // restored from where, and how long it took.
 
 import type { RollbackResult } from '../results/rollback.ts';
-import { code, database, formatCount, formatDuration, table } from './markdown.ts';
+import { dataDifferencesTable } from './data-differences.ts';
+import { code, database, formatDuration, table } from './markdown.ts';
 
 export function renderRollbackSummary(r: RollbackResult): string {
   const c = r.comparison;
@@ -20,22 +21,12 @@ export function renderRollbackSummary(r: RollbackResult): string {
   ];
   if (c.tables.length) {
     out.push(
-      table(
-        ['Table', 'Backup rows', 'Now rows', 'Content'],
-        c.tables.map((d) => [
-          code(d.table),
-          formatCount(d.expected?.rows),
-          formatCount(d.actual?.rows),
-          !d.expected
-            ? 'not in the backup'
-            : !d.actual
-              ? 'missing'
-              : d.expected.checksum === d.actual.checksum
-                ? 'same'
-                : 'differs',
-        ]),
-        ['l', 'r', 'r', 'l'],
-      ),
+      dataDifferencesTable(c.tables, {
+        expected: 'Backup',
+        actual: 'Now',
+        extra: 'not in the backup',
+        missing: 'missing',
+      }),
       '',
     );
   }

@@ -2,6 +2,7 @@
 // the object they belong to), each table capped to a screen; the rest is in validate.json.
 
 import type { ValidateResult } from '../results/validate.ts';
+import { dataDifferencesTable } from './data-differences.ts';
 import { cell, code, counted, formatCount, formatDuration, route, table } from './markdown.ts';
 import { groupObjectChanges, objectChangesHeadline, objectChangesTable } from './object-changes.ts';
 
@@ -54,24 +55,12 @@ export function renderValidateSummary(r: ValidateResult): string {
     out.push(
       '### Data',
       '',
-      table(
-        ['Table', 'Source rows', 'Target rows', 'Content'],
-        r.data
-          .slice(0, MAX_ROWS)
-          .map((d) => [
-            code(d.table),
-            formatCount(d.expected?.rows),
-            formatCount(d.actual?.rows),
-            !d.expected
-              ? 'only on target'
-              : !d.actual
-                ? 'missing on target'
-                : d.expected.checksum !== d.actual.checksum
-                  ? 'differs'
-                  : 'same',
-          ]),
-        ['l', 'r', 'r', 'l'],
-      ),
+      dataDifferencesTable(r.data.slice(0, MAX_ROWS), {
+        expected: 'Source',
+        actual: 'Target',
+        extra: 'only on target',
+        missing: 'missing on target',
+      }),
       ...more(r.data.length, 'tables'),
       '',
     );

@@ -1,6 +1,8 @@
 // bench.json: envsync sync and validate timed against pg_dump | psql and friends on the same
 // data in the same run. A result type only: renderers read it from here, never from the job.
 
+import type { SyncResult } from './sync.ts';
+
 /** The figures the bench is held to (docs/bench.md). */
 export const BENCH_TARGETS = {
   /** sync's median over `pg_dump | psql --single-transaction`'s, at most. */
@@ -29,14 +31,7 @@ export interface BenchDataset {
   rows: number;
   methods: BenchMethod[];
   /** Median of sync's own phases (from sync.json), in ms. */
-  syncPhases: {
-    preparationMs: number;
-    schemaMs: number;
-    copyMs: number;
-    postDataMs: number;
-    commitMs: number;
-    totalMs: number;
-  };
+  syncPhases: SyncResult['timings'];
   ratios: {
     /** sync / (a) pg_dump | psql. */
     syncVsDump: number;
