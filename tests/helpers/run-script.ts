@@ -55,6 +55,13 @@ export function runScript(
   });
 }
 
+/** A runner IO that keeps what a job prints, line by line. */
+export function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { stdout: (l: string) => out.push(l), stderr: (l: string) => err.push(l) }, out, err };
+}
+
 /**
  * Runs a job in this process, through the same runner a script uses (flags, artifacts,
  * exit code, one-line errors): for tests about what a job does, not about the process
@@ -66,12 +73,8 @@ export async function runInProcess<O, R>(
   env: NodeJS.ProcessEnv = cleanEnv(),
 ): Promise<ScriptRun> {
   const started = Date.now();
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runJob(job, args, env, {
-    stdout: (line) => out.push(line),
-    stderr: (line) => err.push(line),
-  });
+  const { io, out, err } = capture();
+  const code = await runJob(job, args, env, io);
   const text = (lines: string[]) => lines.map((l) => `${l}\n`).join('');
   return { code, stdout: text(out), stderr: text(err), ms: Date.now() - started };
 }

@@ -1,10 +1,12 @@
 // Every command is a thin shell over the one runner, so every command answers --help and bad
 // flags the same way: usage and exit 0; `error: unknown flag --x`, a hint pointing at --help,
 // exit 2. Run in-process: nothing here connects to a database or starts a cluster.
+
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../../scripts/lib/cli/env-file.ts';
 import { type Job, runJob, usage } from '../../scripts/lib/jobs/runner.ts';
+import { capture } from '../helpers/run-script.ts';
 
 const scriptsDir = path.join(repoRoot, 'scripts');
 const shells = readdirSync(scriptsDir)
@@ -26,12 +28,6 @@ async function jobOf(shell: string): Promise<Job<unknown, unknown>> {
     unknown
   >;
   return mod[m[1]!] as Job<unknown, unknown>;
-}
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { stdout: (l: string) => out.push(l), stderr: (l: string) => err.push(l) }, out, err };
 }
 
 const env = { ENVSYNC_ENV_FILE: 'none' };

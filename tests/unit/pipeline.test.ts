@@ -15,12 +15,8 @@ import { buildReport, type ReportOptions, reportJob } from '../../scripts/lib/jo
 import { pipelineJob } from '../../scripts/lib/jobs/run-pipeline.ts';
 import { type Job, runJob, usage } from '../../scripts/lib/jobs/runner.ts';
 import type { JobConclusion } from '../../scripts/lib/results/report.ts';
+import { capture } from '../helpers/run-script.ts';
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { stdout: (l: string) => out.push(l), stderr: (l: string) => err.push(l) }, out, err };
-}
 const env = { ENVSYNC_ENV_FILE: 'none' };
 
 describe('the staging pipeline', () => {

@@ -1,10 +1,12 @@
 // The runner's contract, exercised with small pure jobs (no database involved).
+
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { InputError, InputErrors, JobError, readFlags } from '../../scripts/lib/base/errors.ts';
 import { withDotEnv } from '../../scripts/lib/cli/env-file.ts';
 import { type Job, runJob, usage } from '../../scripts/lib/jobs/runner.ts';
+import { capture } from '../helpers/run-script.ts';
 import { readKeyValues } from '../helpers/workflow/replay.ts';
 
 interface EchoOptions {
@@ -48,12 +50,6 @@ const echoJob: Job<EchoOptions, EchoResult> = {
   }),
   outputs: (r) => ({ word: r.word }),
 };
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { stdout: (l: string) => out.push(l), stderr: (l: string) => err.push(l) }, out, err };
-}
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'envsync-runner-'));
 const env = { ENVSYNC_ENV_FILE: 'none' };
