@@ -83,6 +83,7 @@ export async function runPrepare(ctx: JobContext, o: PrepareOptions): Promise<Pr
     }
     const bytes = scope.tables.reduce((n, t) => n + t.bytes, 0);
     const side = (inv: typeof srcInv, identity: typeof pair.srcIdentity, db: DatabaseTarget) => ({
+      name: db.name,
       display: db.display,
       identity,
       serverVersion: inv.database.serverVersion,

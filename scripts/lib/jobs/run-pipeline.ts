@@ -126,8 +126,8 @@ export async function runPipeline(ctx: JobContext, o: PipelineOptions): Promise<
     rolledBack = (await run(rollbackStep(pipeline))) === 0;
   }
   return {
-    source: o.source.display,
-    target: o.target.display,
+    source: { name: o.source.name, display: o.source.display },
+    target: { name: o.target.name, display: o.target.display },
     ok: failedStep === null,
     failedStep,
     synced,
@@ -209,8 +209,8 @@ export const pipelineJob: Job<PipelineOptions, PipelineResult> = {
   verdict: (r) => ({
     ok: r.ok,
     headline: r.ok
-      ? `${r.target} replicates ${r.source}, validated and healthy: ${r.synced?.rows.toLocaleString('en-US')} rows in ${r.synced?.tables} tables (pipeline ${(r.durationMs / 1000).toFixed(1)} s)`
-      : `pipeline stopped at ${r.failedStep}${r.rolledBack === null ? '' : r.rolledBack ? `; ${r.target} was rolled back to its snapshot` : `; ROLLBACK FAILED — see ${r.out}/rollback`}`,
+      ? `${r.target.display} replicates ${r.source.display}, validated and healthy: ${r.synced?.rows.toLocaleString('en-US')} rows in ${r.synced?.tables} tables (pipeline ${(r.durationMs / 1000).toFixed(1)} s)`
+      : `pipeline stopped at ${r.failedStep}${r.rolledBack === null ? '' : r.rolledBack ? `; ${r.target.display} was rolled back to its snapshot` : `; ROLLBACK FAILED — see ${r.out}/rollback`}`,
     problems: r.steps.filter((s) => s.exitCode !== 0).map((s) => `${s.step}: ${s.headline}`),
     warnings: [],
   }),

@@ -2,7 +2,7 @@
 // object, removals first), what it costs, then the preflight and the tables.
 
 import type { PrepareResult } from '../results/prepare.ts';
-import { code, counted, formatBytes, formatCount, formatDuration, table } from './markdown.ts';
+import { code, counted, formatBytes, formatCount, formatDuration, route, table } from './markdown.ts';
 import { groupObjectChanges, objectChangesHeadline, objectChangesTable } from './object-changes.ts';
 import { preflightSection } from './preflight-checks.ts';
 
@@ -17,7 +17,9 @@ export function renderPlanSummary(r: PrepareResult): string {
     p.tables.map((t) => t.table),
   );
   const lost = (p.cascades ?? []).filter((c) => c.rows > 0);
-  const out = [`## envsync prepare — ${code(p.source.display)} → ${code(p.target.display)}`, ''];
+  const where = route(p.source, p.target);
+  const out = [`## envsync prepare — ${where.heading}`, ''];
+  if (where.displays) out.push(where.displays, '');
   out.push(
     failed.length
       ? `**Blocked by the preflight:** ${failed.map((c) => c.name).join(', ')}. Nothing was changed; fix what the table below says, then run prepare again.`

@@ -42,6 +42,8 @@ export interface PreflightCheck {
 export const PLAN_FORMAT = 'envsync-plan/1';
 
 export interface PlanSide {
+  /** The environment name (`dev`, `staging`) or `url`. */
+  name: string;
   display: string;
   identity: DatabaseIdentity;
   serverVersion: string;

@@ -11,8 +11,8 @@ export interface StepRecord {
 }
 
 export interface PipelineResult {
-  source: string;
-  target: string;
+  source: { name: string; display: string };
+  target: { name: string; display: string };
   ok: boolean;
   /** The step that failed first, if any. */
   failedStep: string | null;
