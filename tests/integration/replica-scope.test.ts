@@ -3,9 +3,15 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { backupJob } from '../../scripts/lib/jobs/backup.ts';
+import { rollbackJob } from '../../scripts/lib/jobs/rollback.ts';
+import { pipelineJob } from '../../scripts/lib/jobs/run-pipeline.ts';
 import { syncJob } from '../../scripts/lib/jobs/sync.ts';
 import { validateJob } from '../../scripts/lib/jobs/validate.ts';
 import type { JobRecord } from '../../scripts/lib/results/job-record.ts';
+import type { SyncPlan } from '../../scripts/lib/results/plan.ts';
+import type { RollbackResult } from '../../scripts/lib/results/rollback.ts';
+import type { SyncResult } from '../../scripts/lib/results/sync.ts';
 import type { ValidateResult } from '../../scripts/lib/results/validate.ts';
 import { cleanEnv, runInProcess } from '../helpers/run-script.ts';
 import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
@@ -56,7 +62,7 @@ test('after sync --platform-tables, validate with the same flag compares what wa
 });
 
 test('a sequence on one side only is reported, whichever side has it', async () => {
-  const [s, t] = [dev.superuser(), staging.superuser()];
+  const [s, t] = [dev.app(), staging.app()];
   await s.unsafe('create sequence public.only_on_source start 5; select nextval($$public.only_on_source$$)');
   await t.unsafe('create sequence public.only_on_target');
   await Promise.all([s.end(), t.end()]);
@@ -99,4 +105,63 @@ test.each([
     expect(run.stderr.split('\n')[0]).toBe(`error: ${message}`);
   }
   expect(await fingerprint(staging)).toBe(before);
+});
+
+test('run-pipeline --platform-tables hands the same tables to prepare (and so sync) and validate', async () => {
+  const d = out();
+  const run = await runInProcess(
+    pipelineJob,
+    [...pair, '--platform-tables', 'auth.users', '--out', d],
+    env(),
+  );
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  const plan = JSON.parse(readFileSync(path.join(d, 'prepare', 'plan.json'), 'utf8')) as SyncPlan;
+  expect(plan.platformTables).toEqual(['auth.users']);
+  // auth.identities still differs: a validate of the default tables would have failed the run.
+  expect(validated(path.join(d, 'validate')).data).toEqual([]);
+});
+
+test('a sequence of a role the target role cannot act as is left as the target has it, not set', async () => {
+  const admin = dev.superuser();
+  await admin.unsafe('create sequence public.platform_counter; select nextval($$public.platform_counter$$)');
+  try {
+    const d = out();
+    const run = await runInProcess(syncJob, [...pair, '--out', d], env());
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const synced = JSON.parse(readFileSync(path.join(d, 'sync.json'), 'utf8')) as JobRecord<SyncResult>;
+    expect(synced.result!.leftAlone).toEqual(
+      expect.arrayContaining([expect.stringContaining('public.platform_counter')]),
+    );
+    const t = staging.superuser();
+    const [r] = await t`select to_regclass('public.platform_counter') as seq`;
+    await t.end();
+    expect(r!.seq).toBeNull();
+  } finally {
+    await admin.unsafe('drop sequence public.platform_counter');
+    await admin.end();
+  }
+});
+
+test('a rollback leaves a sequence of a role it cannot act as alone, and proves the rest', async () => {
+  const admin = staging.superuser();
+  await admin.unsafe('create sequence public.platform_counter; select nextval($$public.platform_counter$$)');
+  try {
+    const d = out();
+    const backup = await runInProcess(backupJob, ['--db', 'staging', '--out', d], env());
+    expect(backup.code).toBe(0);
+    await admin.unsafe('select nextval($$public.platform_counter$$)');
+    const r = out();
+    const run = await runInProcess(rollbackJob, ['--target', 'staging', '--from', d, '--out', r], env());
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const record = JSON.parse(
+      readFileSync(path.join(r, 'rollback.json'), 'utf8'),
+    ) as JobRecord<RollbackResult>;
+    expect(record.result!.comparison.leftAlone).toEqual(['public.platform_counter']);
+  } finally {
+    await admin.unsafe('drop sequence public.platform_counter');
+    await admin.end();
+  }
 });

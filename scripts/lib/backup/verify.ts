@@ -32,15 +32,20 @@ export async function compareWithManifest(
       open
         ? withSnapshotWorkers(open, snapshot, 2, (workers) => checksumTables({ workers, tables }))
         : checksumTables({ workers: [tx], tables });
-    const relations = await tx`select n.nspname || '.' || c.relname as q, c.relkind::text as kind
+    const relations = await tx`select n.nspname || '.' || c.relname as q, c.relkind::text as kind,
+                                      pg_has_role(c.relowner, 'USAGE') as ours
                                from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('r', 'S')`;
-    const existing = new Set(relations.map((r) => String(r.q)));
+    // A restore leaves a relation of a role the connecting role cannot act as as it is (as a
+    // sync does): it is named, not compared.
+    const leftAlone = new Set(relations.filter((r) => !r.ours).map((r) => String(r.q)));
+    const existing = new Set(relations.filter((r) => r.ours).map((r) => String(r.q)));
     const expectedTables = new Set(manifest.tables.map((t) => t.table));
     // Tables now in the restored schemas that the backup did not have count as differences too.
     const extra = relations
       .filter(
         (r) =>
           r.kind === 'r' &&
+          r.ours &&
           manifest.schemas.includes(split(String(r.q)).schema) &&
           !expectedTables.has(String(r.q)),
       )
@@ -49,17 +54,27 @@ export async function compareWithManifest(
       ...manifest.tables.filter((t) => existing.has(t.table)).map((t) => split(t.table)),
       ...extra,
     ]);
-    const tables = compareChecksums(manifest.tables, actual);
+    const tables = compareChecksums(
+      manifest.tables.filter((t) => !leftAlone.has(t.table)),
+      actual,
+    );
     const states = await sequenceStates(
       tx,
       manifest.sequences.filter((s) => existing.has(s.sequence)).map((s) => split(s.sequence)),
     );
     const sequences: ManifestComparison['sequences'] = [];
-    for (const e of manifest.sequences) {
+    for (const e of manifest.sequences.filter((s) => !leftAlone.has(s.sequence))) {
       const a = states.find((s) => s.sequence === e.sequence);
       if (!a || a.lastValue !== e.lastValue || a.isCalled !== e.isCalled)
         sequences.push({ sequence: e.sequence, expected: e, ...(a ? { actual: a } : {}) });
     }
-    return { tables, sequences, identical: tables.length === 0 && sequences.length === 0 };
+    return {
+      tables,
+      sequences,
+      leftAlone: [...manifest.tables.map((t) => t.table), ...manifest.sequences.map((s) => s.sequence)]
+        .filter((q) => leftAlone.has(q))
+        .sort(),
+      identical: tables.length === 0 && sequences.length === 0,
+    };
   });
 }

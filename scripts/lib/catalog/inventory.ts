@@ -246,6 +246,7 @@ const toDefaultPrivilege = (r: Row): DefaultPrivilege => ({
 const toSequence = (r: Row): Sequence => ({
   schema: str(r.schema),
   name: str(r.name),
+  owner: str(r.owner),
   dataType: str(r.data_type),
   start: num(r.start_value),
   increment: num(r.increment),

@@ -182,6 +182,7 @@ export interface DefaultPrivilege {
 export interface Sequence {
   schema: string;
   name: string;
+  owner: string;
   dataType: string;
   start: number;
   increment: number;

@@ -7,7 +7,8 @@ import { InputError, readFlags } from '../base/errors.ts';
 import {
   connectTimeoutFlag,
   parseConnectTimeout,
-  requireDatabase,
+  parseList,
+  platformTablesFlag,
   requireSourceAndTarget,
 } from '../cli/database-flags.ts';
 import type { DatabaseTarget } from '../db/url.ts';
@@ -45,6 +46,8 @@ export interface PipelineOptions {
   terminateBlockers: boolean;
   urls: string[];
   criticalTables?: string;
+  /** Passed to prepare (its plan carries them to sync) and validate. */
+  platformTables?: string[];
   connectTimeout: number;
   env: NodeJS.ProcessEnv;
 }
@@ -68,16 +71,18 @@ function stepArgs(step: LocalStep, o: PipelineOptions): string[] {
   const timeout = ['--connect-timeout', String(o.connectTimeout)];
   const prod = o.allowProduction ? ['--allow-production'] : [];
   const pair = ['--source', o.sourceArg, '--target', o.targetArg];
+  // prepare's plan carries the platform tables to sync; validate compares the same ones.
+  const platform = o.platformTables ? ['--platform-tables', o.platformTables.join(',')] : [];
   switch (step) {
     case 'analyze':
     case 'backup':
       return ['--db', o.sourceArg, ...timeout];
     case 'prepare':
-      return [...pair, ...prod, ...timeout];
+      return [...pair, ...prod, ...platform, ...timeout];
     case 'sync':
       return [...pair, ...prod, ...(o.terminateBlockers ? ['--terminate-blockers'] : []), ...timeout];
     case 'validate':
-      return [...pair, ...timeout];
+      return [...pair, ...platform, ...timeout];
     case 'health-check':
       return [
         '--db',
@@ -179,26 +184,26 @@ export const pipelineJob: Job<PipelineOptions, PipelineResult> = {
     'critical-tables': { type: 'string', value: '<a,b>', description: 'tables the health check requires' },
     'allow-production': { type: 'boolean', description: 'allow a production target' },
     'terminate-blockers': { type: 'boolean', description: 'end sessions that block the sync on the target' },
+    'platform-tables': platformTablesFlag,
     'connect-timeout': connectTimeoutFlag,
   },
   parse(flags, env) {
     const read = readFlags({
-      source: () => requireDatabase(flags, 'source', env),
-      target: () => requireDatabase(flags, 'target', env),
+      // Both given and readable: not the same database, not production unless allowed.
+      databases: () => requireSourceAndTarget(flags, env, 'run-pipeline', true),
       urls: () => parseUrls(flags.url),
+      platformTables: () => parseList(flags['platform-tables']),
       connectTimeout: () => parseConnectTimeout(flags['connect-timeout']),
     });
-    // Both given and readable: not the same database, not production unless allowed.
-    const { source, target } = requireSourceAndTarget(flags, env, 'run-pipeline', true);
     return {
-      source,
-      target,
+      ...read.databases,
       sourceArg: String(flags.source),
       targetArg: String(flags.target),
       out: typeof flags.out === 'string' ? flags.out : path.join('artifacts', 'run-pipeline'),
       allowProduction: flags['allow-production'] === true,
       terminateBlockers: flags['terminate-blockers'] === true,
       urls: read.urls,
+      ...(read.platformTables ? { platformTables: read.platformTables } : {}),
       ...(typeof flags['critical-tables'] === 'string' ? { criticalTables: flags['critical-tables'] } : {}),
       connectTimeout: read.connectTimeout,
       env,

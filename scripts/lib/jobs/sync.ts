@@ -368,6 +368,7 @@ async function replaceTarget(
   const steps = new TimedSteps(['preparation', 'schema', 'copy', 'postData'] as const, applyError);
   const terminated: number[] = [];
   let xid = '';
+  let sequencesSet = 0;
   await tgt.unsafe('begin');
   const { copied, leftAlone } = await (async () => {
     await steps.run('locking the target', 'preparation', () => lockTarget(ctx, o, tgt, scope, terminated));
@@ -413,7 +414,11 @@ async function replaceTarget(
       },
     );
     await steps.run('setting sequences', 'postData', async () => {
-      for (const s of sequences) {
+      // A sequence of a role the target role cannot act as is left as the target has it, like its dump entry.
+      const owners = new Map(src.sequences.map((s) => [`${s.schema}.${s.name}`, s.owner]));
+      const ours = sequences.filter((s) => actable(owners.get(s.sequence) ?? ''));
+      sequencesSet = ours.length;
+      for (const s of ours) {
         const [schema, name] = s.sequence.split(/\.(.+)/) as [string, string];
         await tgt`select pg_catalog.setval(${qname(schema, name)}::regclass, ${s.lastValue}::int8, ${s.isCalled})`;
       }
@@ -439,7 +444,7 @@ async function replaceTarget(
   const confirmedAfterLoss = await commitTarget(ctx, o, tgt, xid);
   return {
     tables: copied,
-    sequences: sequences.length,
+    sequences: sequencesSet,
     terminated,
     leftAlone,
     totals: {

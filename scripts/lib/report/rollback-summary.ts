@@ -11,7 +11,7 @@ export function renderRollbackSummary(r: RollbackResult): string {
     `## envsync rollback — ${database(r.target)}`,
     '',
     c.identical
-      ? `**Identical to the backup:** ${r.backup.tables} tables (count and checksum) and every sequence.`
+      ? `**Identical to the backup:** ${r.backup.tables} tables (count and checksum) and every sequence${c.leftAlone?.length ? `, but for ${c.leftAlone.map(code).join(', ')}: owned by roles the connecting role cannot act as, left as they were` : ''}.`
       : `**${c.tables.length} table(s) and ${c.sequences.length} sequence(s) differ from the backup.** The restore did not bring the target back to it: see the tables below and rollback.json.`,
     '',
     `From ${code(r.from)}: backup of ${code(r.backup.source)} taken ${r.backup.createdAt}${r.foreign ? ' (**another database**, --force-foreign-backup)' : ''}${r.authenticated ? '' : ' — **unsigned**: taken without BACKUP_ENCRYPTION_KEY, nothing vouches for its files'}.`,

@@ -7,6 +7,8 @@ import type { ChecksumDifference } from './validate.ts';
 export interface ManifestComparison {
   tables: ChecksumDifference[];
   sequences: { sequence: string; expected?: SequenceState; actual?: SequenceState }[];
+  /** Tables and sequences of roles the connecting role cannot act as: left as they were, not compared. */
+  leftAlone?: string[];
   identical: boolean;
 }
 

@@ -1,5 +1,5 @@
--- Sequences (not extension members) with their state and the column that owns them.
-select s.schemaname as schema, s.sequencename as name, s.data_type::text as data_type,
+-- Sequences (not extension members) with their owner, their state and the column that owns them.
+select s.schemaname as schema, s.sequencename as name, pg_get_userbyid(c.relowner) as owner, s.data_type::text as data_type,
        s.start_value, s.increment_by as increment, s.min_value, s.max_value, s.cycle, s.cache_size,
        s.last_value,
        (select dn.nspname || '.' || dc.relname || '.' || da.attname
