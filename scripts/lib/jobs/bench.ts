@@ -136,14 +136,6 @@ async function benchDataset(
   tools: Tools,
 ): Promise<BenchDataset> {
   const ds = datasetOf(key, o, tools);
-  const { bin } = tools;
-  const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
-  const script = (job: string) => path.join(repoRoot, 'scripts', `${job}.ts`);
-  /** A libpq connection string without the password: that comes from the run's pgpass file. */
-  const conn = (url: string) => {
-    const e = tools.pgEnv(url);
-    return `host=${e.PGHOST} port=${e.PGPORT} user=${e.PGUSER} dbname=${e.PGDATABASE}`;
-  };
   ctx.log.info('');
   ctx.log.info(`## ${ds.name}: starting two clusters and loading (not timed)`);
   const [source, target] = await Promise.all([
@@ -154,125 +146,24 @@ async function benchDataset(
   try {
     await ds.load(source, target);
     // The baselines run as the superuser: their best case, no permission trouble.
-    const [srcSu, tgtSu] = [source.cluster.superuserUrl(), target.cluster.superuserUrl()];
-    const n = ds.schemas.map((s) => `--schema=${s}`).join(' ');
+    const urls = { source: source.cluster.superuserUrl(), target: target.cluster.superuserUrl() };
     // Secrets travel in the environment and a pgpass file, never in argv.
     const env = {
       ...o.env,
       ENVSYNC_ENV_FILE: 'none',
-      PGPASSFILE: pgpassFile(tmp, [srcSu, tgtSu], tools),
+      PGPASSFILE: pgpassFile(tmp, [urls.source, urls.target], tools),
       BENCH_SOURCE_DATABASE_URL: source.url,
       BENCH_TARGET_DATABASE_URL: target.url,
     };
-    const withoutPassword = (url: string) => {
-      const u = new URL(url);
-      u.password = '';
-      return u.toString();
-    };
-    // Drop the app schemas and replace the platform rows the app needs (auth users before the
-    // app's FKs to them are re-created): the least a by-hand baseline must do.
-    const platform = ['auth.identities', 'auth.users', 'supabase_migrations.schema_migrations'];
-    const drop = `echo '${ds.schemas.map((x) => `DROP SCHEMA IF EXISTS "${x}" CASCADE;`).join(' ')} ${platform.map((t) => `DELETE FROM ${t};`).join(' ')}'`;
-    const platformData = platform.map((t) => `--table=${t}`).join(' ');
-    const psqlTx = `${bin}/psql -q --single-transaction -v ON_ERROR_STOP=1 -o /dev/null '${conn(tgtSu)}'`;
-    const methods: [BenchMethod['id'], string, () => Promise<number>][] = ds.dropFirst
-      ? [
-          [
-            'a',
-            '(a) DROP SCHEMA … CASCADE + pg_dump | psql --single-transaction',
-            () =>
-              sh(
-                `(${drop}; ${bin}/pg_dump --data-only ${platformData} '${conn(srcSu)}'; ${bin}/pg_dump ${n} '${conn(srcSu)}') | ${psqlTx}`,
-                env,
-              ),
-          ],
-          [
-            'b',
-            '(b) DROP SCHEMA … CASCADE + pg_dump -Fc + pg_restore | psql --single-transaction',
-            () =>
-              sh(
-                `${bin}/pg_dump -Fc --data-only ${platformData} -f ${tmp}/p.dump '${conn(srcSu)}' && ${bin}/pg_dump -Fc ${n} -f ${tmp}/b.dump '${conn(srcSu)}' && (${drop}; ${bin}/pg_restore -f - ${tmp}/p.dump; ${bin}/pg_restore -f - ${tmp}/b.dump) | ${psqlTx}`,
-                env,
-              ),
-          ],
-        ]
-      : [
-          [
-            'a',
-            '(a) pg_dump --clean | psql --single-transaction',
-            () => sh(`${bin}/pg_dump --clean --if-exists ${n} '${conn(srcSu)}' | ${psqlTx}`, env),
-          ],
-          [
-            'b',
-            '(b) pg_dump -Fc + pg_restore --single-transaction',
-            () =>
-              sh(
-                `${bin}/pg_dump -Fc ${n} -f ${tmp}/b.dump '${conn(srcSu)}' && ${bin}/pg_restore --clean --if-exists --single-transaction -d '${conn(tgtSu)}' ${tmp}/b.dump`,
-                env,
-              ),
-          ],
-        ];
-    if (pgcopydbInstalled(o.env)) {
-      methods.push([
-        'c',
-        '(c) pgcopydb clone',
-        () =>
-          sh(
-            `pgcopydb clone --source '${withoutPassword(srcSu)}' --target '${withoutPassword(tgtSu)}' --dir ${tmp}/pgcopydb --drop-if-exists --no-owner`,
-            env,
-          ),
-      ]);
-    } else ctx.log.info('(c) pgcopydb is not installed: skipped');
     const phases: SyncResult['timings'][] = [];
-    methods.push(
-      [
-        'd',
-        '(d) envsync sync',
-        async () => {
-          const s = await sh(
-            `${tsx} ${script('sync')} --source bench-source --target bench-target --out ${tmp}/sync`,
-            env,
-          );
-          const r = (JSON.parse(readFileSync(`${tmp}/sync/sync.json`, 'utf8')) as JobRecord<SyncResult>)
-            .result!;
-          phases.push(r.timings);
-          return s;
-        },
-      ],
-      [
-        'e',
-        '(e) envsync validate',
-        () =>
-          sh(
-            `${tsx} ${script('validate')} --source bench-source --target bench-target --out ${tmp}/validate`,
-            env,
-          ),
-      ],
-    );
-    const rows = await (async () => {
-      const sql = postgres(source.url, { max: 1, onnotice: () => {} });
-      try {
-        const [r] =
-          await sql`select sum(n_live_tup)::int8 as rows from pg_stat_user_tables where schemaname = any(${ds.schemas})`;
-        return Number(r!.rows);
-      } finally {
-        await sql.end();
-      }
-    })();
-    const timed: BenchMethod[] = methods.map(([id, method]) => ({
-      id,
-      method,
-      seconds: [],
-      medianSeconds: 0,
-    }));
-    for (let i = 0; i < o.runs; i++) {
-      for (const [j, [, method, run]] of methods.entries()) {
-        const s = await run();
-        timed[j]!.seconds.push(s);
-        ctx.log.info(`  run ${i + 1}/${o.runs} ${method}: ${s.toFixed(2)} s`);
-      }
-    }
-    for (const m of timed) m.medianSeconds = median(m.seconds);
+    const methods = [
+      ...baselineMethods(ds, tools, urls, tmp, env),
+      ...(pgcopydbInstalled(o.env) ? [pgcopydbMethod(urls, tmp, env)] : []),
+      ...envsyncMethods(tmp, env, phases),
+    ];
+    if (!pgcopydbInstalled(o.env)) ctx.log.info('(c) pgcopydb is not installed: skipped');
+    const rows = await liveRows(source.url, ds.schemas);
+    const timed = await timeMethods(ctx, methods, o.runs);
     const p = (k: keyof SyncResult['timings']) => median(phases.map((x) => x[k]));
     const of = (id: BenchMethod['id']) => timed.find((m) => m.id === id)!.medianSeconds;
     const result: BenchDataset = {
@@ -303,6 +194,148 @@ async function benchDataset(
     await Promise.all([source.cluster.destroy(), target.cluster.destroy()]);
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** One timed way of making the target a copy of the source: its id, its label, and a run returning seconds. */
+type Method = [BenchMethod['id'], string, () => Promise<number>];
+
+/** A libpq connection string without the password: that comes from the run's pgpass file. */
+const libpqConn = (tools: Tools, url: string) => {
+  const e = tools.pgEnv(url);
+  return `host=${e.PGHOST} port=${e.PGPORT} user=${e.PGUSER} dbname=${e.PGDATABASE}`;
+};
+
+/** (a) pg_dump | psql and (b) pg_dump -Fc + pg_restore, as a careful person would run them by hand. */
+function baselineMethods(
+  ds: ReturnType<typeof datasetOf>,
+  tools: Tools,
+  urls: { source: string; target: string },
+  tmp: string,
+  env: NodeJS.ProcessEnv,
+): Method[] {
+  const { bin } = tools;
+  const [src, tgt] = [libpqConn(tools, urls.source), libpqConn(tools, urls.target)];
+  const n = ds.schemas.map((s) => `--schema=${s}`).join(' ');
+  const psqlTx = `${bin}/psql -q --single-transaction -v ON_ERROR_STOP=1 -o /dev/null '${tgt}'`;
+  if (!ds.dropFirst)
+    return [
+      [
+        'a',
+        '(a) pg_dump --clean | psql --single-transaction',
+        () => sh(`${bin}/pg_dump --clean --if-exists ${n} '${src}' | ${psqlTx}`, env),
+      ],
+      [
+        'b',
+        '(b) pg_dump -Fc + pg_restore --single-transaction',
+        () =>
+          sh(
+            `${bin}/pg_dump -Fc ${n} -f ${tmp}/b.dump '${src}' && ${bin}/pg_restore --clean --if-exists --single-transaction -d '${tgt}' ${tmp}/b.dump`,
+            env,
+          ),
+      ],
+    ];
+  // Drop the app schemas and replace the platform rows the app needs (auth users before the
+  // app's FKs to them are re-created): the least a by-hand baseline must do.
+  const platform = ['auth.identities', 'auth.users', 'supabase_migrations.schema_migrations'];
+  const drop = `echo '${ds.schemas.map((x) => `DROP SCHEMA IF EXISTS "${x}" CASCADE;`).join(' ')} ${platform.map((t) => `DELETE FROM ${t};`).join(' ')}'`;
+  const platformData = platform.map((t) => `--table=${t}`).join(' ');
+  return [
+    [
+      'a',
+      '(a) DROP SCHEMA … CASCADE + pg_dump | psql --single-transaction',
+      () =>
+        sh(
+          `(${drop}; ${bin}/pg_dump --data-only ${platformData} '${src}'; ${bin}/pg_dump ${n} '${src}') | ${psqlTx}`,
+          env,
+        ),
+    ],
+    [
+      'b',
+      '(b) DROP SCHEMA … CASCADE + pg_dump -Fc + pg_restore | psql --single-transaction',
+      () =>
+        sh(
+          `${bin}/pg_dump -Fc --data-only ${platformData} -f ${tmp}/p.dump '${src}' && ${bin}/pg_dump -Fc ${n} -f ${tmp}/b.dump '${src}' && (${drop}; ${bin}/pg_restore -f - ${tmp}/p.dump; ${bin}/pg_restore -f - ${tmp}/b.dump) | ${psqlTx}`,
+          env,
+        ),
+    ],
+  ];
+}
+
+function pgcopydbMethod(
+  urls: { source: string; target: string },
+  tmp: string,
+  env: NodeJS.ProcessEnv,
+): Method {
+  const withoutPassword = (url: string) => {
+    const u = new URL(url);
+    u.password = '';
+    return u.toString();
+  };
+  return [
+    'c',
+    '(c) pgcopydb clone',
+    () =>
+      sh(
+        `pgcopydb clone --source '${withoutPassword(urls.source)}' --target '${withoutPassword(urls.target)}' --dir ${tmp}/pgcopydb --drop-if-exists --no-owner`,
+        env,
+      ),
+  ];
+}
+
+/** (d) envsync sync, its phases kept from sync.json, and (e) envsync validate: as a user runs them. */
+function envsyncMethods(tmp: string, env: NodeJS.ProcessEnv, phases: SyncResult['timings'][]): Method[] {
+  const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
+  const script = (job: string) => path.join(repoRoot, 'scripts', `${job}.ts`);
+  return [
+    [
+      'd',
+      '(d) envsync sync',
+      async () => {
+        const s = await sh(
+          `${tsx} ${script('sync')} --source bench-source --target bench-target --out ${tmp}/sync`,
+          env,
+        );
+        const r = (JSON.parse(readFileSync(`${tmp}/sync/sync.json`, 'utf8')) as JobRecord<SyncResult>)
+          .result!;
+        phases.push(r.timings);
+        return s;
+      },
+    ],
+    [
+      'e',
+      '(e) envsync validate',
+      () =>
+        sh(
+          `${tsx} ${script('validate')} --source bench-source --target bench-target --out ${tmp}/validate`,
+          env,
+        ),
+    ],
+  ];
+}
+
+async function liveRows(url: string, schemas: string[]): Promise<number> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const [r] =
+      await sql`select sum(n_live_tup)::int8 as rows from pg_stat_user_tables where schemaname = any(${schemas})`;
+    return Number(r!.rows);
+  } finally {
+    await sql.end();
+  }
+}
+
+/** Every method `runs` times, interleaved so a slow moment of the machine hits them alike. */
+async function timeMethods(ctx: JobContext, methods: Method[], runs: number): Promise<BenchMethod[]> {
+  const timed: BenchMethod[] = methods.map(([id, method]) => ({ id, method, seconds: [], medianSeconds: 0 }));
+  for (let i = 0; i < runs; i++) {
+    for (const [j, [, method, run]] of methods.entries()) {
+      const s = await run();
+      timed[j]!.seconds.push(s);
+      ctx.log.info(`  run ${i + 1}/${runs} ${method}: ${s.toFixed(2)} s`);
+    }
+  }
+  for (const m of timed) m.medianSeconds = median(m.seconds);
+  return timed;
 }
 
 export async function runBench(ctx: JobContext, o: BenchOptions): Promise<BenchResult> {
