@@ -71,6 +71,21 @@ describe('runJob', () => {
     expect(c.out).toContain('ok: echoed hi');
   });
 
+  test('verdict items placed in a file print as file:line:col: message', async () => {
+    const job: Job<EchoOptions, EchoResult> = {
+      ...echoJob,
+      verdict: (r) => ({
+        ...echoJob.verdict(r),
+        problems: [{ message: 'drops a table', file: 'db/1_a.sql', line: 3, column: 5 }],
+        warnings: [{ message: 'about the file', file: 'db/2_b.sql' }],
+      }),
+    };
+    const c = capture();
+    expect(await runJob(job, ['--word', 'x', '--mode', 'fail', '--out', tmp()], env, c.io)).toBe(1);
+    expect(c.err).toEqual(['failed: echoed x', '  - db/1_a.sql:3:5: drops a table']);
+    expect(c.out).toContain('warning: db/2_b.sql: about the file');
+  });
+
   test('a failed verdict: exit 1, status failed, the problems on stderr', async () => {
     const dir = tmp();
     const c = capture();
@@ -338,6 +353,26 @@ describe('runJob in GitHub Actions', () => {
     expect(r.outputs).toMatchObject({ status: 'failed', headline: 'echoed x', word: 'x' });
     expect(r.commands).toContain('::error::it failed');
     expect(r.err).toEqual(['failed: echoed x', '  - it failed']);
+  });
+
+  const placed: Job<EchoOptions, EchoResult> = {
+    ...echoJob,
+    verdict: (r) => ({
+      ...echoJob.verdict(r),
+      problems: r.ok
+        ? []
+        : [{ message: 'drops a table', file: 'db/1_a.sql', line: 3, column: 5, title: 'lint: drop' }],
+      warnings: [{ message: 'locks a table', file: 'db/2_b.sql', line: 7 }, 'look at it'],
+    }),
+  };
+
+  test('a verdict item placed in a file: an annotation on its file, line and column', async () => {
+    const r = await inActions(placed, ['--word', 'x', '--mode', 'fail']);
+    expect(r.code).toBe(1);
+    expect(r.commands).toContain('::error title=lint%3A drop,file=db/1_a.sql,line=3,col=5::drops a table');
+    expect(r.commands).toContain('::warning file=db/2_b.sql,line=7::locks a table');
+    expect(r.commands).toContain('::warning::look at it');
+    expect(r.err).toEqual(['failed: echoed x', '  - db/1_a.sql:3:5: drops a table']);
   });
 
   test('an error: one annotation, the error summary, status outputs', async () => {

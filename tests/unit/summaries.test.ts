@@ -11,6 +11,10 @@ import { renderBackupSummary } from '../../scripts/lib/report/backup-summary.ts'
 import { renderBenchSummary } from '../../scripts/lib/report/bench-summary.ts';
 import { renderDemoSummary } from '../../scripts/lib/report/demo-summary.ts';
 import { renderHealthSummary } from '../../scripts/lib/report/health-summary.ts';
+import {
+  renderLintMigrationsSummary,
+  SHOWN_FINDINGS,
+} from '../../scripts/lib/report/lint-migrations-summary.ts';
 import { renderMarkProductionSummary } from '../../scripts/lib/report/mark-production-summary.ts';
 import { renderPipelineSummary } from '../../scripts/lib/report/pipeline-summary.ts';
 import { renderPlanSummary } from '../../scripts/lib/report/plan-summary.ts';
@@ -29,6 +33,7 @@ import {
 } from '../fixtures/results/backup.ts';
 import { byUrl } from '../fixtures/results/environments.ts';
 import { sampleInventory, tableOf } from '../fixtures/results/inventory.ts';
+import { lintClean, lintFailed } from '../fixtures/results/lint-migrations.ts';
 import { preparedBlocked, preparedReady } from '../fixtures/results/prepare.ts';
 import {
   alreadyProduction,
@@ -348,5 +353,40 @@ describe('golden files', () => {
       rmSync(path.join(goldenDir, name), { force: true });
       if (saved !== undefined) process.env.UPDATE_GOLDEN = saved;
     }
+  });
+});
+
+describe('lint-migrations summary', () => {
+  test('errors and warnings against the base: files with errors first, errors before warnings', () => {
+    const md = renderLintMigrationsSummary(lintFailed());
+    expectGolden('lint-migrations-summary.failed.md', md);
+    expect(md).toContain('**4 errors, 3 warnings** in 7 migrations (83 statements) · against `origin/main`');
+    // The added file with errors comes before the one with only a warning; in it, errors first.
+    const rates = md.indexOf(
+      '### `supabase/migrations/20260301120000_room_rates.sql` — 2 errors, 2 warnings',
+    );
+    expect(rates).toBeGreaterThan(md.indexOf('### `supabase/migrations/20250201000000_chat.sql` — 1 error'));
+    expect(
+      md.indexOf('### `supabase/migrations/20260303000000_guest_email.sql` — 1 warning'),
+    ).toBeGreaterThan(md.indexOf('### `supabase/migrations/20260302090000_cleanup.sql` — 1 error'));
+    expect(md.indexOf('`table-without-rls`', rates)).toBeLessThan(
+      md.indexOf('`index-not-concurrently`', rates),
+    );
+  });
+
+  test('clean', () => {
+    const md = renderLintMigrationsSummary(lintClean());
+    expectGolden('lint-migrations-summary.clean.md', md);
+    expect(md).toContain('**No errors, no warnings** in 4 migrations');
+  });
+
+  test('capped to one screen: the rest are counted, the JSON has them', () => {
+    const r = lintFailed();
+    const many = Array.from({ length: SHOWN_FINDINGS + 5 }, (_, i) => ({ ...r.findings[1]!, line: i + 1 }));
+    const md = renderLintMigrationsSummary({ ...r, findings: [...r.findings, ...many] });
+    expect(md.match(/^\| (❌ error|⚠️ warning) \|/gm)).toHaveLength(SHOWN_FINDINGS);
+    expect(md).toContain(
+      `… and ${r.findings.length + 5} more findings: \`lint-migrations.json\` lists every one.`,
+    );
   });
 });

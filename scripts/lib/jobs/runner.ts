@@ -34,9 +34,22 @@ export interface JobVerdict {
   /** One line for people: what happened. */
   headline: string;
   /** Why it failed (annotations as errors). */
-  problems: string[];
+  problems: VerdictItem[];
   /** What needs attention without failing (annotations as warnings). */
-  warnings: string[];
+  warnings: VerdictItem[];
+}
+
+/** A verdict line; one placed in a file is annotated on that file and line in GitHub Actions. */
+export type VerdictItem = string | PlacedItem;
+
+export interface PlacedItem {
+  message: string;
+  /** A path from the repository root. */
+  file: string;
+  line?: number;
+  column?: number;
+  /** The annotation's title (e.g. a lint rule). */
+  title?: string;
 }
 
 export interface Job<Options, Result> {
@@ -321,9 +334,9 @@ function printVerdict(run: JobRun<unknown, unknown>, verdict: JobVerdict): void 
   const line = `${verdict.ok ? 'ok' : 'failed'}: ${verdict.headline}`;
   if (verdict.ok) run.say(line);
   else run.sayError(line);
-  for (const p of verdict.problems) run.sayError(`  - ${p}`);
+  for (const p of verdict.problems) run.sayError(`  - ${itemLine(p)}`);
   // On Actions the warnings are annotations; here they are lines.
-  if (!run.inActions) for (const w of verdict.warnings) run.say(`warning: ${w}`);
+  if (!run.inActions) for (const w of verdict.warnings) run.say(`warning: ${itemLine(w)}`);
   if (run.outDir) {
     const name = run.job.name;
     run.say(`artifacts: ${path.join(run.outDir, `${name}.json`)}, ${path.join(run.outDir, 'summary.md')}`);
@@ -559,8 +572,30 @@ async function publishToActions(
   core.setOutput('status', verdict.ok ? 'ok' : 'failed');
   core.setOutput('headline', mask.apply(verdict.headline));
   for (const [key, value] of Object.entries(outputs)) core.setOutput(key, mask.apply(String(value)));
-  for (const p of verdict.problems) core.error(mask.apply(p));
-  for (const w of verdict.warnings) core.warning(mask.apply(w));
+  for (const p of verdict.problems) core.error(...annotation(p, mask));
+  for (const w of verdict.warnings) core.warning(...annotation(w, mask));
+}
+
+/** `file:line:column: message` for a placed item, as compilers print it. */
+function itemLine(item: VerdictItem): string {
+  if (typeof item === 'string') return item;
+  const place = [item.file, item.line, item.line && item.column].filter(Boolean).join(':');
+  return `${place}: ${item.message}`;
+}
+
+/** An item as @actions/core's message and properties: a placed one on its file and line. */
+function annotation(item: VerdictItem, mask: SecretMask): [string, core.AnnotationProperties] {
+  if (typeof item === 'string') return [mask.apply(item), {}];
+  const { message, file, line, column, title } = item;
+  return [
+    mask.apply(message),
+    {
+      file,
+      ...(line ? { startLine: line } : {}),
+      ...(line && column ? { startColumn: column } : {}),
+      ...(title ? { title: mask.apply(title) } : {}),
+    },
+  ];
 }
 
 export function escapeMarkdown(text: string): string {

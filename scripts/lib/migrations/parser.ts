@@ -36,9 +36,23 @@ export class SqlSyntaxError extends Error {
 
 /** The position of character `offset` in `text`. */
 export function positionAt(text: string, offset: number): SourcePosition {
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  return { offset, line, column: offset - before.lastIndexOf('\n') };
+  return lineIndex(text)(offset);
+}
+
+/** Positions of many offsets in one text without rescanning it for each (files of thousands of statements). */
+function lineIndex(text: string): (offset: number) => SourcePosition {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return (offset) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { offset, line: lo + 1, column: offset - starts[lo]! + 1 };
+  };
 }
 
 /** Leading whitespace and comments (`--` lines, `/* … *\/` blocks, nested) of a statement's text. */
@@ -68,8 +82,10 @@ function leadingTrivia(text: string): number {
 /** Every statement of `sql`; a syntax error throws SqlSyntaxError with its line and column. */
 export async function parseStatements(sql: string): Promise<ParsedStatement[]> {
   const bytes = Buffer.from(sql, 'utf8');
-  // The parser counts bytes; JavaScript strings count UTF-16 units.
-  const charAt = (byte: number) => bytes.subarray(0, byte).toString('utf8').length;
+  const at = lineIndex(sql);
+  // The parser counts bytes; JavaScript strings count UTF-16 units. ASCII text needs no mapping.
+  const ascii = bytes.length === sql.length;
+  const charAt = (byte: number) => (ascii ? byte : bytes.subarray(0, byte).toString('utf8').length);
   let tree: {
     stmts?: { stmt: Record<string, Record<string, unknown>>; stmt_location?: number; stmt_len?: number }[];
   };
@@ -77,8 +93,8 @@ export async function parseStatements(sql: string): Promise<ParsedStatement[]> {
     tree = await parse(sql);
   } catch (error) {
     const e = error as Error & { sqlDetails?: { cursorPosition?: number } };
-    const at = e.sqlDetails?.cursorPosition ?? 0; // 0-based, in bytes
-    throw new SqlSyntaxError(e.message, positionAt(sql, charAt(at)));
+    const cursor = e.sqlDetails?.cursorPosition ?? 0; // 0-based, in bytes
+    throw new SqlSyntaxError(e.message, at(charAt(cursor)));
   }
   return (tree.stmts ?? []).map((s) => {
     const from = s.stmt_location ?? 0;
@@ -87,6 +103,6 @@ export async function parseStatements(sql: string): Promise<ParsedStatement[]> {
     const skip = leadingTrivia(raw);
     const offset = charAt(from) + skip;
     const [kind, node] = Object.entries(s.stmt)[0]!;
-    return { kind, node, text: raw.slice(skip).trimEnd(), start: positionAt(sql, offset) };
+    return { kind, node, text: raw.slice(skip).trimEnd(), start: at(offset) };
   });
 }
