@@ -15,7 +15,7 @@ import type { JobRecord } from '../../scripts/lib/results/job-record.ts';
 import type { MigrateResult } from '../../scripts/lib/results/migrate.ts';
 import type { MigrationStatusResult } from '../../scripts/lib/results/migration-status.ts';
 import { cleanEnv, runInProcess } from '../helpers/run-script.ts';
-import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
+import { closeAll, supabaseDatabase, type TestDatabase, withUrl } from '../helpers/supabase-db.ts';
 import { schemaDump } from '../helpers/sync.ts';
 
 const run = promisify(execFile);
@@ -282,6 +282,20 @@ describe('bad input: one line, exit 2, nothing applied', () => {
     expect(r.stderr.split('\n')[0]).toMatch(message);
     expect(await history(scratch)).toEqual(before);
   });
+});
+
+test('a role that may not create the history: one line, exit 2, nothing applied', async () => {
+  const admin = scratch.superuser();
+  await admin.unsafe(`create role no_history login password 'no-history-pw'`);
+  await admin.end();
+  const p = project({ '20260111000000_t.sql': 'select 1;\n' });
+  const url = noTls(withUrl(scratch.url, { user: 'no_history', password: 'no-history-pw' }));
+  const r = await runInProcess(migrateJob, ['--db', url, '--dir', p.migrations, '--out', tmp()], env());
+  expect(r.code).toBe(2);
+  expect(r.stderr.split('\n')[0]).toMatch(
+    /^error: the connecting role may not read the migration history supabase_migrations\.schema_migrations \(permission denied for schema supabase_migrations\)/,
+  );
+  expect(await history(scratch)).toEqual([]);
 });
 
 describe('new-migration', () => {

@@ -27,7 +27,13 @@ import {
   recordMigration,
 } from '../migrations/history.ts';
 import { type ParsedStatement, parseStatements, positionAt, SqlSyntaxError } from '../migrations/parser.ts';
-import { addsEnumValue, type LocalMigration, migrationStatus, nonTransactional } from '../migrations/plan.ts';
+import {
+  addsEnumValue,
+  type LocalMigration,
+  markedNonTransactional,
+  migrationStatus,
+  nonTransactional,
+} from '../migrations/plan.ts';
 import { splitStatements } from '../migrations/split.ts';
 import { renderMigrateSummary } from '../report/migrate-summary.ts';
 import type {
@@ -94,12 +100,14 @@ function groupsOf(pending: Prepared[], perFile: boolean): MigrationGroup[] {
   const groups: MigrationGroup[] = [];
   let open: MigrationGroup | null = null;
   for (const m of pending) {
-    if (nonTransactional(m.parsed).length) {
-      const s = nonTransactional(m.parsed)[0]!;
+    const s = nonTransactional(m.parsed)[0];
+    if (s || markedNonTransactional(m.text)) {
       groups.push({
         files: [m.file],
         transaction: false,
-        reason: `line ${s.start.line}: ${s.kind} cannot run inside a transaction block; run on its own, its history row after it`,
+        reason: s
+          ? `line ${s.start.line}: ${s.kind} cannot run inside a transaction block; run on its own, its history row after it`
+          : 'marked `-- pg-delta: transaction=false` (as the Supabase CLI reads it): run on its own, its history row after it',
       });
       open = null;
       continue;

@@ -26,11 +26,14 @@ const EXPECTED: Record<string, string> = { version: 'text', statements: 'text[]'
 
 /** Whether the history table exists; refuses one whose columns are not the CLI's (exit 2). */
 export async function historyExists(sql: Query): Promise<boolean> {
-  const columns = await sql`
+  const columns = await permitted(
+    'read',
+    () => sql`
     select a.attname as name, format_type(a.atttypid, a.atttypmod) as type, a.attnotnull as not_null,
            a.atthasdef as has_default
     from pg_attribute a
-    where a.attrelid = to_regclass('supabase_migrations.schema_migrations') and a.attnum > 0 and not a.attisdropped`;
+    where a.attrelid = to_regclass('supabase_migrations.schema_migrations') and a.attnum > 0 and not a.attisdropped`,
+  );
   if (columns.length === 0) return false;
   const found = new Map(columns.map((c) => [String(c.name), c]));
   const wrong = [
@@ -52,9 +55,11 @@ export async function historyExists(sql: Query): Promise<boolean> {
 
 export async function readHistory(sql: Query): Promise<AppliedMigration[]> {
   if (!(await historyExists(sql))) return [];
-  const rows = await sql`
-    select version, coalesce(name, '') as name, statements
-    from supabase_migrations.schema_migrations order by version`;
+  const rows = await permitted(
+    'read',
+    () => sql`select version, coalesce(name, '') as name, statements
+              from supabase_migrations.schema_migrations order by version`,
+  );
   return rows.map((r) => ({
     version: String(r.version),
     name: String(r.name),
@@ -63,7 +68,22 @@ export async function readHistory(sql: Query): Promise<AppliedMigration[]> {
 }
 
 export async function createHistory(sql: Query): Promise<void> {
-  for (const statement of CREATE_HISTORY) await sql.unsafe(statement);
+  await permitted('create', async () => {
+    for (const statement of CREATE_HISTORY) await sql.unsafe(statement);
+  });
+}
+
+/** A role that may not read or create the history is bad input, named with the fix (exit 2). */
+async function permitted<T>(what: 'read' | 'create', work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if ((error as { code?: string }).code !== '42501') throw error;
+    throw new InputError(
+      `the connecting role may not ${what} the migration history supabase_migrations.schema_migrations (${(error as Error).message})`,
+      'connect as the database owner (on Supabase: postgres), or grant it USAGE and CREATE on the schema; nothing was applied',
+    );
+  }
 }
 
 /** The CLI's INSERT_MIGRATION_VERSION. */

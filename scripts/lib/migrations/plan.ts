@@ -83,3 +83,8 @@ export const addsEnumValue = (statements: ParsedStatement[]) =>
     const n = s.node as { newVal?: string; oldVal?: string };
     return s.kind === 'AlterEnumStmt' && n.newVal !== undefined && n.oldVal === undefined;
   });
+
+/** The Supabase CLI's marker (2.117): a file whose first line is this runs outside any transaction. */
+export const NO_TRANSACTION_MARKER = /^\uFEFF?-- pg-delta: transaction=false\r?$/;
+
+export const markedNonTransactional = (text: string) => NO_TRANSACTION_MARKER.test(text.split('\n')[0] ?? '');
