@@ -249,6 +249,21 @@ describe('safer than the CLI', () => {
     );
     expect((await history(scratch)).map((h) => h.version)).not.toContain('20260108000000');
   });
+
+  test('--dry-run names a statement it cannot rehearse in a transaction instead of failing on it', async () => {
+    const p = project({
+      '20260108000000_table.sql': 'create table public.dry2 (id int, v text);\n',
+      '20260108100000_index.sql':
+        '-- the index is built without blocking writes\ncreate index concurrently dry2_v on public.dry2 (v);\n',
+    });
+    const d = tmp();
+    const r = await migrate(scratch, ['--dir', p.migrations, '--dry-run', '--out', d]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(record<MigrateResult>(d, 'migrate').applied[1]!.notRehearsed).toEqual([
+      { line: 1, reason: 'cannot run inside the rehearsal’s transaction' },
+    ]);
+  });
 });
 
 describe('bad input: one line, exit 2, nothing applied', () => {

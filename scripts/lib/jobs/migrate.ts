@@ -71,6 +71,8 @@ interface Prepared extends LocalMigration {
   parsed: ParsedStatement[];
   /** Each stored statement's line in the file. */
   lines: number[];
+  /** Each stored statement: whether it holds one PostgreSQL refuses inside a transaction block. */
+  outsideTransaction: boolean[];
 }
 
 async function prepare(f: MigrationFile): Promise<Prepared> {
@@ -85,14 +87,25 @@ async function prepare(f: MigrationFile): Promise<Prepared> {
     );
   }
   const statements = splitStatements(f.text);
+  // Where each stored statement stands in the file (the CLI's splitter keeps it verbatim, trimmed).
   let cursor = 0;
-  const lines = statements.map((s) => {
+  const spans = statements.map((s) => {
     const at = f.text.indexOf(s, cursor);
-    if (at < 0) return positionAt(f.text, cursor).line;
-    cursor = at + s.length;
-    return positionAt(f.text, at).line;
+    const from = at < 0 ? cursor : at;
+    cursor = at < 0 ? cursor : at + s.length;
+    return { from, to: from + s.length };
   });
-  return { version: f.version, name: f.name, file: f.file, statements, text: f.text, parsed, lines };
+  const refused = nonTransactional(parsed).map((p) => p.start.offset);
+  return {
+    version: f.version,
+    name: f.name,
+    file: f.file,
+    statements,
+    text: f.text,
+    parsed,
+    lines: spans.map((s) => positionAt(f.text, s.from).line),
+    outsideTransaction: spans.map((s) => refused.some((o) => o >= s.from && o < s.to)),
+  };
 }
 
 /** Pending files grouped into transactions: all in one by default, a boundary where PostgreSQL needs one. */
@@ -169,11 +182,10 @@ async function applyFile(
   // As the CLI does between files: no setting of an earlier file leaks into this one.
   await tx.unsafe('RESET ALL');
   await tx`select set_config('lock_timeout', ${`${o.lockTimeoutMs}ms`}, true)`;
-  const skip = rehearse ? new Set(nonTransactional(m.parsed).map((s) => s.text)) : new Set<string>();
   const timings: AppliedMigrationFile['statements'] = [];
   const notRehearsed: NonNullable<AppliedMigrationFile['notRehearsed']> = [];
   for (const [i, statement] of m.statements.entries()) {
-    if (skip.has(statement.replace(/;\s*$/, ''))) {
+    if (rehearse && m.outsideTransaction[i]) {
       notRehearsed.push({ line: m.lines[i]!, reason: 'cannot run inside the rehearsal’s transaction' });
       continue;
     }
