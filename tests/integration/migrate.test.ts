@@ -299,6 +299,27 @@ describe('bad input: one line, exit 2, nothing applied', () => {
   });
 });
 
+test('a history table of another shape: one line, exit 2, nothing applied', async () => {
+  const db = await supabaseDatabase({ migrations: false });
+  const admin = db.superuser();
+  await admin.unsafe(`
+    create schema if not exists supabase_migrations;
+    create table if not exists supabase_migrations.schema_migrations (version text primary key);
+    alter table supabase_migrations.schema_migrations add column applied_by text not null`);
+  await admin.end();
+  const p = project({ '20260112000000_t.sql': 'create table public.shape (id int);\n' });
+  const r = await runInProcess(
+    migrateJob,
+    ['--db', noTls(db.url), '--dir', p.migrations, '--out', tmp()],
+    env(),
+  );
+  expect(r.code).toBe(2);
+  expect(r.stderr.split('\n')[0]).toBe(
+    'error: supabase_migrations.schema_migrations has an unexpected shape: applied_by is NOT NULL without a default (an insert by the CLI or envsync would fail)',
+  );
+  expect(await history(db)).toEqual([]);
+});
+
 test('a role that may not create the history: one line, exit 2, nothing applied', async () => {
   const admin = scratch.superuser();
   await admin.unsafe(`create role no_history login password 'no-history-pw'`);
