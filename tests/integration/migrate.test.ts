@@ -117,6 +117,21 @@ describe('with the Supabase CLI', () => {
   });
 });
 
+test('a database the demo fixture migrated is up to date for migrate: the fixture records as the CLI does', async () => {
+  const db = await supabaseDatabase();
+  const d = tmp();
+  const r = await runInProcess(
+    migrateJob,
+    ['--db', noTls(db.url), '--dir', demoMigrations, '--out', d],
+    env(),
+  );
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect(record<MigrateResult>(d, 'migrate').status.map((s) => s.state)).toEqual(
+    readdirSync(demoMigrations).map(() => 'applied'),
+  );
+});
+
 describe('safer than the CLI', () => {
   // Each test its own database: a history one test leaves is not another's.
   beforeEach(async () => {

@@ -5,12 +5,24 @@ import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { dir, sameAs, snapshotOf } from '../helpers/backups.ts';
 import { cleanEnv, runScript } from '../helpers/run-script.ts';
-import { closeAll, type TestDatabase } from '../helpers/supabase-db.ts';
+import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
 import { brokenDeploy, devAndStaleStaging, fingerprint } from '../helpers/sync.ts';
 import { type ReplayReport, replayWorkflow } from '../helpers/workflow/replay.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
-const JOBS = ['analyze', 'backup', 'prepare', 'sync', 'validate', 'health-check', 'rollback', 'report'];
+const JOBS = [
+  'analyze',
+  'backup',
+  'prepare',
+  'sync',
+  'migrate',
+  'validate',
+  'health-check',
+  'rollback',
+  'report',
+];
+/** The jobs of the other mode (migrate): skipped in these replays, which run the default, replica. */
+const OTHER_MODE = ['migrate'];
 /** The snapshot is an artifact: on Actions prepare takes it only encrypted and signed. */
 const REPLAY_KEY = 'replay-backup-key-0123456789abcdef';
 
@@ -21,7 +33,7 @@ beforeAll(async () => {
 });
 afterAll(closeAll);
 
-function replay(root: string, healthUrl = '', dryRun = false) {
+function replay(root: string, healthUrl = '', dryRun = false, mode = 'replica', target = staging) {
   return replayWorkflow({
     workflow: path.join(repo, '.github/workflows/db-sync.yml'),
     repo,
@@ -33,10 +45,11 @@ function replay(root: string, healthUrl = '', dryRun = false) {
       environment: 'staging',
       health_url: healthUrl,
       dry_run: dryRun,
+      mode,
     },
     secrets: {
       DEV_DATABASE_URL: dev.url,
-      STAGING_DATABASE_URL: staging.url,
+      STAGING_DATABASE_URL: target.url,
       BACKUP_ENCRYPTION_KEY: REPLAY_KEY,
     },
     env: cleanEnv(),
@@ -78,6 +91,7 @@ test('a failure after sync (health URL answers 500): the rollback job restores s
       backup: 'success',
       prepare: 'success',
       sync: 'success',
+      migrate: 'skipped',
       validate: 'success',
       'health-check': 'failure',
       rollback: 'success',
@@ -107,6 +121,7 @@ test('a dry run plans and lists the differences, changes nothing, takes no snaps
     backup: 'success',
     prepare: 'success',
     sync: 'success',
+    migrate: 'skipped',
     validate: 'skipped',
     'health-check': 'skipped',
     rollback: 'skipped',
@@ -126,13 +141,14 @@ test('the happy path: staging ends identical to dev, every job writes its summar
     backup: 'success',
     prepare: 'success',
     sync: 'success',
+    migrate: 'skipped',
     validate: 'success',
     'health-check': 'success',
     rollback: 'skipped',
     report: 'success',
   });
   // Each job's step summary is its job's summary.md; the last one is the overview.
-  for (const id of JOBS.filter((j) => j !== 'rollback')) {
+  for (const id of JOBS.filter((j) => j !== 'rollback' && !OTHER_MODE.includes(j))) {
     expect({ id, summary: job(r, id).summary }).toEqual({ id, summary: expect.stringMatching(/^## /) });
   }
   expect(job(r, 'report').summary).toContain('**Synced, validated, healthy.**');
@@ -153,7 +169,7 @@ test('the happy path: staging ends identical to dev, every job writes its summar
     'actions/checkout@v4',
     './.github/actions/setup',
   ]);
-  expect(r.githubOnly).toHaveLength(2 * (JOBS.length - 1));
+  expect(r.githubOnly).toHaveLength(2 * (JOBS.length - 1 - OTHER_MODE.length));
 
   const check = await runScript('validate', [
     '--source',
@@ -166,4 +182,48 @@ test('the happy path: staging ends identical to dev, every job writes its summar
   expect(check.code).toBe(0);
   expect(await fingerprint(staging)).toBe(await fingerprint(dev));
   expectNoPassword(r, root);
+});
+
+test('migrate mode: every pending migration applied in the migrate job, then a health URL answering 500: rolled back to before them', async () => {
+  // A staging without the app's migrations: migrate has them all to apply.
+  const fresh = await supabaseDatabase({ migrations: false });
+  const pending = readdirSync(path.join(repo, 'supabase/migrations')).filter((f) => /^\d+_.+\.sql$/.test(f));
+  const app = await brokenDeploy();
+  try {
+    const before = await snapshotOf(fresh);
+    const schema = await fingerprint(fresh);
+    const root = dir('replay-migrate');
+    const r = await replay(root, app.url, false, 'migrate', fresh);
+    expect(results(r)).toEqual({
+      analyze: 'success',
+      backup: 'success',
+      prepare: 'success',
+      sync: 'skipped',
+      migrate: 'success',
+      validate: 'skipped',
+      'health-check': 'failure',
+      rollback: 'success',
+      report: 'failure',
+    });
+    expect(job(r, 'migrate').outputs).toMatchObject({ status: 'ok', applied: String(pending.length) });
+    expect(job(r, 'migrate').summary).toMatch(/^## /);
+    expect(r.log).toContain('[rollback] downloaded artifact snapshot');
+    expect(job(r, 'report').outputs).toMatchObject({ ok: 'false', rolled_back: 'true' });
+    expect(job(r, 'report').summary).toContain('## envsync db-sync (migrate)');
+    expect(job(r, 'report').summary).toContain('**Stopped at health-check.** The migrations had committed');
+    // Back to before the migrations, their history rows included.
+    expect(await sameAs(fresh, before)).toEqual({ identical: true, tables: [] });
+    expect(await fingerprint(fresh)).toBe(schema);
+    const sql = fresh.app();
+    try {
+      const [row] = await sql`select count(*)::int as n from supabase_migrations.schema_migrations`;
+      expect(row!.n).toBe(0);
+    } finally {
+      await sql.end();
+    }
+    expectNoPassword(r, root);
+    expect(writtenText(root)).not.toContain(fresh.password);
+  } finally {
+    app.close();
+  }
 });

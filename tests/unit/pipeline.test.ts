@@ -3,15 +3,18 @@
 
 import { demoJob } from '../../scripts/lib/jobs/demo.ts';
 import {
+  committingStep,
   describeOrder,
+  mayRun,
   mustRollBack,
   type Pipeline,
   reportedSteps,
   requiredSteps,
   snapshotDir,
   stagingPipeline,
+  workSteps,
 } from '../../scripts/lib/jobs/pipeline.ts';
-import { buildReport, type ReportOptions, reportJob } from '../../scripts/lib/jobs/report.ts';
+import { buildReport, type ReportOptions, renderReport, reportJob } from '../../scripts/lib/jobs/report.ts';
 import { pipelineJob } from '../../scripts/lib/jobs/run-pipeline.ts';
 import { type Job, runJob, usage } from '../../scripts/lib/jobs/runner.ts';
 import type { JobConclusion } from '../../scripts/lib/results/report.ts';
@@ -56,6 +59,63 @@ describe('the staging pipeline', () => {
     ['a dry run', { sync: 'success', validate: 'failure' }, true, false],
   ])('rollback when %s: %s', (_what, results, dryRun, expected) => {
     expect(mustRollBack(stagingPipeline, results, dryRun)).toBe(expected);
+  });
+
+  test('migrate mode: migrate instead of sync, no validate, the same backup, health check and rollback', () => {
+    expect(stagingPipeline.modes).toEqual(['replica', 'migrate']);
+    expect(describeOrder(stagingPipeline, 'replica')).toBe(describeOrder(stagingPipeline));
+    expect(describeOrder(stagingPipeline, 'migrate')).toBe(
+      'analyze → backup → prepare → migrate → health-check',
+    );
+    expect(reportedSteps(stagingPipeline, 'migrate').map((s) => s.name)).toEqual([
+      'analyze',
+      'backup',
+      'prepare',
+      'migrate',
+      'health-check',
+      'rollback',
+    ]);
+    expect(requiredSteps(stagingPipeline, true, 'migrate').map((s) => s.name)).toEqual([
+      'analyze',
+      'backup',
+      'prepare',
+      'migrate',
+    ]);
+    expect(committingStep(stagingPipeline, 'replica').name).toBe('sync');
+    expect(committingStep(stagingPipeline, 'migrate').name).toBe('migrate');
+  });
+
+  test('a step needs only the steps of its mode: the health check waits for migrate, not validate', () => {
+    const health = workSteps(stagingPipeline).find((s) => s.name === 'health-check')!;
+    const before = { analyze: 'success', backup: 'success', prepare: 'success' } as const;
+    const migrated = { ...before, sync: 'skipped', migrate: 'success', validate: 'skipped' } as const;
+    expect(mayRun(stagingPipeline, health, migrated, 'migrate', false)).toBe(true);
+    expect(mayRun(stagingPipeline, health, { ...migrated, migrate: 'failure' }, 'migrate', false)).toBe(
+      false,
+    );
+    expect(mayRun(stagingPipeline, health, migrated, 'replica', false)).toBe(false);
+    expect(mayRun(stagingPipeline, health, migrated, 'migrate', true)).toBe(false);
+    const sync = workSteps(stagingPipeline).find((s) => s.name === 'sync')!;
+    expect(mayRun(stagingPipeline, sync, before, 'migrate', false)).toBe(false);
+    expect(mayRun(stagingPipeline, sync, before, 'replica', false)).toBe(true);
+  });
+
+  test.each<[string, Partial<Record<string, JobConclusion>>, boolean]>([
+    [
+      'the health check failed after the migrations committed',
+      { migrate: 'success', 'health-check': 'failure' },
+      true,
+    ],
+    ['the migrations failed', { migrate: 'failure', 'health-check': 'skipped' }, false],
+    [
+      'the migrations passed and the app is healthy',
+      { migrate: 'success', 'health-check': 'success' },
+      false,
+    ],
+  ])('rollback in migrate mode when %s', (_what, results, expected) => {
+    expect(mustRollBack(stagingPipeline, { sync: 'skipped', validate: 'skipped', ...results }, false)).toBe(
+      expected,
+    );
   });
 
   test('usage texts name the order from the definition', () => {
@@ -119,6 +179,75 @@ describe('report reads the definition', () => {
     expect(skipped).toMatchObject({ ok: false, failedJob: 'validate', rolledBack: false });
   });
 
+  test('migrate mode: its jobs, what was applied, and a summary that says so', () => {
+    const migrated = {
+      ...all('success'),
+      migrate: 'success',
+      rollback: 'skipped',
+    } as Record<string, JobConclusion>;
+    delete migrated.sync;
+    delete migrated.validate;
+    const o = { source: 'dev', target: 'staging', dryRun: false, mode: 'migrate', needs: needs(migrated) };
+    o.needs.migrate!.outputs.applied = '3';
+    const r = buildReport(o);
+    expect(r).toMatchObject({
+      ok: true,
+      failedJob: null,
+      rolledBack: null,
+      synced: null,
+      migrated: { applied: 3 },
+    });
+    expect(r.jobs.map((j) => j.job)).toEqual([
+      'analyze',
+      'backup',
+      'prepare',
+      'migrate',
+      'health-check',
+      'rollback',
+    ]);
+    const md = renderReport(r);
+    expect(md).toMatch(
+      /^## envsync db-sync \(migrate\) — dev → staging\n\n\*\*Migrated and healthy\.\*\* 3 migration\(s\) applied to staging\.\n/,
+    );
+    expect(md).toContain('| migrate | ✅ success |');
+    expect(md).not.toMatch(/Synced|rows in/);
+    expect(reportJob.verdict(r).headline).toBe('staging migrated: 3 migration(s) applied, healthy');
+
+    // The app failed after the migrations committed: rolled back.
+    const failed = buildReport({
+      ...o,
+      needs: needs({ ...migrated, 'health-check': 'failure', rollback: 'success' }),
+    });
+    expect(failed).toMatchObject({ ok: false, failedJob: 'health-check', rolledBack: true });
+    expect(renderReport(failed)).toContain(
+      '**Stopped at health-check.** The migrations had committed: **staging was rolled back to its snapshot**',
+    );
+    // The migrations failed: nothing changed, nothing to roll back.
+    const refused = buildReport({
+      ...o,
+      needs: needs({ ...migrated, migrate: 'failure', 'health-check': 'skipped' }),
+    });
+    expect(refused).toMatchObject({ ok: false, failedJob: 'migrate', rolledBack: null, migrated: null });
+    expect(renderReport(refused)).toContain('**Stopped at migrate.** staging was not changed by this run.');
+    // A sync that "ran" in migrate mode is not what the run needed: migrate is missing.
+    expect(buildReport({ ...o, needs: needs({ ...all('success'), rollback: 'skipped' }) })).toMatchObject({
+      ok: false,
+      failedJob: 'migrate',
+    });
+  });
+
+  test('replica mode reads as before: the shared renderer, untouched', () => {
+    const r = buildReport({
+      source: 'dev',
+      target: 'staging',
+      dryRun: false,
+      mode: 'replica',
+      needs: needs({ ...all('success'), rollback: 'skipped' }),
+    });
+    expect(r.jobs.map((j) => j.job)).not.toContain('migrate');
+    expect(renderReport(r)).toContain('**Synced, validated, healthy.** 10 rows in 2 tables.');
+  });
+
   test('another pipeline is reported by its own steps', () => {
     const tiny: Pipeline = {
       name: 'tiny',
@@ -132,7 +261,7 @@ describe('report reads the definition', () => {
           role: 'rollback',
           needs: ['migrate', 'check'],
           uploads: [],
-          when: { committed: 'migrate', checks: ['check'] },
+          when: { committed: ['migrate'], checks: ['check'] },
         },
         { name: 'report', job: 'report', role: 'report', needs: ['migrate', 'check', 'undo'], uploads: [] },
       ],
@@ -171,6 +300,13 @@ describe('every bad flag at once', () => {
     const c = capture();
     expect(await runJob(reportJob, ['--needs', '{nope', '--dry', '--source', 'dev'], env, c.io)).toBe(2);
     expect(c.err[0]).toBe('error: unknown flag --dry; missing --target; --needs is not JSON');
+  });
+
+  test('report: a --mode the pipeline does not have', async () => {
+    const c = capture();
+    const args = ['--source', 'dev', '--target', 'staging', '--needs', '{}', '--mode', 'Migrate'];
+    expect(await runJob(reportJob, args, env, c.io)).toBe(2);
+    expect(c.err[0]).toBe('error: --mode Migrate is not one of replica, migrate');
   });
 
   test('demo: a bad --scale', async () => {

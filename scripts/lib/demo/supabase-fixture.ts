@@ -6,6 +6,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type postgres from 'postgres';
 import { repoRoot } from '../cli/env-file.ts';
+import { recordMigration } from '../migrations/history.ts';
+import { splitStatements } from '../migrations/split.ts';
 
 export const platformDir = path.join(repoRoot, 'supabase', 'platform');
 export const migrationsDir = path.join(repoRoot, 'supabase', 'migrations');
@@ -55,8 +57,8 @@ export async function applyMigrations(app: postgres.Sql, files: MigrationFile[])
     const text = readFileSync(m.file, 'utf8');
     await app.begin(async (tx) => {
       await tx.unsafe(text);
-      await tx`insert into supabase_migrations.schema_migrations (version, name, statements)
-               values (${m.version}, ${m.name}, ${[text]})`;
+      // Recorded as the Supabase CLI records it, so migrate and the CLI see these applied, unedited.
+      await recordMigration(tx, { version: m.version, name: m.name, statements: splitStatements(text) });
     });
   }
 }

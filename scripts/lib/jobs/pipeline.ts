@@ -20,9 +20,12 @@ export interface StepInput {
   dir: string;
 }
 
-/** The rollback runs when `committed` succeeded and one of `checks` failed — never in a dry run. */
+/**
+ * The rollback runs when one of `committed` succeeded (the step that changed the target; one per
+ * mode) and one of `checks` failed — never in a dry run.
+ */
 export interface RollbackWhen {
-  committed: string;
+  committed: readonly string[];
   checks: readonly string[];
 }
 
@@ -43,21 +46,37 @@ export interface PipelineStep {
   outputs?: readonly string[];
   /** The rollback step only. */
   when?: RollbackWhen;
+  /**
+   * The modes it runs in (absent: every mode). In another mode it is skipped, and a step that
+   * needs it does not require it: the needs of the mode decide.
+   */
+  modes?: readonly string[];
 }
 
 export interface Pipeline {
   name: string;
   /** The workflow file in .github/workflows that runs it on GitHub, one job per step. */
   workflow: string;
+  /** The ways it runs (the workflow's `mode` input, report's `--mode`); the first is the default. */
+  modes?: readonly string[];
   steps: readonly PipelineStep[];
 }
 
 /** The outputs every job exposes (the runner sets them), which the report reads. */
 export const JOB_OUTPUTS = ['status', 'headline', 'elapsed_ms'] as const;
 
+/**
+ * The staging pipeline's modes: `replica` makes the target an exact replica of the source (sync,
+ * then validate compares them); `migrate` applies the pending migration files to the target
+ * instead, and nothing compares it with the source (its data is not meant to be the source's).
+ */
+export const STAGING_MODES = ['replica', 'migrate'] as const;
+export type StagingMode = (typeof STAGING_MODES)[number];
+
 export const stagingPipeline = {
   name: 'staging',
   workflow: 'db-sync.yml',
+  modes: STAGING_MODES,
   steps: [
     { name: 'analyze', job: 'analyze', role: 'work', needs: [], uploads: ['analyze'], inDryRun: true },
     // The source's backup stays on the runner: its data is not an artifact.
@@ -79,29 +98,49 @@ export const stagingPipeline = {
       reads: [{ flag: '--plan', artifact: 'prepare', dir: 'prepare' }],
       inDryRun: true,
       outputs: ['rows', 'tables'],
+      modes: ['replica'],
     },
-    { name: 'validate', job: 'validate', role: 'work', needs: ['sync'], uploads: ['validate'] },
+    // Every pending migration in one transaction; prepare's snapshot is what a rollback restores.
+    {
+      name: 'migrate',
+      job: 'migrate',
+      role: 'work',
+      needs: ['prepare'],
+      uploads: ['migrate'],
+      inDryRun: true,
+      outputs: ['applied'],
+      modes: ['migrate'],
+    },
+    // The target against the source: only a replica is meant to equal it.
+    {
+      name: 'validate',
+      job: 'validate',
+      role: 'work',
+      needs: ['sync'],
+      uploads: ['validate'],
+      modes: ['replica'],
+    },
     {
       name: 'health-check',
       job: 'health-check',
       role: 'work',
-      needs: ['validate'],
+      needs: ['validate', 'migrate'],
       uploads: ['health-check'],
     },
     {
       name: 'rollback',
       job: 'rollback',
       role: 'rollback',
-      needs: ['prepare', 'sync', 'validate', 'health-check'],
+      needs: ['prepare', 'sync', 'migrate', 'validate', 'health-check'],
       uploads: ['rollback'],
       reads: [{ flag: '--from', artifact: 'snapshot', dir: 'prepare/snapshot' }],
-      when: { committed: 'sync', checks: ['validate', 'health-check'] },
+      when: { committed: ['sync', 'migrate'], checks: ['validate', 'health-check'] },
     },
     {
       name: 'report',
       job: 'report',
       role: 'report',
-      needs: ['analyze', 'backup', 'prepare', 'sync', 'validate', 'health-check', 'rollback'],
+      needs: ['analyze', 'backup', 'prepare', 'sync', 'migrate', 'validate', 'health-check', 'rollback'],
       uploads: [],
     },
   ],
@@ -109,8 +148,41 @@ export const stagingPipeline = {
 
 export type StagingStepName = (typeof stagingPipeline.steps)[number]['name'];
 
-export function workSteps(p: Pipeline): PipelineStep[] {
-  return p.steps.filter((s) => s.role === 'work');
+/** The mode a run takes when none is given: the first, or '' for a pipeline with one way to run. */
+export function defaultMode(p: Pipeline): string {
+  return p.modes?.[0] ?? '';
+}
+
+/** Whether `step` runs in `mode`. */
+export function inMode(step: PipelineStep, mode: string): boolean {
+  return !step.modes || step.modes.includes(mode);
+}
+
+/** The work steps, in order; with `mode`, those of that mode only. */
+export function workSteps(p: Pipeline, mode?: string): PipelineStep[] {
+  return p.steps.filter((s) => s.role === 'work' && (mode === undefined || inMode(s, mode)));
+}
+
+/**
+ * Whether `step` may run, given what the steps before it concluded: it is in `mode` (a dry run:
+ * and runs in one) and every step it needs that is in `mode` succeeded.
+ */
+export function mayRun(
+  p: Pipeline,
+  step: PipelineStep,
+  results: Partial<Record<string, JobConclusion>>,
+  mode: string,
+  dryRun: boolean,
+): boolean {
+  const byName = (n: string) => p.steps.find((s) => s.name === n);
+  return (
+    inMode(step, mode) &&
+    (!dryRun || step.inDryRun === true) &&
+    step.needs.every((n) => {
+      const need = byName(n);
+      return (need !== undefined && !inMode(need, mode)) || results[n] === 'success';
+    })
+  );
 }
 
 export function rollbackStep(p: Pipeline): PipelineStep & { when: RollbackWhen } {
@@ -119,17 +191,25 @@ export function rollbackStep(p: Pipeline): PipelineStep & { when: RollbackWhen }
   return step as PipelineStep & { when: RollbackWhen };
 }
 
-/** Every step the report covers, in order: all but the report itself. */
-export function reportedSteps(p: Pipeline): PipelineStep[] {
-  return p.steps.filter((s) => s.role !== 'report');
+/** Every step the report covers, in order: all but the report itself, in `mode` (default: the default mode). */
+export function reportedSteps(p: Pipeline, mode = defaultMode(p)): PipelineStep[] {
+  return p.steps.filter((s) => s.role !== 'report' && inMode(s, mode));
 }
 
-/** The work steps a run must pass to be ok: all of them, or in a dry run those that run in one. */
-export function requiredSteps(p: Pipeline, dryRun: boolean): PipelineStep[] {
-  return workSteps(p).filter((s) => !dryRun || s.inDryRun === true);
+/** The work steps a run must pass to be ok: all of `mode`'s, or in a dry run those that run in one. */
+export function requiredSteps(p: Pipeline, dryRun: boolean, mode = defaultMode(p)): PipelineStep[] {
+  return workSteps(p, mode).filter((s) => !dryRun || s.inDryRun === true);
 }
 
-/** Whether the target must be put back: the commit happened, then a check failed. */
+/** The step that changes the target in `mode` (sync for a replica, migrate for migrate). */
+export function committingStep(p: Pipeline, mode = defaultMode(p)): PipelineStep {
+  const { when } = rollbackStep(p);
+  const step = p.steps.find((s) => when.committed.includes(s.name) && inMode(s, mode));
+  if (!step) throw new Error(`pipeline ${p.name}: no step of mode ${mode} commits`);
+  return step;
+}
+
+/** Whether the target must be put back: a commit happened, then a check failed. */
 export function mustRollBack(
   p: Pipeline,
   results: Partial<Record<string, JobConclusion>>,
@@ -138,14 +218,14 @@ export function mustRollBack(
   const { when } = rollbackStep(p);
   return (
     !dryRun &&
-    results[when.committed] === 'success' &&
+    when.committed.some((step) => results[step] === 'success') &&
     when.checks.some((check) => results[check] === 'failure')
   );
 }
 
-/** `analyze → backup → … → health-check`: the work steps in order, for people. */
-export function describeOrder(p: Pipeline): string {
-  return workSteps(p)
+/** `analyze → backup → … → health-check`: the work steps of `mode` in order, for people. */
+export function describeOrder(p: Pipeline, mode = defaultMode(p)): string {
+  return workSteps(p, mode)
     .map((s) => s.name)
     .join(' → ');
 }

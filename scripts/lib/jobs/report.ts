@@ -1,11 +1,15 @@
 // report: the last job of db-sync.yml — one screen for the whole run, built from the
 // jobs' results and outputs (`toJSON(needs)`: status, headline, elapsed_ms, nothing
-// secret). Which jobs it expects comes from the pipeline definition. It connects to nothing.
+// secret). Which jobs it expects, in which mode, comes from the pipeline definition.
+// It connects to nothing.
 
 import { InputError, readFlags } from '../base/errors.ts';
+import { environment } from '../report/markdown.ts';
 import { renderRunReport } from '../report/run-report-summary.ts';
 import type { JobConclusion, RunReport } from '../results/report.ts';
 import {
+  committingStep,
+  defaultMode,
   mustRollBack,
   type Pipeline,
   reportedSteps,
@@ -19,12 +23,22 @@ export interface ReportOptions {
   source: string;
   target: string;
   dryRun: boolean;
+  /** The run's mode (db-sync's `mode` input); default the pipeline's default mode. */
+  mode?: string;
   runUrl?: string;
   needs: Record<string, { result: JobConclusion; outputs: Record<string, string> }>;
 }
 
-export function buildReport(o: ReportOptions, pipeline: Pipeline = stagingPipeline): RunReport {
-  const jobs = reportedSteps(pipeline).map(({ name: job }) => {
+/** report.json: the run report, with the mode it ran in and, in migrate mode, what was applied. */
+export interface ModeRunReport extends RunReport {
+  mode: string;
+  /** The migrations the migrate step applied (or rehearsed, in a dry run); null when it did not succeed. */
+  migrated: { applied: number } | null;
+}
+
+export function buildReport(o: ReportOptions, pipeline: Pipeline = stagingPipeline): ModeRunReport {
+  const mode = o.mode ?? defaultMode(pipeline);
+  const jobs = reportedSteps(pipeline, mode).map(({ name: job }) => {
     const n = o.needs[job];
     const elapsed = Number(n?.outputs.elapsed_ms);
     return {
@@ -36,19 +50,22 @@ export function buildReport(o: ReportOptions, pipeline: Pipeline = stagingPipeli
   });
   const result = (job: string) => jobs.find((j) => j.job === job)?.result ?? 'missing';
   // A dry run stops after planning the sync by design: the checks after it are skipped.
-  const required = requiredSteps(pipeline, o.dryRun).map((s) => s.name);
+  const required = requiredSteps(pipeline, o.dryRun, mode).map((s) => s.name);
   const failedJob =
     required.find((j) => result(j) === 'failure' || result(j) === 'cancelled') ??
     required.find((j) => result(j) !== 'success') ??
     null;
-  const { name: rollback, when } = rollbackStep(pipeline);
+  const { name: rollback } = rollbackStep(pipeline);
   const rb = result(rollback);
-  const committed = when.committed;
-  const sync = o.needs[committed]?.outputs ?? {};
+  // The step that changed the target in this mode, and what it says it did.
+  const committed = committingStep(pipeline, mode);
+  const done = result(committed.name) === 'success';
+  const said = o.needs[committed.name]?.outputs ?? {};
   return {
     source: o.source,
     target: o.target,
     dryRun: o.dryRun,
+    mode,
     runUrl: o.runUrl ?? null,
     ok: failedJob === null,
     failedJob,
@@ -62,12 +79,42 @@ export function buildReport(o: ReportOptions, pipeline: Pipeline = stagingPipeli
             ? false
             : null,
     synced:
-      result(committed) === 'success' && !o.dryRun
-        ? { rows: Number(sync.rows ?? 0), tables: Number(sync.tables ?? 0) }
+      done && !o.dryRun && committed.outputs?.includes('rows')
+        ? { rows: Number(said.rows ?? 0), tables: Number(said.tables ?? 0) }
         : null,
+    migrated: done && committed.outputs?.includes('applied') ? { applied: Number(said.applied ?? 0) } : null,
     jobs,
     totalMs: jobs.reduce((s, j) => s + (j.elapsedMs ?? 0), 0),
   };
+}
+
+/**
+ * The overview for people. A replica run is the shared renderer's; a migrate run keeps its table
+ * and says what the migrate step did instead of a sync's rows.
+ */
+export function renderReport(r: ModeRunReport): string {
+  const md = renderRunReport(r);
+  if (r.mode !== 'migrate') return md;
+  const target = environment(r.target);
+  const applied = `${r.migrated?.applied ?? 0} migration(s)`;
+  const verdict = r.ok
+    ? r.dryRun
+      ? `**Dry run: ${applied} ran and were rolled back; nothing changed.** The migrate job summary lists what they change.`
+      : `**Migrated and healthy.** ${applied} applied to ${target}.`
+    : `**Stopped at ${r.failedJob}.** ${
+        r.rolledBack === true
+          ? `The migrations had committed: **${target} was rolled back to its snapshot** and proved identical to it.`
+          : r.rolledBack === false
+            ? `**The rollback failed: restore ${target} by hand (docs/github-setup.md, “Recovering by hand”).**`
+            : r.migrated && !r.dryRun
+              ? `${target} was migrated (${applied} applied) and not rolled back.`
+              : `${target} was not changed by this run.`
+      }`;
+  // The shared renderer's layout: the heading, a blank line, the verdict, then the table.
+  const lines = md.split('\n');
+  lines[0] = lines[0]!.replace('## envsync db-sync — ', '## envsync db-sync (migrate) — ');
+  lines[2] = verdict;
+  return lines.join('\n');
 }
 
 const NEEDS_HINT = 'set an env var to the expression toJSON(needs) in the workflow and pass --needs "$NEEDS"';
@@ -98,11 +145,23 @@ function parseNeeds(text: string): ReportOptions['needs'] {
   return needs;
 }
 
-export const reportJob: Job<ReportOptions, RunReport> = {
+/** `--mode`: one of the pipeline's modes, checked before anything is read. */
+function parseMode(value: unknown, pipeline: Pipeline = stagingPipeline): string {
+  const modes = pipeline.modes ?? [];
+  if (value === undefined) return defaultMode(pipeline);
+  if (typeof value === 'string' && modes.includes(value)) return value;
+  throw new InputError(
+    `--mode ${String(value)} is not one of ${modes.join(', ')}`,
+    `pass the run's mode, e.g. --mode ${defaultMode(pipeline)}`,
+  );
+}
+
+export const reportJob: Job<ReportOptions, ModeRunReport> = {
   name: 'report',
   description:
     'The overview of a db-sync run for its last job summary: each job’s result, what it did and how long it took, ' +
-    'what was synced, whether the target was validated, healthy or rolled back, and where the artifacts are. ' +
+    'what was synced (or, with --mode migrate, migrated), whether the target was validated, healthy or rolled back, ' +
+    'and where the artifacts are. ' +
     'Reads the jobs’ results and outputs (toJSON(needs)); connects to no database.',
   examples: ['npx tsx scripts/report.ts --source dev --target staging --needs "$NEEDS" --run-url "$RUN_URL"'],
   flags: {
@@ -119,9 +178,14 @@ export const reportJob: Job<ReportOptions, RunReport> = {
     needs: { type: 'string', value: '<json>', description: 'the needs context of the run as JSON' },
     'run-url': { type: 'string', value: '<url>', description: 'the run’s page (its artifacts are linked)' },
     'dry-run': { type: 'boolean', description: 'the run was a dry run (validate and health check skipped)' },
+    mode: {
+      type: 'string',
+      value: `<${(stagingPipeline.modes ?? []).join('|')}>`,
+      description: `how the run changed the target: replica (sync) or migrate (default ${defaultMode(stagingPipeline)})`,
+    },
   },
   parse(flags) {
-    const { names, needs } = readFlags({
+    const { names, needs, mode } = readFlags({
       names: () => {
         const missing = ['source', 'target', 'needs'].filter(
           (f) => typeof flags[f] !== 'string' || flags[f] === '',
@@ -135,24 +199,30 @@ export const reportJob: Job<ReportOptions, RunReport> = {
         return { source: String(flags.source), target: String(flags.target) };
       },
       needs: () => (typeof flags.needs === 'string' && flags.needs ? parseNeeds(flags.needs) : {}),
+      mode: () => parseMode(flags.mode),
     });
     return {
       ...names,
       dryRun: flags['dry-run'] === true,
+      mode,
       ...(typeof flags['run-url'] === 'string' && flags['run-url'] ? { runUrl: flags['run-url'] } : {}),
       needs,
     };
   },
   run: async (_ctx, o) => buildReport(o),
-  render: renderRunReport,
+  render: renderReport,
   verdict: (r) => {
     const failed = r.jobs.find((j) => j.job === r.failedJob);
     return {
       ok: r.ok,
       headline: r.ok
-        ? r.dryRun
-          ? `dry run ${r.source} → ${r.target}: planned, nothing changed`
-          : `${r.target} replicates ${r.source}: ${r.synced?.rows.toLocaleString('en-US')} rows in ${r.synced?.tables} tables, validated and healthy`
+        ? r.mode === 'migrate'
+          ? r.dryRun
+            ? `dry run, migrate ${r.target}: ${r.migrated?.applied ?? 0} migration(s) ran and were rolled back, nothing changed`
+            : `${r.target} migrated: ${r.migrated?.applied ?? 0} migration(s) applied, healthy`
+          : r.dryRun
+            ? `dry run ${r.source} → ${r.target}: planned, nothing changed`
+            : `${r.target} replicates ${r.source}: ${r.synced?.rows.toLocaleString('en-US')} rows in ${r.synced?.tables} tables, validated and healthy`
         : `${r.source} → ${r.target} stopped at ${r.failedJob}${r.rolledBack === null ? '' : r.rolledBack ? `; ${r.target} was rolled back to its snapshot` : '; THE ROLLBACK FAILED'}`,
       problems: r.ok ? [] : [`${r.failedJob}: ${failed?.headline || failed?.result}`],
       warnings: [],

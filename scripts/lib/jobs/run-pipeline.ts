@@ -1,6 +1,7 @@
-// run-pipeline: the staging pipeline (scripts/lib/jobs/pipeline.ts) in one process, with
-// the artifact directories the CI jobs write; a failure after sync committed rolls the
-// target back from prepare's snapshot.
+// run-pipeline: the staging pipeline (scripts/lib/jobs/pipeline.ts) in one process, in its
+// replica mode, with the artifact directories the CI jobs write; a failure after sync
+// committed rolls the target back from prepare's snapshot. (db-sync.yml's migrate mode runs
+// on Actions only: `npm run migrate` is its middle step on a laptop.)
 
 import path from 'node:path';
 import { InputError, readFlags } from '../base/errors.ts';
@@ -20,10 +21,13 @@ import { analyzeJob } from './analyze.ts';
 import { backupJob } from './backup.ts';
 import { healthCheckJob } from './health-check.ts';
 import {
+  committingStep,
   describeOrder,
+  mayRun,
   mustRollBack,
   type PipelineStep,
   rollbackStep,
+  type StagingMode,
   type StagingStepName,
   stagingPipeline,
   workSteps,
@@ -52,8 +56,11 @@ export interface PipelineOptions {
   env: NodeJS.ProcessEnv;
 }
 
-/** The report is this job's own result: every other step of the definition runs here. */
-type LocalStep = Exclude<StagingStepName, 'report'>;
+/** The mode run-pipeline runs: the replica. */
+const MODE: StagingMode = 'replica';
+
+/** The report is this job's own result: every other step of the replica mode runs here. */
+type LocalStep = Exclude<StagingStepName, 'report' | 'migrate'>;
 
 /** Each step's job: a step added to the definition without one here does not compile. */
 const JOBS: Record<LocalStep, SealedJob<unknown>> = {
@@ -115,9 +122,9 @@ export async function runPipeline(ctx: JobContext, o: PipelineOptions): Promise<
     return code;
   };
 
-  // As on GitHub: a step runs when every step it needs succeeded.
-  for (const step of workSteps(pipeline)) {
-    if (!step.needs.every((n) => results[n] === 'success')) {
+  // As on GitHub: a step runs when every step it needs (in this mode) succeeded.
+  for (const step of workSteps(pipeline, MODE)) {
+    if (!mayRun(pipeline, step, results, MODE, false)) {
       results[step.name] = 'skipped';
       continue;
     }
@@ -126,7 +133,7 @@ export async function runPipeline(ctx: JobContext, o: PipelineOptions): Promise<
   let rolledBack: boolean | null = null;
   if (mustRollBack(pipeline, results, false)) {
     ctx.log.warn(
-      `${failedStep} failed after the ${rollbackStep(pipeline).when.committed} committed: rolling ${o.target.display} back to its snapshot`,
+      `${failedStep} failed after the ${committingStep(pipeline, MODE).name} committed: rolling ${o.target.display} back to its snapshot`,
     );
     rolledBack = (await run(rollbackStep(pipeline))) === 0;
   }
@@ -165,7 +172,7 @@ function parseUrls(value: unknown): string[] {
 export const pipelineJob: Job<PipelineOptions, PipelineResult> = {
   name: 'run-pipeline',
   description:
-    `The staging pipeline in one command: ${describeOrder(stagingPipeline)}, each a real job writing its ` +
+    `The staging pipeline in one command: ${describeOrder(stagingPipeline, MODE)}, each a real job writing its ` +
     'artifacts to <out>/<job>/ as in CI. If validate or the health check fails after the sync committed, the ' +
     'target is rolled back from prepare’s snapshot and proved identical to it.',
   examples: [
