@@ -32,9 +32,13 @@ export async function startSupabaseCluster(
   const admin = cluster.admin();
   try {
     await installPlatform(admin, admin, appPassword);
-  } finally {
+  } catch (error) {
+    // Nobody else holds the cluster yet: it must not outlive the failure.
     await admin.end();
+    await cluster.destroy().catch(() => {});
+    throw error;
   }
+  await admin.end();
   return { cluster, url: cluster.url('postgres', appPassword), appPassword };
 }
 

@@ -4,8 +4,11 @@
 import type { ObjectDifference } from '../results/plan.ts';
 import { cell, code, counted, formatCount, table } from './markdown.ts';
 
-/** How a difference is told: what a sync does to the target, or how two databases compare. */
-export type Wording = 'sync' | 'compare';
+/**
+ * How a difference is told: what a sync does to the target, how two databases compare, or how
+ * an environment drifted from what it should be (the source side: migrations or --source).
+ */
+export type Wording = 'sync' | 'compare' | 'drift';
 
 type Change = ObjectDifference['change'];
 
@@ -14,13 +17,20 @@ const COMPARE: Record<Change, string> = {
   'only on target': 'only on target',
   differs: 'differs',
 };
+const DRIFT: Record<Change, string> = {
+  'missing on target': 'missing',
+  'only on target': 'extra',
+  differs: 'differs',
+};
 const OWN_VERB: Record<Wording, Record<Change, string>> = {
   sync: { 'missing on target': 'created', 'only on target': 'removed', differs: 'changed' },
   compare: COMPARE,
+  drift: DRIFT,
 };
 const PART_VERB: Record<Wording, Record<Change, string>> = {
   sync: { 'missing on target': 'added', 'only on target': 'removed', differs: 'changed' },
   compare: COMPARE,
+  drift: DRIFT,
 };
 
 /** One object and its differences: its own (null when only its parts differ) and its parts'. */
@@ -215,9 +225,11 @@ function fieldPhrase(field: string, source: unknown, target: unknown, wording: W
     if (wording === 'sync') {
       return `${name} ${[...inSource.map((x) => `+${x}`), ...inTarget.map((x) => `−${x}`)].join(', ')}`;
     }
+    const [expected, found] =
+      wording === 'drift' ? ['missing', 'extra'] : ['only in source', 'only in target'];
     return [
-      inSource.length ? `${name} ${inSource.join(', ')} only in source` : '',
-      inTarget.length ? `${name} ${inTarget.join(', ')} only in target` : '',
+      inSource.length ? `${name} ${inSource.join(', ')} ${expected}` : '',
+      inTarget.length ? `${name} ${inTarget.join(', ')} ${found}` : '',
     ]
       .filter(Boolean)
       .join(', ');
@@ -225,6 +237,7 @@ function fieldPhrase(field: string, source: unknown, target: unknown, wording: W
   // A function's body is compared by its md5: the values say nothing to a reader.
   const [s, t] = field === 'source' ? [null, null] : [shown(source), shown(target)];
   if (s === null || t === null) return name;
+  if (wording === 'drift') return `${name} ${t} (expected ${s})`;
   return wording === 'sync' ? `${name} ${t} → ${s}` : `${name} ${s} in source, ${t} in target`;
 }
 
