@@ -336,17 +336,70 @@ test('a history table of another shape: one line, exit 2, nothing applied', asyn
 });
 
 test('a role that may not create the history: one line, exit 2, nothing applied', async () => {
-  const admin = scratch.superuser();
+  const db = await supabaseDatabase({ migrations: false });
+  const admin = db.superuser();
   await admin.unsafe(`create role no_history login password 'no-history-pw'`);
   await admin.end();
   const p = project({ '20260111000000_t.sql': 'select 1;\n' });
-  const url = noTls(withUrl(scratch.url, { user: 'no_history', password: 'no-history-pw' }));
+  const url = noTls(withUrl(db.url, { user: 'no_history', password: 'no-history-pw' }));
   const r = await runInProcess(migrateJob, ['--db', url, '--dir', p.migrations, '--out', tmp()], env());
   expect(r.code).toBe(2);
   expect(r.stderr.split('\n')[0]).toMatch(
     /^error: the connecting role may not read the migration history supabase_migrations\.schema_migrations \(permission denied for schema supabase_migrations\)/,
   );
   expect(await history(scratch)).toEqual([]);
+});
+
+test('--repair writes and deletes history rows as supabase migration repair does, and the CLI agrees', async () => {
+  const db = await supabaseDatabase({ migrations: false });
+  const p = project({
+    '20260113000000_a.sql': 'create table public.rep_a (id int);\n',
+    '20260114000000_b.sql': '-- b\ncreate table public.rep_b (id int);\n',
+  });
+  const marked = await migrate(db, [
+    '--dir',
+    p.migrations,
+    '--repair',
+    'applied',
+    '--version',
+    '20260114000000',
+    '--out',
+    tmp(),
+  ]);
+  expect(marked.code).toBe(0);
+  // As the CLI's repair: the row with the file's statements, nothing run.
+  expect(await history(db)).toEqual([
+    { version: '20260114000000', name: 'b', statements: ['-- b\ncreate table public.rep_b (id int)'] },
+  ]);
+  const list = await cli(p.root, ['migration', 'list', '--db-url', noTls(db.url)]);
+  expect(list.stdout).toMatch(/20260114000000\W+\|\W+20260114000000/);
+  const reverted = await migrate(db, [
+    '--dir',
+    p.migrations,
+    '--repair',
+    'reverted',
+    '--version',
+    '20260114000000',
+    '--out',
+    tmp(),
+  ]);
+  expect(reverted.code).toBe(0);
+  expect(await history(db)).toEqual([]);
+});
+
+test('production needs --allow-production, as for every job that writes', async () => {
+  const db = await supabaseDatabase({ migrations: false });
+  const p = project({ '20260115000000_p.sql': 'select 1;\n' });
+  const r = await runInProcess(
+    migrateJob,
+    ['--db', 'production', '--dir', p.migrations, '--out', tmp()],
+    cleanEnv({ PRODUCTION_DATABASE_URL: noTls(db.url) }),
+  );
+  expect(r.code).toBe(2);
+  expect(r.stderr.split('\n')[0]).toMatch(
+    /^error: --db .* is production \(it is named production\): migrate writes to it$/,
+  );
+  expect(await history(db)).toEqual([]);
 });
 
 describe('new-migration', () => {
