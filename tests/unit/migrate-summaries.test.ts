@@ -2,7 +2,9 @@
 import { renderMigrateSummary } from '../../scripts/lib/report/migrate-summary.ts';
 import { renderMigrationStatusSummary } from '../../scripts/lib/report/migration-status-summary.ts';
 import { renderNewMigrationSummary } from '../../scripts/lib/report/new-migration-summary.ts';
+import { renderRunReport } from '../../scripts/lib/report/run-report-summary.ts';
 import { migrated, newMigration, statusAcrossEnvironments, upToDate } from '../fixtures/results/migrate.ts';
+import { runSynced } from '../fixtures/results/runs.ts';
 import { expectGolden } from '../helpers/golden.ts';
 
 test('migrate summary: applied in two steps; up to date', () => {
@@ -24,4 +26,25 @@ test('migration-status summary: every version against every environment, what ne
 
 test('new-migration summary', () => {
   expectGolden('new-migration-summary.md', renderNewMigrationSummary(newMigration()));
+});
+
+test('db-sync run report in migrate mode: migrated and healthy; stopped and rolled back', () => {
+  // In migrate mode the migrate job takes the sync's place and validate does not run.
+  const jobs = runSynced()
+    .jobs.filter((j) => j.job !== 'validate')
+    .map((j) =>
+      j.job === 'sync'
+        ? {
+            ...j,
+            job: 'migrate',
+            headline: '2 migration(s) applied to staging in 1 transaction(s)/step(s); 3 object change(s)',
+          }
+        : j,
+    );
+  const ok = { ...runSynced(), mode: 'migrate', synced: null, migrated: { applied: 2 }, jobs };
+  expectGolden('run-report-summary.migrated.md', renderRunReport(ok));
+  const failed = { ...ok, ok: false, failedJob: 'health-check', rolledBack: true };
+  expect(renderRunReport(failed)).toContain(
+    '**Stopped at health-check.** The migrations had committed: **staging was rolled back to its snapshot**',
+  );
 });

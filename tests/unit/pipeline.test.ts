@@ -14,9 +14,10 @@ import {
   stagingPipeline,
   workSteps,
 } from '../../scripts/lib/jobs/pipeline.ts';
-import { buildReport, type ReportOptions, renderReport, reportJob } from '../../scripts/lib/jobs/report.ts';
+import { buildReport, type ReportOptions, reportJob } from '../../scripts/lib/jobs/report.ts';
 import { pipelineJob } from '../../scripts/lib/jobs/run-pipeline.ts';
 import { type Job, runJob, usage } from '../../scripts/lib/jobs/runner.ts';
+import { renderRunReport } from '../../scripts/lib/report/run-report-summary.ts';
 import type { JobConclusion } from '../../scripts/lib/results/report.ts';
 import { capture } from '../helpers/run-script.ts';
 
@@ -205,7 +206,7 @@ describe('report reads the definition', () => {
       'health-check',
       'rollback',
     ]);
-    const md = renderReport(r);
+    const md = renderRunReport(r);
     expect(md).toMatch(
       /^## envsync db-sync \(migrate\) — dev → staging\n\n\*\*Migrated and healthy\.\*\* 3 migration\(s\) applied to staging\.\n/,
     );
@@ -219,7 +220,7 @@ describe('report reads the definition', () => {
       needs: needs({ ...migrated, 'health-check': 'failure', rollback: 'success' }),
     });
     expect(failed).toMatchObject({ ok: false, failedJob: 'health-check', rolledBack: true });
-    expect(renderReport(failed)).toContain(
+    expect(renderRunReport(failed)).toContain(
       '**Stopped at health-check.** The migrations had committed: **staging was rolled back to its snapshot**',
     );
     // The migrations failed: nothing changed, nothing to roll back.
@@ -228,7 +229,9 @@ describe('report reads the definition', () => {
       needs: needs({ ...migrated, migrate: 'failure', 'health-check': 'skipped' }),
     });
     expect(refused).toMatchObject({ ok: false, failedJob: 'migrate', rolledBack: null, migrated: null });
-    expect(renderReport(refused)).toContain('**Stopped at migrate.** staging was not changed by this run.');
+    expect(renderRunReport(refused)).toContain(
+      '**Stopped at migrate.** staging was not changed by this run.',
+    );
     // A sync that "ran" in migrate mode is not what the run needed: migrate is missing.
     expect(buildReport({ ...o, needs: needs({ ...all('success'), rollback: 'skipped' }) })).toMatchObject({
       ok: false,
@@ -245,7 +248,7 @@ describe('report reads the definition', () => {
       needs: needs({ ...all('success'), rollback: 'skipped' }),
     });
     expect(r.jobs.map((j) => j.job)).not.toContain('migrate');
-    expect(renderReport(r)).toContain('**Synced, validated, healthy.** 10 rows in 2 tables.');
+    expect(renderRunReport(r)).toContain('**Synced, validated, healthy.** 10 rows in 2 tables.');
   });
 
   test('another pipeline is reported by its own steps', () => {

@@ -4,7 +4,6 @@
 // It connects to nothing.
 
 import { InputError, readFlags } from '../base/errors.ts';
-import { environment } from '../report/markdown.ts';
 import { renderRunReport } from '../report/run-report-summary.ts';
 import type { JobConclusion, RunReport } from '../results/report.ts';
 import {
@@ -29,14 +28,7 @@ export interface ReportOptions {
   needs: Record<string, { result: JobConclusion; outputs: Record<string, string> }>;
 }
 
-/** report.json: the run report, with the mode it ran in and, in migrate mode, what was applied. */
-export interface ModeRunReport extends RunReport {
-  mode: string;
-  /** The migrations the migrate step applied (or rehearsed, in a dry run); null when it did not succeed. */
-  migrated: { applied: number } | null;
-}
-
-export function buildReport(o: ReportOptions, pipeline: Pipeline = stagingPipeline): ModeRunReport {
+export function buildReport(o: ReportOptions, pipeline: Pipeline = stagingPipeline): RunReport {
   const mode = o.mode ?? defaultMode(pipeline);
   const jobs = reportedSteps(pipeline, mode).map(({ name: job }) => {
     const n = o.needs[job];
@@ -88,35 +80,6 @@ export function buildReport(o: ReportOptions, pipeline: Pipeline = stagingPipeli
   };
 }
 
-/**
- * The overview for people. A replica run is the shared renderer's; a migrate run keeps its table
- * and says what the migrate step did instead of a sync's rows.
- */
-export function renderReport(r: ModeRunReport): string {
-  const md = renderRunReport(r);
-  if (r.mode !== 'migrate') return md;
-  const target = environment(r.target);
-  const applied = `${r.migrated?.applied ?? 0} migration(s)`;
-  const verdict = r.ok
-    ? r.dryRun
-      ? `**Dry run: ${applied} ran and were rolled back; nothing changed.** The migrate job summary lists what they change.`
-      : `**Migrated and healthy.** ${applied} applied to ${target}.`
-    : `**Stopped at ${r.failedJob}.** ${
-        r.rolledBack === true
-          ? `The migrations had committed: **${target} was rolled back to its snapshot** and proved identical to it.`
-          : r.rolledBack === false
-            ? `**The rollback failed: restore ${target} by hand (docs/github-setup.md, “Recovering by hand”).**`
-            : r.migrated && !r.dryRun
-              ? `${target} was migrated (${applied} applied) and not rolled back.`
-              : `${target} was not changed by this run.`
-      }`;
-  // The shared renderer's layout: the heading, a blank line, the verdict, then the table.
-  const lines = md.split('\n');
-  lines[0] = lines[0]!.replace('## envsync db-sync — ', '## envsync db-sync (migrate) — ');
-  lines[2] = verdict;
-  return lines.join('\n');
-}
-
 const NEEDS_HINT = 'set an env var to the expression toJSON(needs) in the workflow and pass --needs "$NEEDS"';
 
 function parseNeeds(text: string): ReportOptions['needs'] {
@@ -156,7 +119,7 @@ function parseMode(value: unknown, pipeline: Pipeline = stagingPipeline): string
   );
 }
 
-export const reportJob: Job<ReportOptions, ModeRunReport> = {
+export const reportJob: Job<ReportOptions, RunReport> = {
   name: 'report',
   description:
     'The overview of a db-sync run for its last job summary: each job’s result, what it did and how long it took, ' +
@@ -210,7 +173,7 @@ export const reportJob: Job<ReportOptions, ModeRunReport> = {
     };
   },
   run: async (_ctx, o) => buildReport(o),
-  render: renderReport,
+  render: renderRunReport,
   verdict: (r) => {
     const failed = r.jobs.find((j) => j.job === r.failedJob);
     return {

@@ -11,6 +11,34 @@ const MARK: Record<JobConclusion, string> = {
   missing: '— not run',
 };
 
+function replicaVerdict(r: RunReport, rollback: string): string {
+  const target = environment(r.target);
+  return r.ok
+    ? r.dryRun
+      ? '**Dry run: planned, nothing changed.** The sync job summary lists every difference.'
+      : `**Synced, validated, healthy.** ${formatCount(r.synced?.rows)} rows in ${r.synced?.tables} tables.`
+    : `**Stopped at ${r.failedJob}.**${rollback || (r.synced ? '' : ` ${target} was not changed by this run.`)}`;
+}
+
+/** Migrate mode: what the migrate step did instead of a sync's rows. */
+function migrateVerdict(r: RunReport): string {
+  const target = environment(r.target);
+  const applied = `${r.migrated?.applied ?? 0} migration(s)`;
+  if (r.ok)
+    return r.dryRun
+      ? `**Dry run: ${applied} ran and were rolled back; nothing changed.** The migrate job summary lists what they change.`
+      : `**Migrated and healthy.** ${applied} applied to ${target}.`;
+  return `**Stopped at ${r.failedJob}.** ${
+    r.rolledBack === true
+      ? `The migrations had committed: **${target} was rolled back to its snapshot** and proved identical to it.`
+      : r.rolledBack === false
+        ? `**The rollback failed: restore ${target} by hand (docs/github-setup.md, “Recovering by hand”).**`
+        : r.migrated && !r.dryRun
+          ? `${target} was migrated (${applied} applied) and not rolled back.`
+          : `${target} was not changed by this run.`
+  }`;
+}
+
 export function renderRunReport(r: RunReport): string {
   const target = environment(r.target);
   const rollback =
@@ -19,13 +47,9 @@ export function renderRunReport(r: RunReport): string {
       : r.rolledBack
         ? ` The sync had committed: **${target} was rolled back to its snapshot** and proved identical to it.`
         : ` **The rollback failed: restore ${target} by hand (docs/github-setup.md, “Recovering by hand”).**`;
-  const verdict = r.ok
-    ? r.dryRun
-      ? '**Dry run: planned, nothing changed.** The sync job summary lists every difference.'
-      : `**Synced, validated, healthy.** ${formatCount(r.synced?.rows)} rows in ${r.synced?.tables} tables.`
-    : `**Stopped at ${r.failedJob}.**${rollback || (r.synced ? '' : ` ${target} was not changed by this run.`)}`;
+  const verdict = r.mode === 'migrate' ? migrateVerdict(r) : replicaVerdict(r, rollback);
   return [
-    `## envsync db-sync — ${environment(r.source)} → ${target}${r.dryRun ? ' (dry run)' : ''}`,
+    `## envsync db-sync${r.mode === 'migrate' ? ' (migrate)' : ''} — ${environment(r.source)} → ${target}${r.dryRun ? ' (dry run)' : ''}`,
     '',
     verdict,
     '',

@@ -5,6 +5,8 @@
 export type JobConclusion = 'success' | 'failure' | 'cancelled' | 'skipped' | 'missing';
 
 export interface RunReport {
+  /** The run's mode: `replica` (the target made a replica of the source) or `migrate`. */
+  mode: string;
   source: string;
   target: string;
   dryRun: boolean;
@@ -15,6 +17,8 @@ export interface RunReport {
   /** null: no rollback was needed; true: the target was put back and proved; false: the rollback failed. */
   rolledBack: boolean | null;
   synced: { rows: number; tables: number } | null;
+  /** Migrate mode: the migrations the migrate step applied (or rehearsed); null when it did not succeed. */
+  migrated: { applied: number } | null;
   jobs: { job: string; result: JobConclusion; headline: string; elapsedMs: number | null }[];
   totalMs: number;
 }
