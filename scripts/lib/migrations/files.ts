@@ -23,18 +23,22 @@ export interface MigrationDirectory {
   skipped: string[];
 }
 
-/** Every migration in `dir`, in version order; a missing or unreadable directory is bad input. */
-export function readMigrations(dir: string): MigrationDirectory {
-  let entries: string[];
+/** The entries of the migrations directory, sorted; a missing or unreadable one is bad input. */
+export function listMigrationDirectory(dir: string): string[] {
   try {
     if (!statSync(dir).isDirectory()) throw new Error('not a directory');
-    entries = readdirSync(dir).sort();
+    return readdirSync(dir).sort();
   } catch (error) {
     throw new InputError(
       `--dir ${dir} is not a readable directory (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
       'give the migrations directory, e.g. --dir supabase/migrations',
     );
   }
+}
+
+/** Every migration in `dir`, in version order. */
+export function readMigrations(dir: string): MigrationDirectory {
+  const entries = listMigrationDirectory(dir);
   const files: MigrationFile[] = [];
   const skipped: string[] = [];
   for (const file of entries) {

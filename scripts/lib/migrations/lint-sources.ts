@@ -4,11 +4,11 @@
 
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { InputError } from '../base/errors.ts';
-import { MIGRATION_FILE } from './files.ts';
+import { listMigrationDirectory, MIGRATION_FILE } from './files.ts';
 
 export interface LintSource {
   /** The path findings name: the directory as given joined with the file name. */
@@ -45,16 +45,7 @@ export interface BaseSnapshot {
 
 /** The migrations of `dir`; a missing or unreadable directory is bad input. */
 export function readLintSources(dir: string): LintSources {
-  let entries: string[];
-  try {
-    if (!statSync(dir).isDirectory()) throw new Error('not a directory');
-    entries = readdirSync(dir).sort();
-  } catch (error) {
-    throw new InputError(
-      `--dir ${dir} is not a readable directory (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-      'give the migrations directory, e.g. --dir supabase/migrations',
-    );
-  }
+  const entries = listMigrationDirectory(dir);
   const sources: LintSources = { files: [], misnamed: [], skipped: [] };
   for (const name of entries) {
     const full = path.join(dir, name);
