@@ -2,7 +2,7 @@
 // cut into chunks; a stream cut short is never complete.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CopyRowCounter } from '../../scripts/lib/sync/row-counter.ts';
+import { CopyRowCounter } from '../../scripts/lib/db/row-counter.ts';
 
 const int16 = (n: number) => {
   const b = Buffer.alloc(2);

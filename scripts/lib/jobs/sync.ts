@@ -19,6 +19,7 @@ import {
 import { parseDuration } from '../cli/duration.ts';
 import { pinOutputSettings, sequenceStates } from '../db/checksum.ts';
 import { connect, describePgError, type Sql } from '../db/connect.ts';
+import { binaryPortableTables, type CopySource, copyTable } from '../db/copy-table.ts';
 import { guardProduction } from '../db/guards.ts';
 import { sameDatabase } from '../db/identity.ts';
 import { libpqEnvironment } from '../db/libpq-env.ts';
@@ -34,7 +35,6 @@ import { dumpSchemaSections } from '../replica/schema-dump.ts';
 import { renderSyncSummary } from '../report/sync-summary.ts';
 import type { PreflightCheck, SyncPlan } from '../results/plan.ts';
 import type { CopiedTable, SyncResult } from '../results/sync.ts';
-import { binaryPortableTables, type CopySource, copyTable } from '../sync/copy-table.ts';
 import { checkPlanUsable, readPlan, schemaFingerprint } from '../sync/plan.ts';
 import { blockingSessions, describeBlocker, preflight } from '../sync/preflight.ts';
 import { openPair, type Pair, type Scope, syncScope } from '../sync/scope.ts';

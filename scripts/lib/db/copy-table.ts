@@ -3,13 +3,13 @@
 // when every column's wire format is portable between the two servers, text otherwise.
 
 import { JobError } from '../base/errors.ts';
-import type { Query } from '../db/connect.ts';
-import { copyIn } from '../db/copy.ts';
-import type { PgProgram } from '../db/pg-binaries.ts';
-import { startProgram } from '../db/run-program.ts';
-import { ident } from '../db/sql-text.ts';
 import type { CopiedTable } from '../results/sync.ts';
+import type { Query } from './connect.ts';
+import { copyIn } from './copy.ts';
+import type { PgProgram } from './pg-binaries.ts';
 import { CopyRowCounter } from './row-counter.ts';
+import { startProgram } from './run-program.ts';
+import { ident } from './sql-text.ts';
 
 export interface CopySpec {
   schema: string;
@@ -17,6 +17,8 @@ export interface CopySpec {
   /** Columns written (generated columns are left out: the target computes them). */
   columns: string[];
   binary: boolean;
+  /** Where the rows go on the target, already quoted (default: the same table). */
+  into?: string;
 }
 
 /**
@@ -109,7 +111,10 @@ export async function copyTable(
   const counter = new CopyRowCounter(spec.binary, onBytes);
   const data = reader.child.stdout!;
   try {
-    await copyIn(target.unsafe(`copy ${table} (${cols}) from stdin${format}`), data.pipe(counter));
+    await copyIn(
+      target.unsafe(`copy ${spec.into ?? table} (${cols}) from stdin${format}`),
+      data.pipe(counter),
+    );
     await reader.done;
   } catch (error) {
     reader.child.kill('SIGKILL');

@@ -1,0 +1,219 @@
+// Content promotion inside the target's transaction: the source's content rows staged in temp
+// tables (COPY from the source's snapshot), compared with the target's by key, written with
+// upserts that skip equal rows and deletes only where the policy allows and no protected row
+// points — then the proof: the transaction's own statistics show no protected table written.
+
+import { InputError, JobError } from '../base/errors.ts';
+import type { Query } from '../db/connect.ts';
+import { type CopySource, copyTable } from '../db/copy-table.ts';
+import { ident, literal, qname } from '../db/sql-text.ts';
+import type { ContentTableResult, ProtectedReference } from '../results/content-sync.ts';
+import type { ContentTable } from './tables.ts';
+
+export interface Staged {
+  table: ContentTable;
+  /** The temp table holding the source's rows. */
+  stage: string;
+}
+
+const cols = (names: string[], alias?: string) =>
+  names.map((c) => (alias ? `${alias}.${ident(c)}` : ident(c))).join(', ');
+const keyMatch = (t: ContentTable, a: string, b: string) =>
+  t.key.map((k) => `${a}.${ident(k)} = ${b}.${ident(k)}`).join(' and ');
+const rowOf = (names: string[], alias: string) => (names.length ? `row(${cols(names, alias)})` : 'row()');
+
+/** The source's rows of every content table, from its snapshot, into temp tables dropped at commit. */
+export async function stageContent(tx: Query, source: CopySource, tables: ContentTable[]): Promise<Staged[]> {
+  const staged: Staged[] = [];
+  for (const [i, t] of tables.entries()) {
+    const stage = `pg_temp.envsync_content_${i}`;
+    await tx.unsafe(
+      `create temp table envsync_content_${i} on commit drop as select ${cols(t.columns)} from ${qname(t.schema, t.name)} with no data`,
+    );
+    await copyTable(
+      source,
+      tx,
+      { schema: t.schema, name: t.name, columns: t.columns, binary: false, into: stage },
+      () => {},
+    );
+    await tx.unsafe(`create index on ${stage} (${cols(t.key)})`);
+    await tx.unsafe(`analyze ${stage}`);
+    const [dup] = await tx.unsafe(`select count(*) - count(distinct (${cols(t.key)})) as dup from ${stage}`);
+    if (Number(dup!.dup) > 0)
+      throw new InputError(
+        `the key (${t.key.join(', ')}) of ${t.qualified} is not unique on the source (${dup!.dup} duplicate row(s))`,
+        'declare a key that is unique (a primary key, or a unique natural key) in envsync.yaml',
+      );
+    staged.push({ table: t, stage });
+  }
+  return staged;
+}
+
+/** One content table compared: new, changed, only-on-target and equal rows, samples, and protected references. */
+export async function compareTable(tx: Query, s: Staged): Promise<ContentTableResult> {
+  const { table: t, stage } = s;
+  const target = qname(t.schema, t.name);
+  const differs = `${rowOf(t.compared, 's')} is distinct from ${rowOf(t.compared, 't')}`;
+  const perColumn = t.compared.map(
+    (c, i) => `count(*) filter (where s.${ident(c)} is distinct from t.${ident(c)}) as c${i}`,
+  );
+  const [counts] = await tx.unsafe(`
+    select (select count(*) from ${stage}) as source_rows,
+           (select count(*) from ${target}) as target_rows,
+           (select count(*) from ${stage} s where not exists (select 1 from ${target} t where ${keyMatch(t, 't', 's')})) as new,
+           (select count(*) from ${target} t where not exists (select 1 from ${stage} s where ${keyMatch(t, 't', 's')})) as gone`);
+  const [changed] = await tx.unsafe(`
+    select count(*) filter (where ${differs}) as changed${perColumn.length ? `, ${perColumn.join(', ')}` : ''}
+    from ${stage} s join ${target} t on ${keyMatch(t, 't', 's')}`);
+  const keyText = (alias: string) =>
+    `concat_ws(', ', ${t.key.map((k) => `${alias}.${ident(k)}::text`).join(', ')})`;
+  const sample = async (sql: string) => (await tx.unsafe(`${sql} limit 5`)).map((r) => String(r.k));
+  const samples = {
+    new: await sample(
+      `select ${keyText('s')} as k from ${stage} s where not exists (select 1 from ${target} t where ${keyMatch(t, 't', 's')}) order by 1`,
+    ),
+    changed: await sample(
+      `select ${keyText('s')} as k from ${stage} s join ${target} t on ${keyMatch(t, 't', 's')} where ${differs} order by 1`,
+    ),
+    onlyOnTarget: await sample(
+      `select ${keyText('t')} as k from ${target} t where not exists (select 1 from ${stage} s where ${keyMatch(t, 't', 's')}) order by 1`,
+    ),
+  };
+  const protectedReferences: ProtectedReference[] = [];
+  if (t.delete === 'delete') {
+    for (const fk of t.protectedReferences) {
+      const [schema, name] = fk.table.split(/\.(.+)/) as [string, string];
+      const [r] = await tx.unsafe(`
+        select count(*) as n from ${qname(schema, name)} p
+        where (${cols(fk.columns, 'p')}) in (
+          select ${cols(fk.refColumns, 't')} from ${target} t
+          where not exists (select 1 from ${stage} s where ${keyMatch(t, 't', 's')}))`);
+      if (Number(r!.n) > 0)
+        protectedReferences.push({
+          table: fk.table,
+          constraint: fk.name,
+          onDelete: fk.onDelete,
+          rows: Number(r!.n),
+        });
+    }
+  }
+  const sourceRows = Number(counts!.source_rows);
+  const newRows = Number(counts!.new);
+  const changedRows = Number(changed!.changed);
+  return {
+    table: t.qualified,
+    key: t.key,
+    policy: { delete: t.delete, triggers: t.triggers, ignoreColumns: t.ignored },
+    sourceRows,
+    targetRows: Number(counts!.target_rows),
+    new: newRows,
+    changed: changedRows,
+    onlyOnTarget: Number(counts!.gone),
+    equal: sourceRows - newRows - changedRows,
+    changedColumns: Object.fromEntries(
+      t.compared.map((c, i) => [c, Number(changed![`c${i}`])]).filter(([, n]) => Number(n) > 0),
+    ),
+    samples,
+    protectedReferences,
+    triggersSkipped: [],
+    written: { inserted: 0, updated: 0, deleted: 0 },
+    sequencesAdvanced: [],
+  };
+}
+
+/** The target's enabled user triggers on a content table that must not fire (triggers: skip). */
+export async function enabledTriggers(tx: Query, t: ContentTable): Promise<string[]> {
+  const rows = await tx`
+    select tgname from pg_trigger
+    where tgrelid = ${qname(t.schema, t.name)}::regclass and not tgisinternal and tgenabled <> 'D'
+    order by 1`;
+  return rows.map((r) => String(r.tgname));
+}
+
+/** Inserts and updates (parents first); equal rows are not rewritten. */
+export async function upsertTable(tx: Query, s: Staged, r: ContentTableResult): Promise<void> {
+  const { table: t, stage } = s;
+  const target = qname(t.schema, t.name);
+  try {
+    if (t.compared.length) {
+      const updated = await tx.unsafe(`
+        update ${target} t set ${t.compared.map((c) => `${ident(c)} = s.${ident(c)}`).join(', ')}
+        from ${stage} s where ${keyMatch(t, 't', 's')} and ${rowOf(t.compared, 's')} is distinct from ${rowOf(t.compared, 't')}`);
+      r.written.updated = updated.count;
+    }
+    const inserted = await tx.unsafe(`
+      insert into ${target} (${cols(t.columns)})${t.identityAlways ? ' overriding system value' : ''}
+      select ${cols(t.columns, 's')} from ${stage} s
+      where not exists (select 1 from ${target} t where ${keyMatch(t, 't', 's')})`);
+    r.written.inserted = inserted.count;
+  } catch (error) {
+    const e = error as { code?: string; constraint_name?: string; detail?: string };
+    if (e.code === '23505')
+      throw new JobError(
+        `${t.qualified}: a source row clashes with another row of the target on ${e.constraint_name ?? 'a unique key'} (${e.detail ?? 'duplicate key'})`,
+        'the two databases disagree on another unique key (a slug?): fix the row on one side; nothing was committed',
+      );
+    throw error;
+  }
+}
+
+/** Deletes where the policy allows (children first); protected references were refused before. */
+export async function deleteFromTable(tx: Query, s: Staged, r: ContentTableResult): Promise<void> {
+  const { table: t, stage } = s;
+  if (t.delete !== 'delete') return;
+  const deleted = await tx.unsafe(`
+    delete from ${qname(t.schema, t.name)} t
+    where not exists (select 1 from ${stage} s where ${keyMatch(t, 't', 's')})`);
+  r.written.deleted = deleted.count;
+}
+
+/** Sequences of content tables moved forward to the source's value, never backwards. */
+export async function advanceSequences(
+  tx: Query,
+  t: ContentTable,
+  source: Map<string, { lastValue: string; isCalled: boolean }>,
+): Promise<string[]> {
+  const advanced: string[] = [];
+  for (const seq of t.sequences) {
+    const s = source.get(seq);
+    if (!s) continue;
+    const [schema, name] = seq.split(/\.(.+)/) as [string, string];
+    const [r] = await tx.unsafe(
+      `select pg_catalog.setval(${literal(qname(schema, name))}, $1::int8, $2)
+       where ($1::int8, $2) > (select last_value, is_called from ${qname(schema, name)})`,
+      [s.lastValue, s.isCalled],
+    );
+    if (r) advanced.push(seq);
+  }
+  return advanced;
+}
+
+/**
+ * The proof: this transaction's own statistics (pg_stat_xact_user_tables) — inserts, updates
+ * and deletes on every table that is not content. FK cascades and trigger side effects show
+ * here whoever did them; anything but zero and the caller rolls back.
+ */
+export async function protectedWrites(
+  tx: Query,
+  content: Set<string>,
+): Promise<{
+  checked: number;
+  writes: { table: string; inserted: number; updated: number; deleted: number }[];
+}> {
+  const rows = await tx`
+    select schemaname || '.' || relname as t, n_tup_ins::int8 as ins, n_tup_upd::int8 as upd, n_tup_del::int8 as del
+    from pg_stat_xact_user_tables
+    where schemaname not like 'pg\\_temp%'`;
+  const others = rows.filter((r) => !content.has(String(r.t)));
+  return {
+    checked: others.length,
+    writes: others
+      .filter((r) => Number(r.ins) + Number(r.upd) + Number(r.del) > 0)
+      .map((r) => ({
+        table: String(r.t),
+        inserted: Number(r.ins),
+        updated: Number(r.upd),
+        deleted: Number(r.del),
+      })),
+  };
+}

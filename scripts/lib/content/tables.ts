@@ -1,0 +1,115 @@
+// The content tables of envsync.yaml resolved against both databases: each one's key, the
+// columns compared and written, its place in FK order, and the protected tables that point
+// at it. A config that names what cannot be content is refused with every problem at once.
+
+import { InputError, InputErrors } from '../base/errors.ts';
+import type { ForeignKey, Inventory, Table } from '../catalog/model.ts';
+import type { ContentTableConfig } from '../cli/config.ts';
+
+export interface ContentTable {
+  schema: string;
+  name: string;
+  /** `schema.table`. */
+  qualified: string;
+  key: string[];
+  /** Columns copied from the source (generated columns left out: the target computes them). */
+  columns: string[];
+  /** Columns compared and updated: `columns` without the key and the ignored ones. */
+  compared: string[];
+  ignored: string[];
+  delete: 'keep' | 'delete';
+  triggers: 'skip' | 'fire';
+  /** Identity columns GENERATED ALWAYS: an insert says OVERRIDING SYSTEM VALUE. */
+  identityAlways: boolean;
+  /** FKs from protected tables to this one: a delete here must not reach them. */
+  protectedReferences: ForeignKey[];
+  /** Sequences the table's columns own (`schema.sequence`): moved forward only. */
+  sequences: string[];
+}
+
+const q = (t: { schema: string; name: string }) => `${t.schema}.${t.name}`;
+
+/**
+ * Every configured table checked on both sides: it exists, it is an app table, it has a key
+ * (the primary key, or a declared one whose columns exist), the ignored columns exist.
+ * Returned in the source's FK load order, parents first.
+ */
+export function resolveContentTables(
+  config: Record<string, ContentTableConfig>,
+  src: Inventory,
+  tgt: Inventory,
+): ContentTable[] {
+  const problems: InputError[] = [];
+  const find = (inv: Inventory, name: string) => inv.tables.find((t) => q(t) === name && t.kind === 'table');
+  const names = Object.keys(config);
+  const content = new Set(names);
+  const order = new Map(src.loadOrder.flat().map((t, i) => [t, i]));
+  const tables: ContentTable[] = [];
+  for (const name of names) {
+    const c = config[name]!;
+    const [s, t] = [find(src, name), find(tgt, name)];
+    if (!s || !t) {
+      problems.push(
+        new InputError(
+          `content table ${name} does not exist on the ${!s ? 'source' : 'target'}`,
+          'list only tables both databases have (schema.table)',
+        ),
+      );
+      continue;
+    }
+    if (s.platform) {
+      problems.push(
+        new InputError(
+          `${name} belongs to the Supabase platform: it is protected and cannot be content`,
+          'list the app’s own content tables (courses, lessons, prices…)',
+        ),
+      );
+      continue;
+    }
+    const key = c.key ?? (s.primaryKey.length ? s.primaryKey : null);
+    if (!key) {
+      problems.push(
+        new InputError(
+          `content table ${name} has no primary key and no key in envsync.yaml`,
+          `declare a unique natural key: ${name}: { key: [slug] }`,
+        ),
+      );
+      continue;
+    }
+    const common = commonColumns(s, t);
+    const missing = [...key, ...c.ignoreColumns].filter((k) => !common.includes(k));
+    if (missing.length) {
+      problems.push(
+        new InputError(
+          `content table ${name}: no column ${missing.join(', ')} on both sides`,
+          'name columns both databases have',
+        ),
+      );
+      continue;
+    }
+    tables.push({
+      schema: s.schema,
+      name: s.name,
+      qualified: name,
+      key,
+      columns: common,
+      compared: common.filter((col) => !key.includes(col) && !c.ignoreColumns.includes(col)),
+      ignored: c.ignoreColumns,
+      delete: c.delete,
+      triggers: c.triggers,
+      identityAlways: t.columns.some((col) => col.identity === 'always'),
+      protectedReferences: tgt.foreignKeys.filter((fk) => fk.references === name && !content.has(fk.table)),
+      sequences: tgt.sequences
+        .filter((seq) => seq.ownedBy?.startsWith(`${name}.`))
+        .map((seq) => `${seq.schema}.${seq.name}`),
+    });
+  }
+  if (problems.length) throw problems.length === 1 ? problems[0]! : new InputErrors(problems);
+  return tables.sort((a, b) => (order.get(a.qualified) ?? 0) - (order.get(b.qualified) ?? 0));
+}
+
+/** Columns on both sides, generated ones left out, in the target's order. */
+function commonColumns(s: Table, t: Table): string[] {
+  const there = new Set(s.columns.filter((c) => !c.generated).map((c) => c.name));
+  return t.columns.filter((c) => !c.generated && there.has(c.name)).map((c) => c.name);
+}

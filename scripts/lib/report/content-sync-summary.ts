@@ -1,0 +1,73 @@
+// content-sync for people: per content table what is new, changed or only on the target, what
+// a sync wrote, the protected rows that block a delete, and the proof.
+
+import type { ContentSyncResult } from '../results/content-sync.ts';
+import { code, formatCount, formatDuration, route, table } from './markdown.ts';
+
+export function renderContentSyncSummary(r: ContentSyncResult): string {
+  const where = route(r.source, r.target);
+  const out = [`## envsync content-sync (${r.mode}) — ${where.heading}`, ''];
+  if (where.displays) out.push(where.displays, '');
+  const blocked = r.tables.flatMap((t) => t.protectedReferences.map((p) => ({ ...p, content: t.table })));
+  if (r.mode === 'sync') {
+    out.push(
+      `**Promoted.** ${formatCount(r.tables.reduce((n, t) => n + t.written.inserted, 0))} inserted, ${formatCount(r.tables.reduce((n, t) => n + t.written.updated, 0))} updated, ${formatCount(r.tables.reduce((n, t) => n + t.written.deleted, 0))} deleted in one transaction; ${r.inSync ? 'the content now equals the source’s' : '**the content still differs from the source’s**'}.`,
+      '',
+      r.proof
+        ? `**Proof:** this transaction wrote nothing to any of the ${r.proof.protectedTablesChecked} protected tables it touched or could have (pg_stat_xact_user_tables, checked before COMMIT).`
+        : '',
+      '',
+    );
+  } else {
+    out.push(
+      r.inSync
+        ? '**The target’s content equals the source’s** (under each table’s delete policy).'
+        : `**${r.mode === 'validate' ? 'The content differs.' : 'What a sync would change:'}**`,
+      '',
+    );
+  }
+  if (blocked.length)
+    out.push(
+      `**A sync would be refused:** ${blocked.map((b) => `${formatCount(b.rows)} row(s) of ${code(b.table)} (ON DELETE ${b.onDelete}) reference rows of ${code(b.content)} it would delete`).join('; ')}.`,
+      '',
+    );
+  out.push(
+    table(
+      [
+        'Content table',
+        'Source',
+        'Target',
+        'New',
+        'Changed',
+        'Only on target',
+        r.mode === 'sync' ? 'Written (ins/upd/del)' : 'Changed columns',
+      ],
+      r.tables.map((t) => [
+        code(t.table),
+        formatCount(t.sourceRows),
+        formatCount(t.targetRows),
+        formatCount(t.new),
+        formatCount(t.changed),
+        `${formatCount(t.onlyOnTarget)}${t.policy.delete === 'keep' && t.onlyOnTarget ? ' (kept)' : ''}`,
+        r.mode === 'sync'
+          ? `${t.written.inserted}/${t.written.updated}/${t.written.deleted}`
+          : Object.entries(t.changedColumns)
+              .map(([c, n]) => `${code(c)} ${n}`)
+              .join(', '),
+      ]),
+      ['l', 'r', 'r', 'r', 'r', 'r', 'l'],
+    ),
+    '',
+  );
+  const triggers = r.tables.filter((t) => t.triggersSkipped.length);
+  if (triggers.length)
+    out.push(
+      `Triggers not fired (triggers: skip): ${triggers.map((t) => `${code(t.table)} ${t.triggersSkipped.map(code).join(', ')}`).join('; ')}.`,
+      '',
+    );
+  const advanced = r.tables.flatMap((t) => t.sequencesAdvanced);
+  if (advanced.length)
+    out.push(`Sequences moved forward (never back): ${advanced.map(code).join(', ')}.`, '');
+  out.push(`Configuration ${code(r.config)} · ${formatDuration(r.durationMs)}`, '');
+  return out.join('\n');
+}
