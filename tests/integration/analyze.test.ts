@@ -1,7 +1,7 @@
 // analyze on the demo app's dev database, run as a user runs it.
 
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { analyzeJob } from '../../scripts/lib/jobs/analyze.ts';
@@ -271,4 +271,57 @@ test('hostile identifiers are read and counted correctly', async () => {
   expect(r.counts.app.rows).toBe(result.counts.app.rows + 37 + 10);
   const md = readFileSync(path.join(out, 'summary.md'), 'utf8');
   expect(md).toContain('``Mixed "Schema".Tab`le\\|pipe``');
+});
+
+// The demo's FKs: staff_users, profiles and user_tenant_permissions reference auth.users; the
+// tenant registry points at its owner in staff_users, so every tenant's data (units, policies,
+// reservations, chats, submissions) belongs to users. Reference data and logs reference no one.
+test("suggests the demo's content: the SIRE reference data and the logs; every tenant's data is protected", () => {
+  expect(result.contentSuggestion.users).toEqual([
+    'hotels.accommodation_units',
+    'hotels.policies',
+    'public.chat_conversations',
+    'public.chat_messages',
+    'public.compliance_submissions',
+    'public.guest_reservations',
+    'public.profiles',
+    'public.staff_users',
+    'public.tenant_registry',
+    'public.user_tenant_permissions',
+  ]);
+  expect(result.contentSuggestion.content).toEqual([
+    { table: 'public.audit_log', key: ['id'], delete: 'keep', referencedBy: [] },
+    { table: 'public.job_logs', key: null, delete: 'keep', referencedBy: [] },
+    { table: 'public.sire_cities', key: ['city_code'], delete: 'keep', referencedBy: [] },
+    {
+      table: 'public.sire_countries',
+      key: ['country_code'],
+      delete: 'keep',
+      referencedBy: [{ table: 'public.guest_reservations', onDelete: 'no action' }],
+    },
+    { table: 'public.sync_history', key: ['id'], delete: 'keep', referencedBy: [] },
+  ]);
+  const section = summary.slice(summary.indexOf('### Suggested content tables (envsync.yaml)'));
+  expect(section).toContain(
+    [
+      '```yaml',
+      'content:',
+      '  tables:',
+      '    # delete: keep (the default) on each: rows only the target has stay',
+      "    # users' tables point at these",
+      '    public.sire_countries: {}  # ← public.guest_reservations (no action)',
+    ].join('\n'),
+  );
+  expect(section).toContain('    # public.job_logs: { key: [<column>] }');
+  expect(section).toContain("Protected, users' tables (10)");
+});
+
+test('points at the suggestion in one line; writes no envsync.yaml, only its artifacts', async () => {
+  const out = mkdtempSync(path.join(os.tmpdir(), 'envsync-analyze-'));
+  const run = await runInProcess(analyzeJob, ['--db', db.url, '--out', out]);
+  expect(run.code).toBe(0);
+  expect(run.stdout).toMatch(
+    /^content: \d+ candidate table\(s\), 10 users' table\(s\) protected; a starting envsync\.yaml is in summary\.md under "Suggested content tables"$/m,
+  );
+  expect(readdirSync(out).sort()).toEqual(['analyze.json', 'summary.md']);
 });

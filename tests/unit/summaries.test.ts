@@ -4,6 +4,7 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { compareInventories } from '../../scripts/lib/catalog/compare.ts';
+import { suggestContent } from '../../scripts/lib/catalog/content-suggestion.ts';
 import { attentionItems, countObjects } from '../../scripts/lib/catalog/summary.ts';
 import { repoRoot } from '../../scripts/lib/cli/env-file.ts';
 import { renderAnalyzeSummary } from '../../scripts/lib/report/analyze-summary.ts';
@@ -32,7 +33,7 @@ import {
   rollbackIdentical,
 } from '../fixtures/results/backup.ts';
 import { byUrl } from '../fixtures/results/environments.ts';
-import { sampleInventory, tableOf } from '../fixtures/results/inventory.ts';
+import { foreignKeyOf, sampleForeignKeys, sampleInventory, tableOf } from '../fixtures/results/inventory.ts';
 import { lintClean, lintFailed } from '../fixtures/results/lint-migrations.ts';
 import { preparedBlocked, preparedReady } from '../fixtures/results/prepare.ts';
 import {
@@ -51,22 +52,54 @@ import { validateDrifted, validateIdentical } from '../fixtures/results/validate
 import { expectGolden, goldenDir } from '../helpers/golden.ts';
 
 function sampleAnalyze(): AnalyzeResult {
-  const inv = sampleInventory();
+  const inv = { ...sampleInventory(), foreignKeys: sampleForeignKeys() };
   return {
     target: { name: 'dev', display: 'postgres://postgres@db.example.test:5432/postgres' },
     ...inv,
     counts: countObjects(inv),
     attention: attentionItems(inv),
+    contentSuggestion: suggestContent(inv),
     durationMs: 1234,
   };
 }
 
-test('analyze summary renders totals, tables in load order, then attention', () => {
+test('analyze summary renders totals, tables in load order, attention, then the content suggestion', () => {
   const md = renderAnalyzeSummary(sampleAnalyze());
   expectGolden('analyze-summary.md', md);
-  // Order matters to a reader: totals, tables, attention.
+  // Order matters to a reader: totals, tables, attention, then the suggested envsync.yaml.
   expect(md.indexOf('| Tables |')).toBeLessThan(md.indexOf('### App tables'));
   expect(md.indexOf('### Platform tables')).toBeLessThan(md.indexOf('### Needs attention'));
+  expect(md.indexOf('### Needs attention')).toBeLessThan(
+    md.indexOf('### Suggested content tables (envsync.yaml)'),
+  );
+  // Hostile names are quoted YAML keys; a table without a key is left commented out.
+  expect(md).toContain('    "hotels.weird`tick": {}  # ← public.guest_reservations (restrict)\n');
+  expect(md).toContain('    # "public.Mixed Case|pipe": { key: [<column>] }');
+});
+
+test('the suggestion snippet is capped, says how many more the JSON holds, and explains a cascade', () => {
+  const inv = sampleInventory();
+  inv.tables = Array.from({ length: 40 }, (_, i) =>
+    tableOf('public', `content_${String(i).padStart(2, '0')}`),
+  );
+  inv.tables.push(tableOf('auth', 'users'), tableOf('public', 'enrollments'));
+  inv.foreignKeys = [
+    foreignKeyOf('public.enrollments', 'user_id', 'auth.users', 'cascade'),
+    foreignKeyOf('public.enrollments', 'course_id', 'public.content_39', 'cascade'),
+  ];
+  const r: AnalyzeResult = {
+    ...sampleAnalyze(),
+    tables: inv.tables,
+    contentSuggestion: suggestContent(inv),
+  };
+  const md = renderAnalyzeSummary(r);
+  const snippet = md.slice(md.indexOf('```yaml'), md.lastIndexOf('```'));
+  // content_39 is pointed at by a users' table: it leads and survives the cap.
+  expect(snippet).toContain('    public.content_39: {}  # ← public.enrollments (cascade)\n');
+  expect(snippet).toContain('    public.content_23: {}\n');
+  expect(snippet).not.toContain('public.content_24');
+  expect(md).toContain('    # … 15 more in analyze.json (contentSuggestion.content)\n');
+  expect(md).toContain("`(cascade)`: deleting a row of that table deletes the users' rows that point at it");
 });
 
 test('attention lists cycles, missing PKs, RLS without policies, exposure, platform triggers, unreadable tables', () => {
@@ -127,6 +160,7 @@ test('analyze summary with planner estimates, given by URL, nothing needing atte
     ...inv,
     counts: countObjects(inv),
     attention: attentionItems(inv),
+    contentSuggestion: suggestContent(inv),
     durationMs: 480,
   };
   expect(r.attention).toEqual([]);

@@ -2,6 +2,7 @@
 
 import { readFlags } from '../base/errors.ts';
 import type { ParsedFlags } from '../base/flags.ts';
+import { suggestContent } from '../catalog/content-suggestion.ts';
 import { readInventory } from '../catalog/inventory.ts';
 import { attentionItems, countObjects } from '../catalog/summary.ts';
 import { connectTimeoutFlag, parseConnectTimeout, requireDatabase } from '../cli/database-flags.ts';
@@ -29,11 +30,18 @@ export async function runAnalyze(ctx: JobContext, options: AnalyzeOptions): Prom
       exactCounts: options.exactCounts,
       onProgress: (m) => ctx.log.info(m),
     });
+    const contentSuggestion = suggestContent(inventory);
+    // A suggestion only: envsync.yaml is the team's to write.
+    ctx.log.info(
+      `content: ${contentSuggestion.content.length} candidate table(s), ${contentSuggestion.users.length} users' table(s) protected; ` +
+        'a starting envsync.yaml is in summary.md under "Suggested content tables"',
+    );
     return {
       target: { name: options.db.name, display: options.db.display },
       ...inventory,
       counts: countObjects(inventory),
       attention: attentionItems(inventory),
+      contentSuggestion,
       durationMs: ctx.now().getTime() - started,
     };
   } finally {

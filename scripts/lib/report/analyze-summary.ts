@@ -1,8 +1,8 @@
 // The analyze result for people: totals, then the tables in load order, then what
-// needs attention. Pure: result in, Markdown out (golden-file tested).
+// needs attention, then a starting envsync.yaml. Pure: result in, Markdown out (golden-file tested).
 
 import { DESCRIBED_KINDS } from '../catalog/model.ts';
-import type { AnalyzeResult } from '../results/analyze.ts';
+import type { AnalyzeResult, ContentSuggestion, SuggestedContentTable } from '../results/analyze.ts';
 import { cell, code, database, formatBytes, formatCount, formatDuration, table } from './markdown.ts';
 
 export function renderAnalyzeSummary(r: AnalyzeResult): string {
@@ -114,5 +114,84 @@ export function renderAnalyzeSummary(r: AnalyzeResult): string {
     out.push('Nothing: no FK cycles, every table has a primary key, RLS is consistent.');
   for (const a of r.attention) out.push(`- **${a.kind}** — ${cell(a.message)}`);
   out.push('');
+  if (app.tables) out.push(...contentSection(r.contentSuggestion));
   return out.join('\n');
+}
+
+/** At most this many tables in the snippet and in the protected list: the section fits a screen. */
+const SHOWN_CANDIDATES = 25;
+const SHOWN_PROTECTED = 20;
+const SHOWN_REFERENCES = 3;
+
+/** A `schema.table` as a YAML key: plain when it is a simple name, else double-quoted. */
+const yamlName = (name: string): string =>
+  /^[A-Za-z_][\w$]*\.[A-Za-z_][\w$]*$/.test(name) ? name : JSON.stringify(name);
+
+function candidateLine(t: SuggestedContentTable): string {
+  if (!t.key)
+    return `    # ${yamlName(t.table)}: { key: [<column>] }  # no primary key: name the columns that identify a row`;
+  const refs = t.referencedBy.slice(0, SHOWN_REFERENCES).map((f) => `${yamlName(f.table)} (${f.onDelete})`);
+  const more = t.referencedBy.length - refs.length;
+  return `    ${yamlName(t.table)}: {}${refs.length ? `  # ← ${refs.join(', ')}${more ? `, +${more}` : ''}` : ''}`;
+}
+
+/**
+ * The suggestion as a ready-to-paste `content.tables` (tables users' rows point at first, then the
+ * rest), then the users' tables it leaves protected. Tables without a key are commented out.
+ */
+function contentSection(s: ContentSuggestion): string[] {
+  const out = [`### Suggested content tables (envsync.yaml)`, ''];
+  out.push(
+    'A starting point read from the foreign keys; analyze never writes `envsync.yaml`. ' +
+      'Content sync writes only the tables under `content.tables`; every other table is protected.',
+  );
+  out.push('');
+  if (s.content.length === 0) {
+    out.push(
+      "_No content candidates: every app table references `auth.users`, directly or through another users' table._",
+      '',
+    );
+  } else {
+    // Those users' rows point at are the likeliest content: they go first, and survive the cap.
+    const ordered = [
+      ...s.content.filter((t) => t.referencedBy.length),
+      ...s.content.filter((t) => !t.referencedBy.length),
+    ];
+    const shown = ordered.slice(0, SHOWN_CANDIDATES);
+    const pointedAt = shown.filter((t) => t.referencedBy.length);
+    const rest = shown.filter((t) => !t.referencedBy.length);
+    const lines = [
+      'content:',
+      '  tables:',
+      '    # delete: keep (the default) on each: rows only the target has stay',
+    ];
+    if (pointedAt.length) lines.push("    # users' tables point at these", ...pointedAt.map(candidateLine));
+    if (rest.length)
+      lines.push(
+        "    # no users' table points at these: keep what your team authors, drop what production writes (logs, history)",
+        ...rest.map(candidateLine),
+      );
+    if (s.content.length > shown.length)
+      lines.push(
+        `    # … ${s.content.length - shown.length} more in analyze.json (contentSuggestion.content)`,
+      );
+    // A fence longer than any run of backticks in a table name.
+    const longest = Math.max(0, ...(lines.join('\n').match(/`+/g) ?? []).map((m) => m.length));
+    const fence = '`'.repeat(Math.max(3, longest + 1));
+    out.push(`${fence}yaml`, ...lines, fence, '');
+    if (s.content.some((t) => t.referencedBy.some((f) => f.onDelete === 'cascade')))
+      out.push(
+        "`(cascade)`: deleting a row of that table deletes the users' rows that point at it; keep `delete: keep` there.",
+        '',
+      );
+  }
+  const names = s.users.slice(0, SHOWN_PROTECTED).map(code);
+  const more = s.users.length - names.length;
+  out.push(
+    s.users.length
+      ? `Protected, users' tables (${s.users.length}) — each references \`auth.users\` directly or through another users' table: ${names.join(', ')}${more ? `, and ${more} more` : ''}.`
+      : "Protected, users' tables: none — no app table references `auth.users`.",
+  );
+  out.push('');
+  return out;
 }
