@@ -221,3 +221,20 @@ describe('bad input: one line, exit 2, nothing written', () => {
     expect(r.stderr).toContain('is production');
   });
 });
+
+test('the repository’s envsync.yaml is the default: the demo app’s reference data compared', async () => {
+  const [dev, stage] = await Promise.all([supabaseDatabase({ scale: 1 }), supabaseDatabase({ scale: 1 })]);
+  const d = tmp();
+  const r = await runInProcess(
+    contentSyncJob,
+    ['--source', 'dev', '--target', 'staging', '--mode', 'validate', '--out', d],
+    cleanEnv({ DEV_DATABASE_URL: dev.url, STAGING_DATABASE_URL: stage.url }),
+  );
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  const result = (
+    JSON.parse(readFileSync(path.join(d, 'content-sync.json'), 'utf8')) as JobRecord<ContentSyncResult>
+  ).result!;
+  expect(result.tables.map((t) => t.table)).toEqual(['public.sire_countries', 'public.sire_cities']);
+  expect(result.inSync).toBe(true);
+});
