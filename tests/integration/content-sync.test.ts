@@ -238,3 +238,135 @@ test('the repository’s envsync.yaml is the default: the demo app’s reference
   expect(result.tables.map((t) => t.table)).toEqual(['public.sire_countries', 'public.sire_cities']);
   expect(result.inSync).toBe(true);
 });
+
+describe('content snapshot and --mode rollback', () => {
+  const sync = async (extraEnv: Record<string, string> = {}) => {
+    const d = tmp();
+    const r = await runInProcess(
+      contentSyncJob,
+      [
+        '--source',
+        'staging',
+        '--target',
+        'production',
+        '--mode',
+        'sync',
+        '--config',
+        CONTENT,
+        '--out',
+        d,
+        '--allow-production',
+      ],
+      { ...env(), ...extraEnv },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    return path.join(d, 'content-snapshot');
+  };
+  const rollback = (from: string, target = 'production', extraEnv: Record<string, string> = {}) => {
+    const d = tmp();
+    return runInProcess(
+      contentSyncJob,
+      [
+        '--target',
+        target,
+        '--mode',
+        'rollback',
+        '--from',
+        from,
+        '--config',
+        CONTENT,
+        '--out',
+        d,
+        '--allow-production',
+      ],
+      { ...env(), ...extraEnv },
+    ).then((r) => ({
+      ...r,
+      result: () =>
+        (JSON.parse(readFileSync(path.join(d, 'content-sync.json'), 'utf8')) as JobRecord<ContentSyncResult>)
+          .result!,
+    }));
+  };
+  const content = async () => ({
+    courses: await rows(production, 'select * from public.courses order by id'),
+    lessons: await rows(production, 'select * from public.lessons order by id'),
+  });
+
+  test('sync then rollback: the content exactly as before (deleted row back, inserted row gone), users’ rows kept', async () => {
+    const before = await content();
+    const snapshot = await sync();
+    expect(await rows(production, 'select id from public.courses order by id')).toEqual([
+      { id: '1' },
+      { id: '2' },
+      { id: '4' },
+    ]);
+    const p = production.app();
+    await p`insert into public.enrollments (user_id, course_id) values (gen_random_uuid(), 1)`;
+    await p.end();
+    const r = await rollback(snapshot);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(await content()).toEqual(before);
+    const result = r.result();
+    expect(result.mode).toBe('rollback');
+    expect(result.proof!.writes).toEqual([]);
+    expect(result.restoreChecks!.every((c) => c.equal)).toBe(true);
+    expect(result.tables.find((t) => t.table === 'public.courses')!.written).toEqual({
+      inserted: 1,
+      updated: 1,
+      deleted: 1,
+    });
+    expect(result.sequencesLeft).toEqual(['public.courses_id_seq', 'public.lessons_id_seq']);
+    const [enrolled] = await rows(production, 'select count(*)::int as n from public.enrollments');
+    expect(enrolled!.n).toBe(3);
+    expect(await rows(production, 'select * from public.notifications')).toEqual([]);
+  });
+
+  test('refused when a user’s row now references content the sync added: exit 1, nothing committed', async () => {
+    const snapshot = await sync();
+    const p = production.app();
+    await p`insert into public.enrollments (user_id, course_id) values (gen_random_uuid(), 4)`;
+    await p.end();
+    const after = await content();
+    const r = await rollback(snapshot);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n')[0]).toBe(
+      'error: content-sync rollback refused: 1 row(s) of public.enrollments (enrollments_course_id_fkey, ON DELETE cascade) reference rows of public.courses the rollback would delete',
+    );
+    expect(await content()).toEqual(after);
+  });
+
+  test('a tampered snapshot file is refused: exit 2, nothing changed', async () => {
+    const snapshot = await sync();
+    const file = path.join(snapshot, 'table-0.copy');
+    writeFileSync(file, `${readFileSync(file, 'utf8')}3\told\tOld\t5.00\t0\n`);
+    const after = await content();
+    const r = await rollback(snapshot);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toMatch(/table-0\.copy \(public\.courses\) does not match its sha256/);
+    expect(await content()).toEqual(after);
+  });
+
+  test('a snapshot of another database is refused: exit 2', async () => {
+    const snapshot = await sync();
+    const r = await rollback(snapshot, 'staging');
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toMatch(/is a snapshot of .*, not of --target/);
+  });
+
+  test('encrypted and signed with BACKUP_ENCRYPTION_KEY: restored with the key, refused without it', async () => {
+    const key = { BACKUP_ENCRYPTION_KEY: 'a content snapshot key, long enough' };
+    const before = await content();
+    const snapshot = await sync(key);
+    expect(readFileSync(path.join(snapshot, 'table-0.copy')).subarray(0, 8).toString()).toBe('ESGCM001');
+    const without = await rollback(snapshot);
+    expect(without.code).toBe(2);
+    expect(without.stderr.split('\n')[0]).toMatch(/is signed and BACKUP_ENCRYPTION_KEY is not set/);
+    const r = await rollback(snapshot, 'production', key);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.result().snapshot).toMatchObject({ encrypted: true, signed: true, verified: true });
+    expect(await content()).toEqual(before);
+  });
+});

@@ -13,14 +13,21 @@ import { MANIFEST_FORMAT } from '../results/manifest.ts';
 /** The MAC key: derived from the encryption key with its own label (never the file keys). */
 const macKey = (secret: string) => scryptSync(secret, 'envsync manifest mac v1', 32, { N: 2 ** 14 });
 
-const macOf = (m: BackupManifest, secret: string): string => {
+const macOf = <T extends { mac?: string }>(m: T, secret: string): string => {
   const { mac: _ignored, ...signed } = m;
   return createHmac('sha256', macKey(secret)).update(JSON.stringify(signed)).digest('hex');
 };
 
-/** The manifest with its MAC. */
-export function signManifest(m: BackupManifest, secret: string): BackupManifest {
+/** A manifest (a backup's, a content snapshot's) with its MAC over everything else in it. */
+export function signManifest<T extends { mac?: string }>(m: T, secret: string): T {
   return { ...m, mac: macOf(m, secret) };
+}
+
+/** Whether the manifest's MAC is the one `secret` gives (compared in constant time). */
+export function macMatches<T extends { mac?: string }>(m: T, secret: string): boolean {
+  const expected = Buffer.from(macOf(m, secret), 'hex');
+  const given = Buffer.from(m.mac ?? '', 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 /**
@@ -45,9 +52,7 @@ export function verifyManifest(m: BackupManifest, dir: string, secret: string | 
       'set BACKUP_ENCRYPTION_KEY to the key the backup was taken with',
     );
   }
-  const expected = Buffer.from(macOf(m, secret), 'hex');
-  const given = Buffer.from(m.mac, 'hex');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+  if (!macMatches(m, secret)) {
     throw new JobError(
       `${dir}/manifest.json does not match its MAC: it was altered, or BACKUP_ENCRYPTION_KEY is not the key it was taken with`,
       'use an intact backup and the key it was taken with; the target was not touched',

@@ -22,20 +22,30 @@ const keyMatch = (t: ContentTable, a: string, b: string) =>
   t.key.map((k) => `${a}.${ident(k)} = ${b}.${ident(k)}`).join(' and ');
 const rowOf = (names: string[], alias: string) => (names.length ? `row(${cols(names, alias)})` : 'row()');
 
-/** The source's rows of every content table, from its snapshot, into temp tables dropped at commit. */
-export async function stageContent(tx: Query, source: CopySource, tables: ContentTable[]): Promise<Staged[]> {
-  const staged: Staged[] = [];
-  for (const [i, t] of tables.entries()) {
-    const stage = `pg_temp.envsync_content_${i}`;
-    await tx.unsafe(
-      `create temp table envsync_content_${i} on commit drop as select ${cols(t.columns)} from ${qname(t.schema, t.name)} with no data`,
-    );
+/** Fills a stage (quoted `pg_temp.…`) with a table's rows: COPY from the source's snapshot or a content snapshot's file. */
+export type FillStage = (t: ContentTable, stage: string) => Promise<void>;
+
+/** COPY from the source's exported snapshot into the stage. */
+export const fromSource =
+  (source: CopySource, tx: Query): FillStage =>
+  async (t, stage) => {
     await copyTable(
       source,
       tx,
       { schema: t.schema, name: t.name, columns: t.columns, binary: false, into: stage },
       () => {},
     );
+  };
+
+/** The source's rows of every content table (or a snapshot's), into temp tables dropped at commit. */
+export async function stageContent(tx: Query, tables: ContentTable[], fill: FillStage): Promise<Staged[]> {
+  const staged: Staged[] = [];
+  for (const [i, t] of tables.entries()) {
+    const stage = `pg_temp.envsync_content_${i}`;
+    await tx.unsafe(
+      `create temp table envsync_content_${i} on commit drop as select ${cols(t.columns)} from ${qname(t.schema, t.name)} with no data`,
+    );
+    await fill(t, stage);
     await tx.unsafe(`create index on ${stage} (${cols(t.key)})`);
     await tx.unsafe(`analyze ${stage}`);
     const [dup] = await tx.unsafe(`select count(*) - count(distinct (${cols(t.key)})) as dup from ${stage}`);

@@ -2,38 +2,69 @@
 // and never writes anything else — users' tables are protected, and a sync proves it from the
 // transaction's own statistics before it commits.
 
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileSha256, readArchive, writeArchive } from '../backup/archive.ts';
+import { macMatches, signManifest } from '../backup/manifest.ts';
 import { InputError, JobError, readFlags } from '../base/errors.ts';
 import { readInventory } from '../catalog/inventory.ts';
 import { readSnapshot } from '../catalog/snapshot.ts';
 import { type EnvsyncConfig, loadConfig } from '../cli/config.ts';
-import { connectTimeoutFlag, parseConnectTimeout, requireSourceAndTarget } from '../cli/database-flags.ts';
+import {
+  connectTimeoutFlag,
+  parseConnectTimeout,
+  requireDatabase,
+  requireSourceAndTarget,
+} from '../cli/database-flags.ts';
 import { parseDuration } from '../cli/duration.ts';
 import {
   advanceSequences,
   compareTable,
   deleteFromTable,
   enabledTriggers,
+  fromSource,
   protectedWrites,
   type Staged,
   stageContent,
   upsertTable,
 } from '../content/engine.ts';
-import { resolveContentTables } from '../content/tables.ts';
-import { sequenceStates } from '../db/checksum.ts';
+import {
+  copyOut,
+  fromSnapshot,
+  readContentSnapshot,
+  restoreTables,
+  SNAPSHOT_FILE,
+} from '../content/snapshot.ts';
+import { type ContentTable, resolveContentTables } from '../content/tables.ts';
+import { pinOutputSettings, sequenceStates, tableChecksum } from '../db/checksum.ts';
 import type { Sql } from '../db/connect.ts';
+import { connect } from '../db/connect.ts';
 import type { CopySource } from '../db/copy-table.ts';
 import { guardProduction } from '../db/guards.ts';
+import { databaseIdentity, sameDatabase } from '../db/identity.ts';
 import { libpqEnvironment } from '../db/libpq-env.ts';
 import { findClientProgram } from '../db/pg-binaries.ts';
 import { ident, qname } from '../db/sql-text.ts';
 import type { DatabaseTarget } from '../db/url.ts';
 import { renderContentSyncSummary } from '../report/content-sync-summary.ts';
-import type { ContentMode, ContentSyncResult, ContentTableResult } from '../results/content-sync.ts';
+import {
+  CONTENT_SNAPSHOT_FORMAT,
+  type ContentMode,
+  type ContentRestoreCheck,
+  type ContentSnapshot,
+  type ContentSnapshotSummary,
+  type ContentSyncResult,
+  type ContentTableResult,
+} from '../results/content-sync.ts';
 import { openPair } from '../sync/scope.ts';
 import type { Job, JobContext } from './runner.ts';
 
 export interface ContentSyncOptions {
-  source: DatabaseTarget;
+  /** null for rollback: the snapshot is the source. */
+  source: DatabaseTarget | null;
   target: DatabaseTarget;
   mode: ContentMode;
   config: EnvsyncConfig & { content: NonNullable<EnvsyncConfig['content']> };
@@ -41,21 +72,27 @@ export interface ContentSyncOptions {
   allowProduction: boolean;
   connectTimeout: number;
   env: NodeJS.ProcessEnv;
+  /** sync: where the pre-sync snapshot is written (default <out>/content-snapshot). */
+  snapshotDir: string;
+  /** rollback: the snapshot directory restored (--from). */
+  from: string | null;
 }
 
-const MODES: ContentMode[] = ['compare', 'dry-run', 'sync', 'validate'];
+const MODES: ContentMode[] = ['compare', 'dry-run', 'sync', 'validate', 'rollback'];
 
 /** Under the delete policy, the target's content equals the source's. */
 const equalUnderPolicy = (r: ContentTableResult) =>
   r.new === 0 && r.changed === 0 && (r.policy.delete === 'keep' || r.onlyOnTarget === 0);
 
 export async function runContentSync(ctx: JobContext, o: ContentSyncOptions): Promise<ContentSyncResult> {
+  const from = o.source;
+  if (o.mode === 'rollback' || !from) return rollbackContent(ctx, o);
   const started = Date.now();
-  const pair = await openPair(o.source, o.target, 'content-sync', o.connectTimeout);
+  const pair = await openPair(from, o.target, 'content-sync', o.connectTimeout);
   try {
     if (o.mode === 'sync')
       await guardProduction(pair.tgt, o.target, o.env, o.allowProduction, 'content-sync');
-    ctx.log.info(`content-sync ${o.mode}: ${o.source.display} → ${o.target.display}`);
+    ctx.log.info(`content-sync ${o.mode}: ${from.display} → ${o.target.display}`);
     return await readSnapshot(pair.src, async (snapshot) => {
       const [src, tgt] = [
         await snapshot.inventory({ exactCounts: false }),
@@ -65,7 +102,7 @@ export async function runContentSync(ctx: JobContext, o: ContentSyncOptions): Pr
       const major = Math.floor(src.database.serverVersionNum / 10000);
       const copySource: CopySource = {
         psql: findClientProgram('psql', major, o.env),
-        env: libpqEnvironment(o.source, 'envsync content-sync', o.env),
+        env: libpqEnvironment(from, 'envsync content-sync', o.env),
         snapshot: snapshot.id,
       };
       const sequences = new Map(
@@ -83,7 +120,7 @@ export async function runContentSync(ctx: JobContext, o: ContentSyncOptions): Pr
       );
       const outline = {
         mode: o.mode,
-        source: { name: o.source.name, display: o.source.display },
+        source: { name: from.name, display: from.display },
         target: { name: o.target.name, display: o.target.display },
         config: o.config.file ?? 'envsync.yaml',
       };
@@ -93,18 +130,28 @@ export async function runContentSync(ctx: JobContext, o: ContentSyncOptions): Pr
           ...outline,
           tables: results,
           proof: null,
+          snapshot: null,
+          restoreChecks: null,
+          sequencesLeft: [],
           inSync: results.every(equalUnderPolicy),
           committed: false,
           durationMs: Date.now() - started,
         };
       }
-      const { results, proof } = await syncContent(ctx, pair.tgt, copySource, tables, sequences, o);
+      const {
+        results,
+        proof,
+        snapshot: taken,
+      } = await syncContent(ctx, pair.tgt, copySource, tables, sequences, o);
       ctx.log.info('  committed; validating the content against the source');
       const after = await compareInTransaction(pair.tgt, copySource, tables);
       return {
         ...outline,
         tables: results,
         proof,
+        snapshot: taken,
+        restoreChecks: null,
+        sequencesLeft: [],
         inSync: after.every(equalUnderPolicy),
         committed: true,
         durationMs: Date.now() - started,
@@ -129,7 +176,7 @@ async function compareInTransaction(
 ): Promise<ContentTableResult[]> {
   await tgt.unsafe('begin isolation level repeatable read');
   try {
-    const staged = await stageContent(tgt, source, tables);
+    const staged = await stageContent(tgt, tables, fromSource(source, tgt));
     const results: ContentTableResult[] = [];
     for (const s of staged) {
       const r = await compareTable(tgt, s);
@@ -153,23 +200,55 @@ async function syncContent(
   tables: ReturnType<typeof resolveContentTables>,
   sequences: Map<string, { lastValue: string; isCalled: boolean }>,
   o: ContentSyncOptions,
-): Promise<{ results: ContentTableResult[]; proof: NonNullable<ContentSyncResult['proof']> }> {
+): Promise<{
+  results: ContentTableResult[];
+  proof: NonNullable<ContentSyncResult['proof']>;
+  snapshot: ContentSnapshotSummary;
+}> {
   await tgt.unsafe('begin');
   await tgt`select set_config('lock_timeout', ${`${o.lockTimeoutMs}ms`}, true)`;
-  const staged = await stageContent(tgt, source, tables);
+  ctx.log.info(`  saving the target's content to ${o.snapshotDir}`);
+  const snapshot = await writeContentSnapshot(tgt, tables, o);
+  const staged = await stageContent(tgt, tables, fromSource(source, tgt));
   const results = new Map<Staged, ContentTableResult>();
   for (const s of staged) results.set(s, await compareTable(tgt, s));
-  const blocked = [...results.values()].flatMap((r) =>
+  refuseProtectedReferences([...results.values()], 'sync');
+  const { disabled } = await disableTriggers(tgt, staged, results);
+  for (const s of staged) {
+    ctx.log.info(`  ${s.table.qualified}: upserting`);
+    await upsertTable(tgt, s, results.get(s)!);
+  }
+  for (const s of [...staged].reverse()) await deleteFromTable(tgt, s, results.get(s)!);
+  for (const s of staged) results.get(s)!.sequencesAdvanced = await advanceSequences(tgt, s.table, sequences);
+  for (const d of disabled) await tgt.unsafe(`alter table ${d.table} enable trigger ${ident(d.trigger)}`);
+  const proof = await proveProtectedUntouched(tgt, tables);
+  await tgt.unsafe('commit');
+  return { results: [...results.values()], proof, snapshot };
+}
+
+/** Refused (exit 1, nothing written) when a protected row references a row the write would delete. */
+function refuseProtectedReferences(results: ContentTableResult[], what: 'sync' | 'rollback'): void {
+  const blocked = results.flatMap((r) =>
     r.protectedReferences.map(
       (p) =>
-        `${p.rows} row(s) of ${p.table} (${p.constraint}, ON DELETE ${p.onDelete}) reference rows of ${r.table} the sync would delete`,
+        `${p.rows} row(s) of ${p.table} (${p.constraint}, ON DELETE ${p.onDelete}) reference rows of ${r.table} the ${what} would delete`,
     ),
   );
   if (blocked.length)
     throw new JobError(
-      `content-sync refused: ${blocked.join('; ')}`,
-      'users’ rows point at that content: keep those rows (delete: keep), or move the users’ rows first; nothing was changed',
+      `content-sync ${what === 'sync' ? '' : 'rollback '}refused: ${blocked.join('; ')}`,
+      what === 'sync'
+        ? 'users’ rows point at that content: keep those rows (delete: keep), or move the users’ rows first; nothing was changed'
+        : 'users’ rows point at content the sync added: move or remove those rows first, or keep the content; nothing was changed',
     );
+}
+
+/** The target's triggers on content tables with triggers: skip, disabled by name until the caller enables them. */
+async function disableTriggers(
+  tgt: Sql,
+  staged: Staged[],
+  results: Map<Staged, ContentTableResult>,
+): Promise<{ disabled: { table: string; trigger: string }[] }> {
   const disabled: { table: string; trigger: string }[] = [];
   for (const s of staged.filter((x) => x.table.triggers === 'skip')) {
     const r = results.get(s)!;
@@ -180,13 +259,14 @@ async function syncContent(
       disabled.push({ table, trigger });
     }
   }
-  for (const s of staged) {
-    ctx.log.info(`  ${s.table.qualified}: upserting`);
-    await upsertTable(tgt, s, results.get(s)!);
-  }
-  for (const s of [...staged].reverse()) await deleteFromTable(tgt, s, results.get(s)!);
-  for (const s of staged) results.get(s)!.sequencesAdvanced = await advanceSequences(tgt, s.table, sequences);
-  for (const d of disabled) await tgt.unsafe(`alter table ${d.table} enable trigger ${ident(d.trigger)}`);
+  return { disabled };
+}
+
+/** The proof before COMMIT: no protected table written by this transaction, or ROLLBACK and exit 1. */
+async function proveProtectedUntouched(
+  tgt: Sql,
+  tables: ContentTable[],
+): Promise<NonNullable<ContentSyncResult['proof']>> {
   const { checked, writes } = await protectedWrites(tgt, new Set(tables.map((t) => t.qualified)));
   if (writes.length) {
     await tgt.unsafe('rollback').catch(() => {});
@@ -195,8 +275,219 @@ async function syncContent(
       'a trigger or an FK action on a content table writes to users’ tables: set triggers: skip for it, or remove the FK action',
     );
   }
-  await tgt.unsafe('commit');
-  return { results: [...results.values()], proof: { protectedTablesChecked: checked, writes } };
+  return { protectedTablesChecked: checked, writes };
+}
+
+const snapshotSecret = (o: ContentSyncOptions) => o.env.BACKUP_ENCRYPTION_KEY || undefined;
+
+/**
+ * The target's content as this transaction sees it before writing: one file per table (COPY text,
+ * sha256'd, encrypted with BACKUP_ENCRYPTION_KEY when set), content-snapshot.json with each
+ * table's count and checksum, the sequences and the target's identity (signed like a backup
+ * manifest when a key is set) — then read back and checked, still before anything is written.
+ */
+async function writeContentSnapshot(
+  tgt: Sql,
+  tables: ContentTable[],
+  o: ContentSyncOptions,
+): Promise<ContentSnapshotSummary> {
+  const secret = snapshotSecret(o);
+  mkdirSync(o.snapshotDir, { recursive: true });
+  await pinOutputSettings(tgt);
+  const snapshot: ContentSnapshot = {
+    format: CONTENT_SNAPSHOT_FORMAT,
+    createdAt: new Date().toISOString(),
+    target: { display: o.target.display, identity: await databaseIdentity(tgt) },
+    tables: [],
+    sequences: await sequenceStates(
+      tgt,
+      tables
+        .flatMap((t) => t.sequences)
+        .map((s) => {
+          const [schema, name] = s.split(/\.(.+)/) as [string, string];
+          return { schema, name };
+        }),
+    ),
+    files: [],
+  };
+  for (const [i, t] of tables.entries()) {
+    const file = `table-${i}.copy`;
+    const { rows, checksum } = await tableChecksum(tgt, t);
+    const written = await writeArchive(await copyOut(tgt, t), path.join(o.snapshotDir, file), {
+      ...(secret ? { secret } : {}),
+    });
+    snapshot.tables.push({ table: t.qualified, key: t.key, columns: t.columns, rows, checksum, file });
+    snapshot.files.push({ name: file, ...written, encrypted: Boolean(secret) });
+  }
+  const stored = secret ? signManifest(snapshot, secret) : snapshot;
+  writeFileSync(path.join(o.snapshotDir, SNAPSHOT_FILE), `${JSON.stringify(stored, null, 2)}\n`, {
+    mode: 0o600,
+  });
+  const read = readContentSnapshot(o.snapshotDir);
+  await verifySnapshotFiles(read, o.snapshotDir, secret);
+  return snapshotSummary(read, o.snapshotDir);
+}
+
+const snapshotSummary = (s: ContentSnapshot, dir: string): ContentSnapshotSummary => ({
+  dir,
+  createdAt: s.createdAt,
+  tables: s.tables.length,
+  rows: s.tables.reduce((n, t) => n + t.rows, 0),
+  verified: true,
+  encrypted: s.files.some((f) => f.encrypted),
+  signed: Boolean(s.mac),
+});
+
+/**
+ * The snapshot is what it says (exit 2 otherwise): its MAC when signed (a key is then required),
+ * every file's sha256 as stored, its plaintext readable (GCM tag checked) with as many rows as
+ * the snapshot says.
+ */
+async function verifySnapshotFiles(
+  s: ContentSnapshot,
+  dir: string,
+  secret: string | undefined,
+): Promise<void> {
+  const encrypted = s.files.some((f) => f.encrypted);
+  if (s.mac || encrypted) {
+    if (!s.mac)
+      throw new InputError(
+        `${dir}/${SNAPSHOT_FILE} has encrypted files but no MAC: it was altered`,
+        'use the snapshot as content-sync wrote it; the target was not touched',
+      );
+    if (!secret)
+      throw new InputError(
+        `${dir}/${SNAPSHOT_FILE} is signed and BACKUP_ENCRYPTION_KEY is not set`,
+        'set BACKUP_ENCRYPTION_KEY to the key the sync ran with',
+      );
+    if (!macMatches(s, secret))
+      throw new InputError(
+        `${dir}/${SNAPSHOT_FILE} does not match its MAC: it was altered, or BACKUP_ENCRYPTION_KEY is not the key it was taken with`,
+        'use an intact snapshot and the key it was taken with; the target was not touched',
+      );
+  }
+  for (const t of s.tables) {
+    const f = s.files.find((x) => x.name === t.file)!;
+    const file = path.join(dir, f.name);
+    const sha = await fileSha256(file).catch(() => null);
+    if (sha !== f.sha256)
+      throw new InputError(
+        `${file} (${t.table}) ${sha ? 'does not match its sha256 in the snapshot: it was altered or is corrupt' : 'is missing'}`,
+        'use the snapshot as content-sync wrote it; the target was not touched',
+      );
+    let rows = 0;
+    const hash = createHash('sha256');
+    try {
+      await pipeline(
+        readArchive(file, f.encrypted, secret),
+        new Writable({
+          write(chunk: Buffer, _enc, done) {
+            hash.update(chunk);
+            for (const b of chunk) if (b === 10) rows++;
+            done();
+          },
+        }),
+      );
+    } catch (error) {
+      throw new InputError(
+        `${file} (${t.table}) cannot be read: ${(error as Error).message}`,
+        'use an intact snapshot and the key it was taken with; the target was not touched',
+      );
+    }
+    if (rows !== t.rows)
+      throw new InputError(
+        `${file} (${t.table}) holds ${rows} row(s), the snapshot says ${t.rows}`,
+        'use the snapshot as content-sync wrote it; the target was not touched',
+      );
+  }
+}
+
+/**
+ * rollback: the content tables made exactly the snapshot again in ONE target transaction — the
+ * snapshot staged and played as the source (delete forced, no column ignored, triggers not
+ * fired), protected references refused, sequences left where they are, the proof, and each
+ * table's count and checksum equal to the snapshot's before COMMIT.
+ */
+async function rollbackContent(ctx: JobContext, o: ContentSyncOptions): Promise<ContentSyncResult> {
+  const started = Date.now();
+  const dir = o.from!;
+  const secret = snapshotSecret(o);
+  const snapshot = readContentSnapshot(dir);
+  await verifySnapshotFiles(snapshot, dir, secret);
+  const tgt = await connect(o.target, {
+    applicationName: 'envsync content-sync',
+    connectTimeout: o.connectTimeout,
+  });
+  try {
+    const identity = await databaseIdentity(tgt);
+    if (!sameDatabase(identity, snapshot.target.identity))
+      throw new InputError(
+        `${dir} is a snapshot of ${snapshot.target.display} (database ${snapshot.target.identity.database}), not of --target ${o.target.display}`,
+        'roll back the database the snapshot was taken of; nothing was changed',
+      );
+    await guardProduction(tgt, o.target, o.env, o.allowProduction, 'content-sync');
+    ctx.log.info(`content-sync rollback: ${dir} → ${o.target.display}`);
+    const tables = restoreTables(snapshot, await readInventory(tgt, { exactCounts: false }));
+    const open = (file: string) => {
+      const f = snapshot.files.find((x) => x.name === file)!;
+      return readArchive(path.join(dir, file), f.encrypted, secret);
+    };
+    await tgt.unsafe('begin');
+    try {
+      await tgt`select set_config('lock_timeout', ${`${o.lockTimeoutMs}ms`}, true)`;
+      await pinOutputSettings(tgt);
+      const staged = await stageContent(tgt, tables, fromSnapshot(tgt, snapshot, open));
+      const results = new Map<Staged, ContentTableResult>();
+      for (const s of staged) results.set(s, await compareTable(tgt, s));
+      refuseProtectedReferences([...results.values()], 'rollback');
+      const { disabled } = await disableTriggers(tgt, staged, results);
+      for (const s of staged) {
+        ctx.log.info(`  ${s.table.qualified}: restoring`);
+        await upsertTable(tgt, s, results.get(s)!);
+      }
+      for (const s of [...staged].reverse()) await deleteFromTable(tgt, s, results.get(s)!);
+      for (const d of disabled) await tgt.unsafe(`alter table ${d.table} enable trigger ${ident(d.trigger)}`);
+      const proof = await proveProtectedUntouched(tgt, tables);
+      const restoreChecks: ContentRestoreCheck[] = [];
+      for (const t of tables) {
+        const was = snapshot.tables.find((e) => e.table === t.qualified)!;
+        const restored = await tableChecksum(tgt, t);
+        const expected = { table: t.qualified, rows: was.rows, checksum: was.checksum };
+        restoreChecks.push({
+          table: t.qualified,
+          snapshot: expected,
+          restored,
+          equal: restored.rows === was.rows && restored.checksum === was.checksum,
+        });
+      }
+      const differ = restoreChecks.filter((c) => !c.equal);
+      if (differ.length)
+        throw new JobError(
+          `the rollback did not restore the snapshot: ${differ.map((c) => `${c.table} has ${c.restored.rows} row(s) (${c.restored.checksum}), the snapshot ${c.snapshot.rows} (${c.snapshot.checksum})`).join('; ')} — rolled back, nothing committed`,
+          'a column the snapshot does not carry (a default, a trigger) differs: restore by hand from the snapshot files',
+        );
+      await tgt.unsafe('commit');
+      return {
+        mode: 'rollback',
+        source: { name: 'snapshot', display: dir },
+        target: { name: o.target.name, display: o.target.display },
+        config: o.config.file ?? 'envsync.yaml',
+        tables: [...results.values()],
+        proof,
+        snapshot: snapshotSummary(snapshot, dir),
+        restoreChecks,
+        sequencesLeft: snapshot.sequences.map((q) => q.sequence),
+        inSync: true,
+        committed: true,
+        durationMs: Date.now() - started,
+      };
+    } catch (error) {
+      await tgt.unsafe('rollback').catch(() => {});
+      throw error;
+    }
+  } finally {
+    await tgt.end({ timeout: 5 }).catch(() => {});
+  }
 }
 
 export const contentSyncJob: Job<ContentSyncOptions, ContentSyncResult> = {
@@ -206,10 +497,13 @@ export const contentSyncJob: Job<ContentSyncOptions, ContentSyncResult> = {
     'writes any other table. --mode compare (read-only: rows new, changed, only on the target, protected rows that ' +
     'point at them), dry-run (the same, as the plan), sync (ONE transaction: upsert by key skipping equal rows, ' +
     'deletes only where allowed and no protected row points, sequences forward only, triggers not fired, then the ' +
-    'proof from the transaction’s own statistics that no protected table was written, then validate), validate.',
+    'proof from the transaction’s own statistics that no protected table was written, then validate; the target’s ' +
+    'content saved first to <out>/content-snapshot), validate, rollback --from <snapshot> (the content made exactly ' +
+    'the snapshot again in one transaction, sequences left where they are).',
   examples: [
     'npm run content-sync -- --source staging --target production --mode compare',
     'npm run content-sync -- --source staging --target production --mode sync --allow-production',
+    'npm run content-sync -- --target production --mode rollback --from artifacts/content-sync/content-snapshot --allow-production',
   ],
   flags: {
     source: { type: 'string', value: '<env|url>', description: 'where the content comes from' },
@@ -220,8 +514,13 @@ export const contentSyncJob: Job<ContentSyncOptions, ContentSyncResult> = {
     },
     mode: {
       type: 'string',
-      value: '<compare|dry-run|sync|validate>',
+      value: '<compare|dry-run|sync|validate|rollback>',
       description: 'what to do (default compare)',
+    },
+    from: {
+      type: 'string',
+      value: '<dir>',
+      description: 'rollback: the content snapshot a sync wrote (<out>/content-snapshot)',
     },
     config: { type: 'string', value: '<file>', description: 'the configuration (default envsync.yaml)' },
     'lock-timeout': {
@@ -234,7 +533,19 @@ export const contentSyncJob: Job<ContentSyncOptions, ContentSyncResult> = {
   },
   parse: (flags, env) => {
     const read = readFlags({
-      databases: () => requireSourceAndTarget(flags, env, 'content-sync', flags.mode === 'sync'),
+      databases: () =>
+        flags.mode === 'rollback'
+          ? { source: null, target: requireDatabase(flags, 'target', env) }
+          : requireSourceAndTarget(flags, env, 'content-sync', flags.mode === 'sync'),
+      from: () => {
+        if (flags.mode !== 'rollback') return null;
+        if (typeof flags.from !== 'string' || flags.from === '')
+          throw new InputError(
+            '--mode rollback needs --from <dir>',
+            'pass the content-snapshot directory a sync wrote (<out>/content-snapshot)',
+          );
+        return flags.from;
+      },
       mode: () => {
         const mode = flags.mode ?? 'compare';
         if (!MODES.includes(mode as ContentMode))
@@ -264,6 +575,11 @@ export const contentSyncJob: Job<ContentSyncOptions, ContentSyncResult> = {
       allowProduction: flags['allow-production'] === true,
       connectTimeout: read.connectTimeout,
       env,
+      snapshotDir: path.join(
+        typeof flags.out === 'string' ? flags.out : path.join('artifacts', 'content-sync'),
+        'content-snapshot',
+      ),
+      from: read.from,
     };
   },
   run: runContentSync,
@@ -274,16 +590,19 @@ export const contentSyncJob: Job<ContentSyncOptions, ContentSyncResult> = {
         (p) => `${t.table}: ${p.rows} row(s) of ${p.table} reference rows it would delete`,
       ),
     );
-    const ok = r.mode === 'validate' || r.mode === 'sync' ? r.inSync : true;
+    const ok = r.mode === 'validate' || r.mode === 'sync' || r.mode === 'rollback' ? r.inSync : true;
     const count = (k: 'new' | 'changed' | 'onlyOnTarget') => r.tables.reduce((n, t) => n + t[k], 0);
+    const written = (k: 'inserted' | 'updated' | 'deleted') => r.tables.reduce((n, t) => n + t.written[k], 0);
     return {
       ok,
       headline:
-        r.mode === 'sync'
-          ? `${r.target.display}: ${r.tables.reduce((n, t) => n + t.written.inserted, 0)} inserted, ${r.tables.reduce((n, t) => n + t.written.updated, 0)} updated, ${r.tables.reduce((n, t) => n + t.written.deleted, 0)} deleted in ${r.tables.length} content table(s); no protected table written${r.inSync ? '; validated' : ''}`
-          : r.inSync
-            ? `the content of ${r.target.display} equals ${r.source.display}'s (${r.tables.length} table(s))`
-            : `${count('new')} new, ${count('changed')} changed, ${count('onlyOnTarget')} only on the target in ${r.tables.length} content table(s)`,
+        r.mode === 'rollback'
+          ? `${r.target.display}: content rolled back to the snapshot of ${r.snapshot?.createdAt ?? '?'} — ${written('inserted')} re-inserted, ${written('updated')} restored, ${written('deleted')} removed in ${r.tables.length} content table(s); counts and checksums equal the snapshot's; no protected table written; sequences left where they are`
+          : r.mode === 'sync'
+            ? `${r.target.display}: ${r.tables.reduce((n, t) => n + t.written.inserted, 0)} inserted, ${r.tables.reduce((n, t) => n + t.written.updated, 0)} updated, ${r.tables.reduce((n, t) => n + t.written.deleted, 0)} deleted in ${r.tables.length} content table(s); no protected table written${r.inSync ? '; validated' : ''}`
+            : r.inSync
+              ? `the content of ${r.target.display} equals ${r.source.display}'s (${r.tables.length} table(s))`
+              : `${count('new')} new, ${count('changed')} changed, ${count('onlyOnTarget')} only on the target in ${r.tables.length} content table(s)`,
       problems:
         r.mode === 'validate' && !r.inSync
           ? r.tables

@@ -1,5 +1,6 @@
 // content-sync for people: per content table what is new, changed or only on the target, what
-// a sync wrote, the protected rows that block a delete, and the proof.
+// a sync wrote, the protected rows that block a delete, and the proof; a rollback: what it
+// restored from the snapshot, and each table's count and checksum against the snapshot's.
 
 import type { ContentSyncResult } from '../results/content-sync.ts';
 import { code, formatCount, formatDuration, route, table } from './markdown.ts';
@@ -9,6 +10,7 @@ export function renderContentSyncSummary(r: ContentSyncResult): string {
   const out = [`## envsync content-sync (${r.mode}) — ${where.heading}`, ''];
   if (where.displays) out.push(where.displays, '');
   const blocked = r.tables.flatMap((t) => t.protectedReferences.map((p) => ({ ...p, content: t.table })));
+  if (r.mode === 'rollback') return renderRollback(r, out);
   if (r.mode === 'sync') {
     out.push(
       `**Promoted.** ${formatCount(r.tables.reduce((n, t) => n + t.written.inserted, 0))} inserted, ${formatCount(r.tables.reduce((n, t) => n + t.written.updated, 0))} updated, ${formatCount(r.tables.reduce((n, t) => n + t.written.deleted, 0))} deleted in one transaction; ${r.inSync ? 'the content now equals the source’s' : '**the content still differs from the source’s**'}.`,
@@ -68,6 +70,63 @@ export function renderContentSyncSummary(r: ContentSyncResult): string {
   const advanced = r.tables.flatMap((t) => t.sequencesAdvanced);
   if (advanced.length)
     out.push(`Sequences moved forward (never back): ${advanced.map(code).join(', ')}.`, '');
+  if (r.snapshot)
+    out.push(
+      `Before writing, the target’s content was saved to ${code(r.snapshot.dir)} (${formatCount(r.snapshot.rows)} rows in ${r.snapshot.tables} table(s), ${snapshotProtection(r.snapshot)}); \`--mode rollback --from ${r.snapshot.dir}\` restores it.`,
+      '',
+    );
   out.push(`Configuration ${code(r.config)} · ${formatDuration(r.durationMs)}`, '');
+  return out.join('\n');
+}
+
+const snapshotProtection = (s: NonNullable<ContentSyncResult['snapshot']>) =>
+  `${s.encrypted ? 'encrypted' : '**not encrypted**'}, ${s.signed ? 'signed' : '**not signed**'}${s.verified ? ', read back and checked' : ''}`;
+
+function renderRollback(r: ContentSyncResult, out: string[]): string {
+  const sum = (k: 'inserted' | 'updated' | 'deleted') => r.tables.reduce((n, t) => n + t.written[k], 0);
+  const checks = new Map((r.restoreChecks ?? []).map((c) => [c.table, c]));
+  out.push(
+    `**Rolled back.** The content tables are the snapshot again${r.snapshot ? ` (taken ${r.snapshot.createdAt}, ${snapshotProtection(r.snapshot)})` : ''}: ${formatCount(sum('inserted'))} deleted row(s) re-inserted, ${formatCount(sum('updated'))} changed row(s) restored, ${formatCount(sum('deleted'))} row(s) the sync added removed — in one transaction.`,
+    '',
+    r.inSync
+      ? '**Checked before COMMIT:** every content table’s row count and checksum equal the snapshot’s.'
+      : '**The content differs from the snapshot.**',
+    '',
+  );
+  if (r.proof)
+    out.push(
+      `**Proof:** this transaction wrote nothing to any of the ${r.proof.protectedTablesChecked} protected tables it touched or could have (pg_stat_xact_user_tables, checked before COMMIT); users’ rows written since the sync stay.`,
+      '',
+    );
+  out.push(
+    table(
+      ['Content table', 'Snapshot rows', 'Re-inserted', 'Restored', 'Removed', 'Checksum'],
+      r.tables.map((t) => {
+        const c = checks.get(t.table);
+        return [
+          code(t.table),
+          formatCount(t.sourceRows),
+          formatCount(t.written.inserted),
+          formatCount(t.written.updated),
+          formatCount(t.written.deleted),
+          c ? (c.equal ? 'equal' : `**differs** (${formatCount(c.restored.rows)} rows)`) : '—',
+        ];
+      }),
+      ['l', 'r', 'r', 'r', 'r', 'l'],
+    ),
+    '',
+  );
+  const triggers = r.tables.filter((t) => t.triggersSkipped.length);
+  if (triggers.length)
+    out.push(
+      `Triggers not fired: ${triggers.map((t) => `${code(t.table)} ${t.triggersSkipped.map(code).join(', ')}`).join('; ')}.`,
+      '',
+    );
+  if (r.sequencesLeft.length)
+    out.push(
+      `Sequences left where they are (never moved backwards): ${r.sequencesLeft.map(code).join(', ')}.`,
+      '',
+    );
+  out.push(`Snapshot ${code(r.snapshot?.dir ?? r.source.display)} · ${formatDuration(r.durationMs)}`, '');
   return out.join('\n');
 }

@@ -1,8 +1,48 @@
 // content-sync.json: what content-sync compared, planned or wrote per content table, the
 // protected rows that blocked a delete, and the proof that no protected table was written.
-// A result type only: renderers read it from here, never from the job that produces it.
+// Also content-snapshot.json, what a sync saved of the target's content before writing, which
+// --mode rollback restores. Result types only: renderers read them from here, never from the job.
 
-export type ContentMode = 'compare' | 'dry-run' | 'sync' | 'validate';
+import type { SequenceState, TableChecksum } from './manifest.ts';
+import type { DatabaseIdentity } from './plan.ts';
+
+export type ContentMode = 'compare' | 'dry-run' | 'sync' | 'validate' | 'rollback';
+
+export const CONTENT_SNAPSHOT_FORMAT = 'envsync-content-snapshot/1';
+
+/** content-snapshot.json: the target's content tables as they were before a sync wrote them. */
+export interface ContentSnapshot {
+  format: typeof CONTENT_SNAPSHOT_FORMAT;
+  createdAt: string;
+  target: { display: string; identity: DatabaseIdentity };
+  /** In FK order, parents first; `file` holds the rows (COPY text format of `columns`). */
+  tables: { table: string; key: string[]; columns: string[]; rows: number; checksum: string; file: string }[];
+  /** The content tables' sequences as they were (a rollback never moves them back). */
+  sequences: SequenceState[];
+  files: { name: string; bytes: number; sha256: string; encrypted: boolean }[];
+  /** HMAC like a backup manifest's (BACKUP_ENCRYPTION_KEY); absent when taken without a key. */
+  mac?: string;
+}
+
+/** The snapshot a sync wrote (and read back) or a rollback restored. */
+export interface ContentSnapshotSummary {
+  dir: string;
+  createdAt: string;
+  tables: number;
+  rows: number;
+  /** Every file read back and its sha256 (and GCM tag when encrypted) checked. */
+  verified: boolean;
+  encrypted: boolean;
+  signed: boolean;
+}
+
+/** rollback: a content table's count and checksum after the restore against the snapshot's. */
+export interface ContentRestoreCheck {
+  table: string;
+  snapshot: TableChecksum;
+  restored: TableChecksum;
+  equal: boolean;
+}
 
 export interface ProtectedReference {
   /** The protected table and its FK to the content table. */
@@ -46,11 +86,17 @@ export interface ContentSyncResult {
   target: { name: string; display: string };
   config: string;
   tables: ContentTableResult[];
-  /** sync: the transaction's own statistics on every protected table — all zero, or nothing was committed. */
+  /** sync, rollback: the transaction's own statistics on every protected table — all zero, or nothing was committed. */
   proof: {
     protectedTablesChecked: number;
     writes: { table: string; inserted: number; updated: number; deleted: number }[];
   } | null;
+  /** sync: the snapshot taken before writing; rollback: the snapshot restored. */
+  snapshot: ContentSnapshotSummary | null;
+  /** rollback: each table's count and checksum equal the snapshot's (checked before COMMIT). */
+  restoreChecks: ContentRestoreCheck[] | null;
+  /** rollback: sequences are never moved backwards — left where they are. */
+  sequencesLeft: string[];
   /** compare, dry-run, validate: whether the target's content equals the source's (under the delete policy). */
   inSync: boolean;
   committed: boolean;
