@@ -1,6 +1,6 @@
 // content-sync is atomic: the target's connection killed in the middle of the writes leaves
 // production exactly as it was — content and sequences — and nothing of the sync committed.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { contentSyncJob } from '../../scripts/lib/jobs/content-sync.ts';
@@ -81,4 +81,38 @@ test('the target connection killed while the lessons are written: production unc
   } finally {
     await su.end();
   }
+});
+
+test('a large content table is saved in the snapshot and verified before the sync writes', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'envsync-content-large-'));
+  const config = path.join(dir, 'envsync.yaml');
+  writeFileSync(config, 'content:\n  tables:\n    public.courses: {}\n    public.lessons: {}\n');
+  const env = cleanEnv({ STAGING_DATABASE_URL: staging.url, PRODUCTION_DATABASE_URL: production.url });
+  const args = (out: string) => [
+    '--source',
+    'staging',
+    '--target',
+    'production',
+    '--mode',
+    'sync',
+    '--allow-production',
+    '--config',
+    config,
+    '--out',
+    out,
+  ];
+  expect((await runInProcess(contentSyncJob, args(path.join(dir, 'first')), env)).code).toBe(0);
+  // The second sync's snapshot holds the 300,000 lessons the first one wrote (postgres.js's COPY TO stream stalled on such a table).
+  const second = await runInProcess(contentSyncJob, args(path.join(dir, 'second')), env);
+  expect(second.stderr).toBe('');
+  expect(second.code).toBe(0);
+  const snapshot = JSON.parse(
+    readFileSync(path.join(dir, 'second', 'content-snapshot', 'content-snapshot.json'), 'utf8'),
+  ) as {
+    tables: { table: string; rows: number }[];
+  };
+  expect(snapshot.tables.map((t) => [t.table, t.rows])).toEqual([
+    ['public.courses', 3],
+    ['public.lessons', 300_000],
+  ]);
 });

@@ -9,19 +9,12 @@ import { InputError, InputErrors } from '../base/errors.ts';
 import type { Inventory } from '../catalog/model.ts';
 import type { Query } from '../db/connect.ts';
 import { copyIn } from '../db/copy.ts';
-import { ident, qname } from '../db/sql-text.ts';
+import { ident } from '../db/sql-text.ts';
 import { CONTENT_SNAPSHOT_FORMAT, type ContentSnapshot } from '../results/content-sync.ts';
 import type { FillStage } from './engine.ts';
 import { type ContentTable, resolveContentTables } from './tables.ts';
 
 export const SNAPSHOT_FILE = 'content-snapshot.json';
-
-/** One table's rows, as COPY text of its content columns, streamed from the caller's transaction. */
-export async function copyOut(tx: Query, t: ContentTable): Promise<Readable> {
-  return (await tx
-    .unsafe(`copy ${qname(t.schema, t.name)} (${t.columns.map(ident).join(', ')}) to stdout`)
-    .readable()) as Readable;
-}
 
 /** Fills each stage from the snapshot file of its table (`open` gives the file's plaintext). */
 export const fromSnapshot =

@@ -8,7 +8,7 @@ import type { Query } from './connect.ts';
 import { copyIn } from './copy.ts';
 import type { PgProgram } from './pg-binaries.ts';
 import { CopyRowCounter } from './row-counter.ts';
-import { startProgram } from './run-program.ts';
+import { type RunningProgram, startProgram } from './run-program.ts';
 import { ident } from './sql-text.ts';
 
 export interface CopySpec {
@@ -67,21 +67,15 @@ export interface CopySource {
 }
 
 /**
- * Streams one table. The source side is a psql process in the exported snapshot: it
- * hands over COPY data in pipe-sized chunks where the driver surfaces one message per
- * row (measured here: about as fast — the two servers dominate — but less work in this
- * process), and a source that fails mid-stream (disconnect, error) shows as psql's exit
- * status, which fails the copy and so the target transaction.
+ * A psql process in `source`'s exported snapshot streaming the table's `columns` with
+ * COPY … TO STDOUT (stdout is the data; `done` settles with its exit). Shared by the copy
+ * below and by readers of a snapshot that write the rows elsewhere (content-sync's snapshot).
  */
-export async function copyTable(
+export function copyOutOf(
   source: CopySource,
-  target: Query,
-  spec: CopySpec,
-  onBytes: (bytes: number) => void,
-): Promise<CopiedTable> {
-  const t0 = Date.now();
+  spec: { schema: string; name: string; columns: string[]; binary: boolean },
+): RunningProgram {
   const table = `${ident(spec.schema)}.${ident(spec.name)}`;
-  const cols = spec.columns.map(ident).join(', ');
   const format = spec.binary ? ' (format binary)' : '';
   const reader = startProgram(
     source.psql.path,
@@ -101,12 +95,33 @@ export async function copyTable(
       '--command=SET extra_float_digits = 3',
       '--command=SET bytea_output = hex',
       "--command=SET lc_monetary = 'C'",
-      `--command=COPY ${table} (${cols}) TO STDOUT${format}`,
+      `--command=COPY ${table} (${spec.columns.map(ident).join(', ')}) TO STDOUT${format}`,
     ],
     source.env,
     `reading ${spec.schema}.${spec.name} (psql)`,
   );
   reader.child.stdin!.end();
+  return reader;
+}
+
+/**
+ * Streams one table. The source side is a psql process in the exported snapshot: it
+ * hands over COPY data in pipe-sized chunks where the driver surfaces one message per
+ * row (measured here: about as fast — the two servers dominate — but less work in this
+ * process), and a source that fails mid-stream (disconnect, error) shows as psql's exit
+ * status, which fails the copy and so the target transaction.
+ */
+export async function copyTable(
+  source: CopySource,
+  target: Query,
+  spec: CopySpec,
+  onBytes: (bytes: number) => void,
+): Promise<CopiedTable> {
+  const t0 = Date.now();
+  const table = `${ident(spec.schema)}.${ident(spec.name)}`;
+  const cols = spec.columns.map(ident).join(', ');
+  const format = spec.binary ? ' (format binary)' : '';
+  const reader = copyOutOf(source, spec);
   reader.done.catch(() => {}); // awaited below
   const counter = new CopyRowCounter(spec.binary, onBytes);
   const data = reader.child.stdout!;

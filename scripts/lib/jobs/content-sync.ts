@@ -31,18 +31,12 @@ import {
   stageContent,
   upsertTable,
 } from '../content/engine.ts';
-import {
-  copyOut,
-  fromSnapshot,
-  readContentSnapshot,
-  restoreTables,
-  SNAPSHOT_FILE,
-} from '../content/snapshot.ts';
+import { fromSnapshot, readContentSnapshot, restoreTables, SNAPSHOT_FILE } from '../content/snapshot.ts';
 import { type ContentTable, resolveContentTables } from '../content/tables.ts';
 import { pinOutputSettings, sequenceStates, tableChecksum } from '../db/checksum.ts';
 import type { Sql } from '../db/connect.ts';
 import { connect } from '../db/connect.ts';
-import type { CopySource } from '../db/copy-table.ts';
+import { type CopySource, copyOutOf } from '../db/copy-table.ts';
 import { guardProduction } from '../db/guards.ts';
 import { databaseIdentity, sameDatabase } from '../db/identity.ts';
 import { libpqEnvironment } from '../db/libpq-env.ts';
@@ -310,12 +304,27 @@ async function writeContentSnapshot(
     ),
     files: [],
   };
+  // The rows are read by psql in this transaction's exported snapshot (taken before any write):
+  // postgres.js's COPY TO stream stalls on large tables.
+  const [exported] = await tgt`select pg_export_snapshot() as id`;
+  const [v] = await tgt`select current_setting('server_version_num')::int as num`;
+  const reading: CopySource = {
+    psql: findClientProgram('psql', Math.floor(Number(v!.num) / 10000), o.env),
+    env: libpqEnvironment(o.target, 'envsync content-sync snapshot', o.env),
+    snapshot: String(exported!.id),
+  };
   for (const [i, t] of tables.entries()) {
     const file = `table-${i}.copy`;
     const { rows, checksum } = await tableChecksum(tgt, t);
-    const written = await writeArchive(await copyOut(tgt, t), path.join(o.snapshotDir, file), {
+    const reader = copyOutOf(reading, { ...t, binary: false });
+    reader.done.catch(() => {}); // awaited below
+    const written = await writeArchive(reader.child.stdout!, path.join(o.snapshotDir, file), {
       ...(secret ? { secret } : {}),
+    }).catch((error) => {
+      reader.child.kill('SIGKILL');
+      throw error;
     });
+    await reader.done; // psql's exit: a read that failed midway fails the snapshot
     snapshot.tables.push({ table: t.qualified, key: t.key, columns: t.columns, rows, checksum, file });
     snapshot.files.push({ name: file, ...written, encrypted: Boolean(secret) });
   }
