@@ -370,3 +370,57 @@ describe('content snapshot and --mode rollback', () => {
     expect(await content()).toEqual(before);
   });
 });
+
+test('sync --plan: the dry run’s plan is used while both sides stand still, refused once the source moved on', async () => {
+  const planned = tmp();
+  const dry = await runInProcess(
+    contentSyncJob,
+    [
+      '--source',
+      'staging',
+      '--target',
+      'production',
+      '--mode',
+      'dry-run',
+      '--config',
+      CONTENT,
+      '--out',
+      planned,
+    ],
+    env(),
+  );
+  expect(dry.code).toBe(0);
+  const s = staging.app();
+  await s`update public.courses set title = 'SQL, moved on' where id = 1`;
+  await s.end();
+  const outdated = await run('sync', ['--allow-production', '--plan', planned]);
+  expect(outdated.code).toBe(2);
+  expect(outdated.stderr.split('\n')[0]).toMatch(
+    /^error: --plan \S+ is outdated: the source content changed since the dry run \(/,
+  );
+  expect(await rows(production, 'select title from public.courses where id = 1')).toEqual([{ title: 'SQL' }]);
+  const again = tmp();
+  expect(
+    (
+      await runInProcess(
+        contentSyncJob,
+        [
+          '--source',
+          'staging',
+          '--target',
+          'production',
+          '--mode',
+          'dry-run',
+          '--config',
+          CONTENT,
+          '--out',
+          again,
+        ],
+        env(),
+      )
+    ).code,
+  ).toBe(0);
+  const synced = await run('sync', ['--allow-production', '--plan', again]);
+  expect(synced.stderr).toBe('');
+  expect(synced.code).toBe(0);
+});

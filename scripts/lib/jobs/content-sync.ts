@@ -3,7 +3,7 @@
 // transaction's own statistics before it commits.
 
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -34,7 +34,7 @@ import {
 import { fromSnapshot, readContentSnapshot, restoreTables, SNAPSHOT_FILE } from '../content/snapshot.ts';
 import { type ContentTable, resolveContentTables } from '../content/tables.ts';
 import { pinOutputSettings, sequenceStates, tableChecksum } from '../db/checksum.ts';
-import type { Sql } from '../db/connect.ts';
+import type { Query, Sql } from '../db/connect.ts';
 import { connect } from '../db/connect.ts';
 import { type CopySource, copyOutOf } from '../db/copy-table.ts';
 import { guardProduction } from '../db/guards.ts';
@@ -68,6 +68,8 @@ export interface ContentSyncOptions {
   env: NodeJS.ProcessEnv;
   /** sync: where the pre-sync snapshot is written (default <out>/content-snapshot). */
   snapshotDir: string;
+  /** sync --plan: a dry run's --out directory; refused when either side moved on since. */
+  planDir?: string;
   /** rollback: the snapshot directory restored (--from). */
   from: string | null;
 }
@@ -118,10 +120,20 @@ export async function runContentSync(ctx: JobContext, o: ContentSyncOptions): Pr
         target: { name: o.target.name, display: o.target.display },
         config: o.config.file ?? 'envsync.yaml',
       };
+      const fingerprints =
+        o.mode === 'dry-run' || o.planDir
+          ? {
+              source: await contentFingerprint(snapshot.tx, tables),
+              target: await contentFingerprint(pair.tgt, tables),
+              createdAt: new Date().toISOString(),
+            }
+          : undefined;
+      if (o.planDir && fingerprints) checkPlan(o, fingerprints);
       if (o.mode !== 'sync') {
         const results = await compareInTransaction(pair.tgt, copySource, tables);
         return {
           ...outline,
+          ...(o.mode === 'dry-run' && fingerprints ? { fingerprints } : {}),
           tables: results,
           proof: null,
           snapshot: null,
@@ -157,6 +169,46 @@ export async function runContentSync(ctx: JobContext, o: ContentSyncOptions): Pr
   } finally {
     await pair.close();
   }
+}
+
+/** The content tables as they stand: key, columns, and every row's checksum, hashed. */
+async function contentFingerprint(tx: Query, tables: ContentTable[]): Promise<string> {
+  const hash = createHash('sha256');
+  for (const t of tables) {
+    const c = await tableChecksum(tx, t);
+    hash.update(JSON.stringify([t.qualified, t.key, t.columns, c.rows, c.checksum]));
+  }
+  return hash.digest('hex');
+}
+
+/** --plan: the dry run's result, refused when made for other databases or when either side moved on since. */
+function checkPlan(o: ContentSyncOptions, now: { source: string; target: string }): void {
+  const file = path.join(o.planDir!, 'content-sync.json');
+  let plan: ContentSyncResult | undefined;
+  try {
+    plan = (JSON.parse(readFileSync(file, 'utf8')) as { result?: ContentSyncResult }).result;
+  } catch (error) {
+    throw new InputError(
+      `--plan ${o.planDir}: ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      'give the --out directory of a content-sync --mode dry-run',
+    );
+  }
+  if (plan?.mode !== 'dry-run' || !plan.fingerprints)
+    throw new InputError(
+      `--plan ${o.planDir} is not a content-sync dry run`,
+      'run --mode dry-run first, then sync with its --out',
+    );
+  if (plan.source.display !== o.source!.display || plan.target.display !== o.target.display)
+    throw new InputError(
+      `--plan ${o.planDir} was made for ${plan.source.display} → ${plan.target.display}, not these databases`,
+      'run the dry run for this source and target',
+    );
+  const moved = (['source', 'target'] as const).filter((side) => plan!.fingerprints![side] !== now[side]);
+  if (moved.length)
+    throw new InputError(
+      `--plan ${o.planDir} is outdated: the ${moved.join(' and ')} content changed since the dry run (${plan.fingerprints.createdAt})`,
+      'run the dry run again and read it, then sync with the new plan',
+    );
 }
 
 /**
@@ -532,6 +584,11 @@ export const contentSyncJob: Job<ContentSyncOptions, ContentSyncResult> = {
       description: 'rollback: the content snapshot a sync wrote (<out>/content-snapshot)',
     },
     config: { type: 'string', value: '<file>', description: 'the configuration (default envsync.yaml)' },
+    plan: {
+      type: 'string',
+      value: '<dir>',
+      description: 'sync: the --out of a dry run; refused when either side’s content changed since',
+    },
     'lock-timeout': {
       type: 'string',
       value: '<duration>',
@@ -589,6 +646,7 @@ export const contentSyncJob: Job<ContentSyncOptions, ContentSyncResult> = {
         'content-snapshot',
       ),
       from: read.from,
+      ...(typeof flags.plan === 'string' ? { planDir: flags.plan } : {}),
     };
   },
   run: runContentSync,

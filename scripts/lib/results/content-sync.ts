@@ -101,4 +101,6 @@ export interface ContentSyncResult {
   inSync: boolean;
   committed: boolean;
   durationMs: number;
+  /** dry-run: the content of both sides when planned; a sync --plan refuses when either moved on. */
+  fingerprints?: { source: string; target: string; createdAt: string };
 }
