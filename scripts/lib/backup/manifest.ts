@@ -2,9 +2,9 @@
 // between backup, prepare (target snapshot), rollback and people restoring by hand.
 
 import { createHmac, scryptSync, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError, JobError } from '../base/errors.ts';
+import { readJsonFile } from '../base/json-file.ts';
 import { PRIVILEGES } from '../catalog/model.ts';
 import { cascadeReach, isPlatformSchema, PLATFORM_DATA_TABLES } from '../catalog/platform.ts';
 import type { BackupManifest } from '../results/manifest.ts';
@@ -85,16 +85,10 @@ export function checkPlatformTables(
 /** Reads and checks a manifest; anything malformed is bad input (a corrupt artifact). */
 export function readManifest(dir: string): BackupManifest {
   const file = path.join(dir, 'manifest.json');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new InputError(
-      code === 'ENOENT' ? `${file} does not exist` : `${file} is not valid JSON`,
-      'pass the directory a backup (or prepare’s target snapshot) wrote, with its manifest.json',
-    );
-  }
+  const raw = readJsonFile(
+    file,
+    'pass the directory a backup (or prepare’s target snapshot) wrote, with its manifest.json',
+  );
   const m = raw as Partial<BackupManifest>;
   const problems: string[] = [];
   if (m.format !== MANIFEST_FORMAT)

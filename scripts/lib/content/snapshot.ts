@@ -2,10 +2,10 @@
 // table) and content-snapshot.json describing them — read here, checked, and turned back into the
 // content tables a rollback restores. The files themselves are written and read by the job.
 
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { InputError, InputErrors } from '../base/errors.ts';
+import { readJsonFile } from '../base/json-file.ts';
 import type { Inventory } from '../catalog/model.ts';
 import type { Query } from '../db/connect.ts';
 import { copyIn } from '../db/copy.ts';
@@ -30,16 +30,10 @@ export const fromSnapshot =
 /** Reads and checks content-snapshot.json; anything malformed is bad input (a corrupt artifact). */
 export function readContentSnapshot(dir: string): ContentSnapshot {
   const file = path.join(dir, SNAPSHOT_FILE);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new InputError(
-      code === 'ENOENT' ? `${file} does not exist` : `${file} is not valid JSON`,
-      'pass --from the content-snapshot directory a content-sync --mode sync wrote',
-    );
-  }
+  const raw = readJsonFile(
+    file,
+    'pass --from the content-snapshot directory a content-sync --mode sync wrote',
+  );
   const m = raw as Partial<ContentSnapshot>;
   const problems: string[] = [];
   if (m.format !== CONTENT_SNAPSHOT_FORMAT)

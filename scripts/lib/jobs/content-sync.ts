@@ -3,13 +3,14 @@
 // transaction's own statistics before it commits.
 
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileSha256, readArchive, writeArchive } from '../backup/archive.ts';
 import { macMatches, signManifest } from '../backup/manifest.ts';
 import { InputError, JobError, readFlags } from '../base/errors.ts';
+import { readJsonFile } from '../base/json-file.ts';
 import { readInventory } from '../catalog/inventory.ts';
 import { readSnapshot } from '../catalog/snapshot.ts';
 import { type EnvsyncConfig, loadConfig } from '../cli/config.ts';
@@ -184,15 +185,11 @@ async function contentFingerprint(tx: Query, tables: ContentTable[]): Promise<st
 /** --plan: the dry run's result, refused when made for other databases or when either side moved on since. */
 function checkPlan(o: ContentSyncOptions, now: { source: string; target: string }): void {
   const file = path.join(o.planDir!, 'content-sync.json');
-  let plan: ContentSyncResult | undefined;
-  try {
-    plan = (JSON.parse(readFileSync(file, 'utf8')) as { result?: ContentSyncResult }).result;
-  } catch (error) {
-    throw new InputError(
-      `--plan ${o.planDir}: ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-      'give the --out directory of a content-sync --mode dry-run',
-    );
-  }
+  const plan = (
+    readJsonFile(file, 'give the --out directory of a content-sync --mode dry-run') as {
+      result?: ContentSyncResult;
+    } | null
+  )?.result;
   if (plan?.mode !== 'dry-run' || !plan.fingerprints)
     throw new InputError(
       `--plan ${o.planDir} is not a content-sync dry run`,
