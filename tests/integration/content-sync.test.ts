@@ -73,8 +73,7 @@ beforeEach(async () => {
 });
 
 const env = () => cleanEnv({ STAGING_DATABASE_URL: staging.url, PRODUCTION_DATABASE_URL: production.url });
-const run = (mode: string, extra: string[] = [], file = CONTENT) => {
-  const d = tmp();
+const run = (mode: string, extra: string[] = [], file = CONTENT, d = tmp()) => {
   return runInProcess(
     contentSyncJob,
     ['--source', 'staging', '--target', 'production', '--mode', mode, '--config', file, '--out', d, ...extra],
@@ -373,22 +372,7 @@ describe('content snapshot and --mode rollback', () => {
 
 test('sync --plan: the dry run’s plan is used while both sides stand still, refused once the source moved on', async () => {
   const planned = tmp();
-  const dry = await runInProcess(
-    contentSyncJob,
-    [
-      '--source',
-      'staging',
-      '--target',
-      'production',
-      '--mode',
-      'dry-run',
-      '--config',
-      CONTENT,
-      '--out',
-      planned,
-    ],
-    env(),
-  );
+  const dry = await run('dry-run', [], CONTENT, planned);
   expect(dry.code).toBe(0);
   const s = staging.app();
   await s`update public.courses set title = 'SQL, moved on' where id = 1`;
@@ -400,26 +384,7 @@ test('sync --plan: the dry run’s plan is used while both sides stand still, re
   );
   expect(await rows(production, 'select title from public.courses where id = 1')).toEqual([{ title: 'SQL' }]);
   const again = tmp();
-  expect(
-    (
-      await runInProcess(
-        contentSyncJob,
-        [
-          '--source',
-          'staging',
-          '--target',
-          'production',
-          '--mode',
-          'dry-run',
-          '--config',
-          CONTENT,
-          '--out',
-          again,
-        ],
-        env(),
-      )
-    ).code,
-  ).toBe(0);
+  expect((await run('dry-run', [], CONTENT, again)).code).toBe(0);
   const synced = await run('sync', ['--allow-production', '--plan', again]);
   expect(synced.stderr).toBe('');
   expect(synced.code).toBe(0);
