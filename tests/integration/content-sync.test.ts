@@ -389,3 +389,117 @@ test('sync --plan: the dry run’s plan is used while both sides stand still, re
   expect(synced.stderr).toBe('');
   expect(synced.code).toBe(0);
 });
+
+describe('FK cycles among content tables', () => {
+  const CYCLES = `
+    create table public.categories (id int primary key, name text not null, featured_item_id int);
+    create table public.items (id int primary key, category_id int not null references public.categories, title text not null);
+    alter table public.categories add constraint categories_featured_fkey foreign key (featured_item_id) references public.items;
+    create table public.authors (id int primary key, first_book_id int not null);
+    create table public.books (id int primary key, author_id int not null references public.authors deferrable);
+    alter table public.authors add constraint authors_first_book_fkey foreign key (first_book_id) references public.books deferrable initially deferred;
+    insert into public.categories values (1, 'beaches', null), (2, 'museums', null);
+    insert into public.items values (1, 1, 'playa'), (2, 2, 'museo');
+    update public.categories set featured_item_id = id;
+    insert into public.authors values (1, 1);
+    insert into public.books values (1, 1);`;
+  // Listed children first: the order written is the FKs', not the file's.
+  const CYCLE_CONTENT = config(`content:
+  tables:
+    public.items: { delete: delete }
+    public.categories: { delete: delete }
+    public.books: {}
+    public.authors: {}
+`);
+  const state = async (db: TestDatabase) => ({
+    categories: await rows(db, 'select * from public.categories order by id'),
+    items: await rows(db, 'select * from public.items order by id'),
+    authors: await rows(db, 'select * from public.authors order by id'),
+    books: await rows(db, 'select * from public.books order by id'),
+  });
+
+  test('a nullable cycle and a deferrable NOT NULL one: rows added, repointed and removed through them, then rolled back', async () => {
+    for (const db of [staging, production]) {
+      const s = db.superuser();
+      await s.begin((tx) => tx.unsafe(CYCLES));
+      await s.end();
+    }
+    // Staging: a new category featuring a new item, a category repointed at it, a category and
+    // its item gone together, a new author with their first book.
+    const s = staging.superuser();
+    await s.begin((tx) =>
+      tx.unsafe(`
+      insert into public.categories values (3, 'food', null);
+      insert into public.items values (3, 3, 'arepa');
+      update public.categories set featured_item_id = 3 where id in (1, 3);
+      update public.categories set featured_item_id = null where id = 2;
+      delete from public.items where id = 2;
+      delete from public.categories where id = 2;
+      insert into public.authors values (2, 2);
+      insert into public.books values (2, 2);`),
+    );
+    await s.end();
+    const before = await state(production);
+    const d = tmp();
+    const r = await run('sync', ['--allow-production'], CYCLE_CONTENT, d);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const result = r.result();
+    // Deferrable FKs impose no order; the nullable one is where the other cycle is entered.
+    expect(result.tables.map((t) => t.table)).toEqual([
+      'public.books',
+      'public.authors',
+      'public.categories',
+      'public.items',
+    ]);
+    expect(result.inSync).toBe(true);
+    expect(result.tables.find((t) => t.table === 'public.categories')!.written).toEqual({
+      inserted: 1,
+      updated: 1,
+      deleted: 1,
+    });
+    expect(await state(production)).toEqual(await state(staging));
+
+    const back = await runInProcess(
+      contentSyncJob,
+      [
+        '--target',
+        'production',
+        '--mode',
+        'rollback',
+        '--from',
+        path.join(d, 'content-snapshot'),
+        '--config',
+        CYCLE_CONTENT,
+        '--out',
+        tmp(),
+        '--allow-production',
+      ],
+      env(),
+    );
+    expect(back.stderr).toBe('');
+    expect(back.code).toBe(0);
+    expect(await state(production)).toEqual(before);
+  });
+
+  test('a cycle of NOT NULL foreign keys that are not deferrable is refused before anything is read or written', async () => {
+    const ddl = `
+      create table public.a (id int primary key, b_id int not null);
+      create table public.b (id int primary key, a_id int not null references public.a);
+      alter table public.a add foreign key (b_id) references public.b;`;
+    for (const db of [staging, production]) {
+      const s = db.superuser();
+      await s.unsafe(ddl);
+      await s.end();
+    }
+    const r = await run(
+      'sync',
+      ['--allow-production'],
+      config('content:\n  tables:\n    public.a: {}\n    public.b: {}\n'),
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe(
+      'error: content tables public.a, public.b reference each other through NOT NULL foreign keys that are not deferrable',
+    );
+  });
+});

@@ -7,7 +7,7 @@ import { InputError, JobError } from '../base/errors.ts';
 import type { Query } from '../db/connect.ts';
 import { type CopySource, copyTable } from '../db/copy-table.ts';
 import { ident, literal, qname } from '../db/sql-text.ts';
-import type { ContentTableResult, ProtectedReference } from '../results/content-sync.ts';
+import type { ContentSyncResult, ContentTableResult, ProtectedReference } from '../results/content-sync.ts';
 import type { ContentTable } from './tables.ts';
 
 export interface Staged {
@@ -140,20 +140,27 @@ export async function enabledTriggers(tx: Query, t: ContentTable): Promise<strin
   return rows.map((r) => String(r.tgname));
 }
 
-/** Inserts and updates (parents first); equal rows are not rewritten. */
-export async function upsertTable(tx: Query, s: Staged, r: ContentTableResult): Promise<void> {
+/**
+ * Inserts and updates (parents first); equal rows are not rewritten. Held columns (a cycle's
+ * forward FKs) are left alone here — inserted NULL — and set by `settleHeld`.
+ */
+async function upsertTable(tx: Query, s: Staged, r: ContentTableResult): Promise<void> {
   const { table: t, stage } = s;
   const target = qname(t.schema, t.name);
+  const set = t.compared.filter((c) => !t.held.includes(c));
   try {
     if (t.compared.length) {
+      const changed = `${rowOf(t.compared, 's')} is distinct from ${rowOf(t.compared, 't')}`;
+      // A row whose only change is a held column is counted here and written by settleHeld.
+      const assign = set.length ? set : [t.key[0]!];
       const updated = await tx.unsafe(`
-        update ${target} t set ${t.compared.map((c) => `${ident(c)} = s.${ident(c)}`).join(', ')}
-        from ${stage} s where ${keyMatch(t, 't', 's')} and ${rowOf(t.compared, 's')} is distinct from ${rowOf(t.compared, 't')}`);
+        update ${target} t set ${assign.map((c) => `${ident(c)} = s.${ident(c)}`).join(', ')}
+        from ${stage} s where ${keyMatch(t, 't', 's')} and ${changed}`);
       r.written.updated = updated.count;
     }
     const inserted = await tx.unsafe(`
       insert into ${target} (${cols(t.columns)})${t.identityAlways ? ' overriding system value' : ''}
-      select ${cols(t.columns, 's')} from ${stage} s
+      select ${t.columns.map((c) => (t.held.includes(c) ? 'null' : `s.${ident(c)}`)).join(', ')} from ${stage} s
       where not exists (select 1 from ${target} t where ${keyMatch(t, 't', 's')})`);
     r.written.inserted = inserted.count;
   } catch (error) {
@@ -167,18 +174,109 @@ export async function upsertTable(tx: Query, s: Staged, r: ContentTableResult): 
   }
 }
 
+/** Held columns set to the source's values, once every content table's rows are in. */
+async function settleHeld(tx: Query, s: Staged): Promise<void> {
+  const { table: t, stage } = s;
+  if (!t.held.length) return;
+  await tx.unsafe(`
+    update ${qname(t.schema, t.name)} t set ${t.held.map((c) => `${ident(c)} = s.${ident(c)}`).join(', ')}
+    from ${stage} s where ${keyMatch(t, 't', 's')} and ${rowOf(t.held, 's')} is distinct from ${rowOf(t.held, 't')}`);
+}
+
+/** Held columns set NULL on rows about to be deleted, so a cycle's rows can go in any order. */
+async function releaseHeld(tx: Query, s: Staged): Promise<void> {
+  const { table: t, stage } = s;
+  if (!t.held.length || t.delete !== 'delete') return;
+  await tx.unsafe(`
+    update ${qname(t.schema, t.name)} t set ${t.held.map((c) => `${ident(c)} = null`).join(', ')}
+    where not exists (select 1 from ${stage} s where ${keyMatch(t, 't', 's')})
+      and ${t.held.map((c) => `t.${ident(c)} is not null`).join(' or ')}`);
+}
+
 /** Deletes where the policy allows (children first); protected references were refused before. */
-export async function deleteFromTable(tx: Query, s: Staged, r: ContentTableResult): Promise<void> {
+async function deleteFromTable(tx: Query, s: Staged, r: ContentTableResult): Promise<void> {
   const { table: t, stage } = s;
   if (t.delete !== 'delete') return;
-  const deleted = await tx.unsafe(`
-    delete from ${qname(t.schema, t.name)} t
-    where not exists (select 1 from ${stage} s where ${keyMatch(t, 't', 's')})`);
-  r.written.deleted = deleted.count;
+  try {
+    const deleted = await tx.unsafe(`
+      delete from ${qname(t.schema, t.name)} t
+      where not exists (select 1 from ${stage} s where ${keyMatch(t, 't', 's')})`);
+    r.written.deleted = deleted.count;
+  } catch (error) {
+    const e = error as { code?: string; constraint_name?: string; detail?: string; table_name?: string };
+    if (e.code === '23503')
+      throw new JobError(
+        `${t.qualified}: a row the policy deletes is still referenced by a content row the target keeps (${e.constraint_name ?? 'a foreign key'}: ${e.detail ?? 'still referenced'})`,
+        'set delete: delete on the referencing content table too, or keep these rows; nothing was committed',
+      );
+    throw error;
+  }
+}
+
+/**
+ * The writes of sync and rollback, in the target's open transaction: refused first when a
+ * protected row references a row that would be deleted; triggers of `triggers: skip` tables
+ * disabled; upserts parents first, held cycle columns settled, deletes children first;
+ * sequences forward only; triggers back on; then the proof.
+ */
+export async function writeContent(
+  tx: Query,
+  staged: Staged[],
+  results: Map<Staged, ContentTableResult>,
+  what: 'sync' | 'rollback',
+  log: (line: string) => void,
+  sequences?: Map<string, { lastValue: string; isCalled: boolean }>,
+): Promise<ContentProof> {
+  refuseProtectedReferences([...results.values()], what);
+  // Deferrable FKs among content tables are checked at COMMIT, whatever order rows arrive in.
+  await tx.unsafe('set constraints all deferred');
+  const disabled: { table: string; trigger: string }[] = [];
+  for (const s of staged.filter((x) => x.table.triggers === 'skip')) {
+    const r = results.get(s)!;
+    r.triggersSkipped = await enabledTriggers(tx, s.table);
+    for (const trigger of r.triggersSkipped) {
+      const table = qname(s.table.schema, s.table.name);
+      await tx.unsafe(`alter table ${table} disable trigger ${ident(trigger)}`);
+      disabled.push({ table, trigger });
+    }
+  }
+  for (const s of staged) {
+    log(`  ${s.table.qualified}: ${what === 'sync' ? 'upserting' : 'restoring'}`);
+    await upsertTable(tx, s, results.get(s)!);
+  }
+  for (const s of staged) await settleHeld(tx, s);
+  for (const s of staged) await releaseHeld(tx, s);
+  for (const s of [...staged].reverse()) await deleteFromTable(tx, s, results.get(s)!);
+  if (sequences)
+    for (const s of staged)
+      results.get(s)!.sequencesAdvanced = await advanceSequences(tx, s.table, sequences);
+  for (const d of disabled) await tx.unsafe(`alter table ${d.table} enable trigger ${ident(d.trigger)}`);
+  await tx.unsafe('set constraints all immediate');
+  return proveProtectedUntouched(
+    tx,
+    staged.map((s) => s.table),
+  );
+}
+
+/** Refused (exit 1, nothing written) when a protected row references a row the write would delete. */
+function refuseProtectedReferences(results: ContentTableResult[], what: 'sync' | 'rollback'): void {
+  const blocked = results.flatMap((r) =>
+    r.protectedReferences.map(
+      (p) =>
+        `${p.rows} row(s) of ${p.table} (${p.constraint}, ON DELETE ${p.onDelete}) reference rows of ${r.table} the ${what} would delete`,
+    ),
+  );
+  if (blocked.length)
+    throw new JobError(
+      `content-sync ${what === 'sync' ? '' : 'rollback '}refused: ${blocked.join('; ')}`,
+      what === 'sync'
+        ? 'users’ rows point at that content: keep those rows (delete: keep), or move the users’ rows first; nothing was changed'
+        : 'users’ rows point at content the sync added: move or remove those rows first, or keep the content; nothing was changed',
+    );
 }
 
 /** Sequences of content tables moved forward to the source's value, never backwards. */
-export async function advanceSequences(
+async function advanceSequences(
   tx: Query,
   t: ContentTable,
   source: Map<string, { lastValue: string; isCalled: boolean }>,
@@ -198,32 +296,34 @@ export async function advanceSequences(
   return advanced;
 }
 
+export type ContentProof = NonNullable<ContentSyncResult['proof']>;
+
 /**
- * The proof: this transaction's own statistics (pg_stat_xact_user_tables) — inserts, updates
- * and deletes on every table that is not content. FK cascades and trigger side effects show
- * here whoever did them; anything but zero and the caller rolls back.
+ * The proof before COMMIT: this transaction's own statistics (pg_stat_xact_user_tables) —
+ * inserts, updates and deletes on every table that is not content. FK cascades and trigger
+ * side effects show here whoever did them; anything but zero: ROLLBACK and exit 1.
  */
-export async function protectedWrites(
-  tx: Query,
-  content: Set<string>,
-): Promise<{
-  checked: number;
-  writes: { table: string; inserted: number; updated: number; deleted: number }[];
-}> {
+async function proveProtectedUntouched(tx: Query, tables: ContentTable[]): Promise<ContentProof> {
+  const content = new Set(tables.map((t) => t.qualified));
   const rows = await tx`
     select schemaname || '.' || relname as t, n_tup_ins::int8 as ins, n_tup_upd::int8 as upd, n_tup_del::int8 as del
     from pg_stat_xact_user_tables
     where schemaname not like 'pg\\_temp%'`;
   const others = rows.filter((r) => !content.has(String(r.t)));
-  return {
-    checked: others.length,
-    writes: others
-      .filter((r) => Number(r.ins) + Number(r.upd) + Number(r.del) > 0)
-      .map((r) => ({
-        table: String(r.t),
-        inserted: Number(r.ins),
-        updated: Number(r.upd),
-        deleted: Number(r.del),
-      })),
-  };
+  const writes = others
+    .filter((r) => Number(r.ins) + Number(r.upd) + Number(r.del) > 0)
+    .map((r) => ({
+      table: String(r.t),
+      inserted: Number(r.ins),
+      updated: Number(r.upd),
+      deleted: Number(r.del),
+    }));
+  if (writes.length) {
+    await tx.unsafe('rollback').catch(() => {});
+    throw new JobError(
+      `the proof failed: this transaction wrote to protected table(s) ${writes.map((w) => `${w.table} (${w.inserted} inserted, ${w.updated} updated, ${w.deleted} deleted)`).join(', ')} — rolled back, nothing committed`,
+      'a trigger or an FK action on a content table writes to users’ tables: set triggers: skip for it, or remove the FK action',
+    );
+  }
+  return { protectedTablesChecked: others.length, writes };
 }

@@ -25,6 +25,12 @@ export interface ContentTable {
   protectedReferences: ForeignKey[];
   /** Sequences the table's columns own (`schema.sequence`): moved forward only. */
   sequences: string[];
+  /**
+   * Columns of FKs that close a cycle among content tables (nullable, not deferrable, pointing
+   * at a table written later): inserted NULL, set once every table's rows are in, and set NULL
+   * on rows about to be deleted before any delete.
+   */
+  held: string[];
 }
 
 const q = (t: { schema: string; name: string }) => `${t.schema}.${t.name}`;
@@ -32,7 +38,7 @@ const q = (t: { schema: string; name: string }) => `${t.schema}.${t.name}`;
 /**
  * Every configured table checked on both sides: it exists, it is an app table, it has a key
  * (the primary key, or a declared one whose columns exist), the ignored columns exist.
- * Returned in the source's FK load order, parents first.
+ * Returned in write order (`writeOrder`), parents first.
  */
 export function resolveContentTables(
   config: Record<string, ContentTableConfig>,
@@ -43,7 +49,6 @@ export function resolveContentTables(
   const find = (inv: Inventory, name: string) => inv.tables.find((t) => q(t) === name && t.kind === 'table');
   const names = Object.keys(config);
   const content = new Set(names);
-  const order = new Map(src.loadOrder.flat().map((t, i) => [t, i]));
   const tables: ContentTable[] = [];
   for (const name of names) {
     const c = config[name]!;
@@ -102,10 +107,58 @@ export function resolveContentTables(
       sequences: tgt.sequences
         .filter((seq) => seq.ownedBy?.startsWith(`${name}.`))
         .map((seq) => `${seq.schema}.${seq.name}`),
+      held: [],
     });
   }
+  const fks = tgt.foreignKeys.filter(
+    (fk) =>
+      content.has(fk.table) && content.has(fk.references) && fk.table !== fk.references && !fk.deferrable,
+  );
+  const { order, problem } = writeOrder(
+    tables.map((t) => t.qualified),
+    fks,
+  );
+  if (problem) problems.push(problem);
   if (problems.length) throw problems.length === 1 ? problems[0]! : new InputErrors(problems);
-  return tables.sort((a, b) => (order.get(a.qualified) ?? 0) - (order.get(b.qualified) ?? 0));
+  const position = new Map(order.map((t, i) => [t, i]));
+  for (const t of tables)
+    t.held = [
+      ...new Set(
+        fks
+          .filter(
+            (fk) => fk.table === t.qualified && position.get(fk.references)! > position.get(t.qualified)!,
+          )
+          .flatMap((fk) => fk.columns),
+      ),
+    ];
+  return tables.sort((a, b) => position.get(a.qualified)! - position.get(b.qualified)!);
+}
+
+/**
+ * Content tables in write order: parents first, otherwise as envsync.yaml lists them, over
+ * the target's FKs that are not deferrable (deferrable ones are deferred). A cycle is entered
+ * at a table whose FKs into it are nullable; a cycle of NOT NULL FKs alone cannot be written
+ * row by row, and is refused.
+ */
+function writeOrder(tables: string[], fks: ForeignKey[]): { order: string[]; problem?: InputError } {
+  const order: string[] = [];
+  const left = new Set(tables);
+  const ready = (t: string, strict: boolean) =>
+    fks.every((fk) => fk.table !== t || !left.has(fk.references) || (!strict && fk.nullable));
+  while (left.size) {
+    const next = [...left].find((t) => ready(t, true)) ?? [...left].find((t) => ready(t, false));
+    if (!next)
+      return {
+        order: [...order, ...left],
+        problem: new InputError(
+          `content tables ${[...left].join(', ')} reference each other through NOT NULL foreign keys that are not deferrable`,
+          'make one of those foreign keys DEFERRABLE (or its column nullable) so the rows can be written in one transaction',
+        ),
+      };
+    order.push(next);
+    left.delete(next);
+  }
+  return { order };
 }
 
 /** Columns on both sides, generated ones left out, in the target's order. */

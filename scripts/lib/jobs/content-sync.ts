@@ -22,15 +22,12 @@ import {
 } from '../cli/database-flags.ts';
 import { parseDuration } from '../cli/duration.ts';
 import {
-  advanceSequences,
   compareTable,
-  deleteFromTable,
   enabledTriggers,
   fromSource,
-  protectedWrites,
   type Staged,
   stageContent,
-  upsertTable,
+  writeContent,
 } from '../content/engine.ts';
 import { fromSnapshot, readContentSnapshot, restoreTables, SNAPSHOT_FILE } from '../content/snapshot.ts';
 import { type ContentTable, resolveContentTables } from '../content/tables.ts';
@@ -42,7 +39,6 @@ import { guardProduction } from '../db/guards.ts';
 import { databaseIdentity, sameDatabase } from '../db/identity.ts';
 import { libpqEnvironment } from '../db/libpq-env.ts';
 import { findClientProgram } from '../db/pg-binaries.ts';
-import { ident, qname } from '../db/sql-text.ts';
 import type { DatabaseTarget } from '../db/url.ts';
 import { renderContentSyncSummary } from '../report/content-sync-summary.ts';
 import {
@@ -255,70 +251,9 @@ async function syncContent(
   const staged = await stageContent(tgt, tables, fromSource(source, tgt));
   const results = new Map<Staged, ContentTableResult>();
   for (const s of staged) results.set(s, await compareTable(tgt, s));
-  refuseProtectedReferences([...results.values()], 'sync');
-  const { disabled } = await disableTriggers(tgt, staged, results);
-  for (const s of staged) {
-    ctx.log.info(`  ${s.table.qualified}: upserting`);
-    await upsertTable(tgt, s, results.get(s)!);
-  }
-  for (const s of [...staged].reverse()) await deleteFromTable(tgt, s, results.get(s)!);
-  for (const s of staged) results.get(s)!.sequencesAdvanced = await advanceSequences(tgt, s.table, sequences);
-  for (const d of disabled) await tgt.unsafe(`alter table ${d.table} enable trigger ${ident(d.trigger)}`);
-  const proof = await proveProtectedUntouched(tgt, tables);
+  const proof = await writeContent(tgt, staged, results, 'sync', (l) => ctx.log.info(l), sequences);
   await tgt.unsafe('commit');
   return { results: [...results.values()], proof, snapshot };
-}
-
-/** Refused (exit 1, nothing written) when a protected row references a row the write would delete. */
-function refuseProtectedReferences(results: ContentTableResult[], what: 'sync' | 'rollback'): void {
-  const blocked = results.flatMap((r) =>
-    r.protectedReferences.map(
-      (p) =>
-        `${p.rows} row(s) of ${p.table} (${p.constraint}, ON DELETE ${p.onDelete}) reference rows of ${r.table} the ${what} would delete`,
-    ),
-  );
-  if (blocked.length)
-    throw new JobError(
-      `content-sync ${what === 'sync' ? '' : 'rollback '}refused: ${blocked.join('; ')}`,
-      what === 'sync'
-        ? 'users’ rows point at that content: keep those rows (delete: keep), or move the users’ rows first; nothing was changed'
-        : 'users’ rows point at content the sync added: move or remove those rows first, or keep the content; nothing was changed',
-    );
-}
-
-/** The target's triggers on content tables with triggers: skip, disabled by name until the caller enables them. */
-async function disableTriggers(
-  tgt: Sql,
-  staged: Staged[],
-  results: Map<Staged, ContentTableResult>,
-): Promise<{ disabled: { table: string; trigger: string }[] }> {
-  const disabled: { table: string; trigger: string }[] = [];
-  for (const s of staged.filter((x) => x.table.triggers === 'skip')) {
-    const r = results.get(s)!;
-    r.triggersSkipped = await enabledTriggers(tgt, s.table);
-    for (const trigger of r.triggersSkipped) {
-      const table = qname(s.table.schema, s.table.name);
-      await tgt.unsafe(`alter table ${table} disable trigger ${ident(trigger)}`);
-      disabled.push({ table, trigger });
-    }
-  }
-  return { disabled };
-}
-
-/** The proof before COMMIT: no protected table written by this transaction, or ROLLBACK and exit 1. */
-async function proveProtectedUntouched(
-  tgt: Sql,
-  tables: ContentTable[],
-): Promise<NonNullable<ContentSyncResult['proof']>> {
-  const { checked, writes } = await protectedWrites(tgt, new Set(tables.map((t) => t.qualified)));
-  if (writes.length) {
-    await tgt.unsafe('rollback').catch(() => {});
-    throw new JobError(
-      `the proof failed: this transaction wrote to protected table(s) ${writes.map((w) => `${w.table} (${w.inserted} inserted, ${w.updated} updated, ${w.deleted} deleted)`).join(', ')} — rolled back, nothing committed`,
-      'a trigger or an FK action on a content table writes to users’ tables: set triggers: skip for it, or remove the FK action',
-    );
-  }
-  return { protectedTablesChecked: checked, writes };
 }
 
 const snapshotSecret = (o: ContentSyncOptions) => o.env.BACKUP_ENCRYPTION_KEY || undefined;
@@ -497,15 +432,7 @@ async function rollbackContent(ctx: JobContext, o: ContentSyncOptions): Promise<
       const staged = await stageContent(tgt, tables, fromSnapshot(tgt, snapshot, open));
       const results = new Map<Staged, ContentTableResult>();
       for (const s of staged) results.set(s, await compareTable(tgt, s));
-      refuseProtectedReferences([...results.values()], 'rollback');
-      const { disabled } = await disableTriggers(tgt, staged, results);
-      for (const s of staged) {
-        ctx.log.info(`  ${s.table.qualified}: restoring`);
-        await upsertTable(tgt, s, results.get(s)!);
-      }
-      for (const s of [...staged].reverse()) await deleteFromTable(tgt, s, results.get(s)!);
-      for (const d of disabled) await tgt.unsafe(`alter table ${d.table} enable trigger ${ident(d.trigger)}`);
-      const proof = await proveProtectedUntouched(tgt, tables);
+      const proof = await writeContent(tgt, staged, results, 'rollback', (l) => ctx.log.info(l));
       const restoreChecks: ContentRestoreCheck[] = [];
       for (const t of tables) {
         const was = snapshot.tables.find((e) => e.table === t.qualified)!;
