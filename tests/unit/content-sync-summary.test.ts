@@ -17,6 +17,32 @@ test('content-sync summary: a comparison a sync would refuse; a committed sync w
   const synced = renderContentSyncSummary(contentSynced());
   expectGolden('content-sync-summary.sync.md', synced);
   expect(synced).toContain('**Proof:** this transaction wrote nothing to any of the 14 protected tables');
+  expect(synced).toContain('| `public.enrollments` | 12,040 | 12,043 |');
+});
+
+test('content-sync validate summary without a manifest: the protected tables counted, nothing claimed', () => {
+  const r = {
+    ...contentCompared(),
+    mode: 'validate' as const,
+    tables: contentCompared().tables.map((t) => ({
+      ...t,
+      new: 0,
+      changed: 0,
+      changedColumns: {},
+      protectedReferences: [],
+    })),
+    inSync: true,
+    protected: {
+      manifest: null,
+      tables: [
+        { table: 'auth.users', rows: 5_000, before: null, unchanged: null },
+        { table: 'public.enrollments', rows: 12_043, before: null, unchanged: null },
+      ],
+    },
+  };
+  const md = renderContentSyncSummary(r);
+  expectGolden('content-sync-summary.validate.md', md);
+  expect(md).toContain('**Protected tables:** 2, 17,043 rows (counts only');
 });
 
 const file = (text: string) => {

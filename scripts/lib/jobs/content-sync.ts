@@ -29,9 +29,10 @@ import {
   stageContent,
   writeContent,
 } from '../content/engine.ts';
+import { protectedReport, protectedTables, readProtected } from '../content/protected.ts';
 import { fromSnapshot, readContentSnapshot, restoreTables, SNAPSHOT_FILE } from '../content/snapshot.ts';
 import { type ContentTable, resolveContentTables } from '../content/tables.ts';
-import { pinOutputSettings, sequenceStates, tableChecksum } from '../db/checksum.ts';
+import { pinOutputSettings, sequenceStates, type TableRef, tableChecksum } from '../db/checksum.ts';
 import type { Query, Sql } from '../db/connect.ts';
 import { connect } from '../db/connect.ts';
 import { type CopySource, copyOutOf } from '../db/copy-table.ts';
@@ -50,6 +51,7 @@ import {
   type ContentSyncResult,
   type ContentTableResult,
 } from '../results/content-sync.ts';
+import type { TableChecksum } from '../results/manifest.ts';
 import { openPair } from '../sync/scope.ts';
 import type { Job, JobContext } from './runner.ts';
 
@@ -69,6 +71,8 @@ export interface ContentSyncOptions {
   planDir?: string;
   /** rollback: the snapshot directory restored (--from). */
   from: string | null;
+  /** validate: a sync's content snapshot, whose manifest of the protected tables is compared. */
+  manifestDir: string | null;
 }
 
 const MODES: ContentMode[] = ['compare', 'dry-run', 'sync', 'validate', 'rollback'];
@@ -92,6 +96,7 @@ export async function runContentSync(ctx: JobContext, o: ContentSyncOptions): Pr
         await readInventory(pair.tgt, { exactCounts: false }),
       ];
       const tables = resolveContentTables(o.config.content.tables, src, tgt);
+      const guarded = protectedTables(tgt, tables);
       const major = Math.floor(src.database.serverVersionNum / 10000);
       const copySource: CopySource = {
         psql: findClientProgram('psql', major, o.env),
@@ -127,11 +132,15 @@ export async function runContentSync(ctx: JobContext, o: ContentSyncOptions): Pr
           : undefined;
       if (o.planDir && fingerprints) checkPlan(o, fingerprints);
       if (o.mode !== 'sync') {
+        const manifest = o.mode === 'validate' && o.manifestDir ? await readManifest(pair.tgt, o) : null;
         const results = await compareInTransaction(pair.tgt, copySource, tables);
+        const protectedNow =
+          o.mode === 'validate' ? await readProtected(pair.tgt, guarded, manifest !== null) : null;
         return {
           ...outline,
           ...(o.mode === 'dry-run' && fingerprints ? { fingerprints } : {}),
           tables: results,
+          protected: protectedNow ? protectedReport(protectedNow, manifest) : null,
           proof: null,
           snapshot: null,
           restoreChecks: null,
@@ -145,12 +154,17 @@ export async function runContentSync(ctx: JobContext, o: ContentSyncOptions): Pr
         results,
         proof,
         snapshot: taken,
-      } = await syncContent(ctx, pair.tgt, copySource, tables, sequences, o);
-      ctx.log.info('  committed; validating the content against the source');
+        manifest,
+      } = await syncContent(ctx, pair.tgt, copySource, { tables, guarded }, sequences, o);
+      ctx.log.info(
+        '  committed; validating the content against the source, the protected tables against the manifest',
+      );
       const after = await compareInTransaction(pair.tgt, copySource, tables);
+      const protectedNow = await readProtected(pair.tgt, guarded, true);
       return {
         ...outline,
         tables: results,
+        protected: protectedReport(protectedNow, { dir: o.snapshotDir, tables: manifest }),
         proof,
         snapshot: taken,
         restoreChecks: null,
@@ -211,7 +225,7 @@ function checkPlan(o: ContentSyncOptions, now: { source: string; target: string 
 async function compareInTransaction(
   tgt: Sql,
   source: CopySource,
-  tables: ReturnType<typeof resolveContentTables>,
+  tables: ContentTable[],
 ): Promise<ContentTableResult[]> {
   await tgt.unsafe('begin isolation level repeatable read');
   try {
@@ -236,24 +250,28 @@ async function syncContent(
   ctx: JobContext,
   tgt: Sql,
   source: CopySource,
-  tables: ReturnType<typeof resolveContentTables>,
+  { tables, guarded }: { tables: ContentTable[]; guarded: TableRef[] },
   sequences: Map<string, { lastValue: string; isCalled: boolean }>,
   o: ContentSyncOptions,
 ): Promise<{
   results: ContentTableResult[];
   proof: NonNullable<ContentSyncResult['proof']>;
   snapshot: ContentSnapshotSummary;
+  manifest: TableChecksum[];
 }> {
+  // Before the transaction: each users' table read in a short transaction of its own.
+  ctx.log.info(`  the manifest of ${guarded.length} protected table(s): rows and checksums`);
+  const manifest = await readProtected(tgt, guarded, true);
   await tgt.unsafe('begin');
   await tgt`select set_config('lock_timeout', ${`${o.lockTimeoutMs}ms`}, true)`;
   ctx.log.info(`  saving the target's content to ${o.snapshotDir}`);
-  const snapshot = await writeContentSnapshot(tgt, tables, o);
+  const snapshot = await writeContentSnapshot(tgt, tables, manifest, o);
   const staged = await stageContent(tgt, tables, fromSource(source, tgt));
   const results = new Map<Staged, ContentTableResult>();
   for (const s of staged) results.set(s, await compareTable(tgt, s));
   const proof = await writeContent(tgt, staged, results, 'sync', (l) => ctx.log.info(l), sequences);
   await tgt.unsafe('commit');
-  return { results: [...results.values()], proof, snapshot };
+  return { results: [...results.values()], proof, snapshot, manifest };
 }
 
 const snapshotSecret = (o: ContentSyncOptions) => o.env.BACKUP_ENCRYPTION_KEY || undefined;
@@ -267,6 +285,7 @@ const snapshotSecret = (o: ContentSyncOptions) => o.env.BACKUP_ENCRYPTION_KEY ||
 async function writeContentSnapshot(
   tgt: Sql,
   tables: ContentTable[],
+  manifest: TableChecksum[],
   o: ContentSyncOptions,
 ): Promise<ContentSnapshotSummary> {
   const secret = snapshotSecret(o);
@@ -286,6 +305,7 @@ async function writeContentSnapshot(
           return { schema, name };
         }),
     ),
+    protected: manifest,
     files: [],
   };
   // The rows are read by psql in this transaction's exported snapshot (taken before any write):
@@ -319,6 +339,27 @@ async function writeContentSnapshot(
   const read = readContentSnapshot(o.snapshotDir);
   await verifySnapshotFiles(read, o.snapshotDir, secret);
   return snapshotSummary(read, o.snapshotDir);
+}
+
+/** validate --manifest: a sync's snapshot of this very database, verified; its protected tables. */
+async function readManifest(
+  tgt: Sql,
+  o: ContentSyncOptions,
+): Promise<{ dir: string; tables: TableChecksum[] }> {
+  const dir = o.manifestDir!;
+  const snapshot = readContentSnapshot(dir);
+  await verifySnapshotFiles(snapshot, dir, snapshotSecret(o));
+  await refuseOtherDatabase(tgt, snapshot, dir, o);
+  return { dir, tables: snapshot.protected };
+}
+
+/** A snapshot is only ever used on the database it was taken of (exit 2 otherwise). */
+async function refuseOtherDatabase(tgt: Sql, snapshot: ContentSnapshot, dir: string, o: ContentSyncOptions) {
+  if (!sameDatabase(await databaseIdentity(tgt), snapshot.target.identity))
+    throw new InputError(
+      `${dir} is a snapshot of ${snapshot.target.display} (database ${snapshot.target.identity.database}), not of --target ${o.target.display}`,
+      'use the snapshot of the database it was taken of; nothing was changed',
+    );
 }
 
 const snapshotSummary = (s: ContentSnapshot, dir: string): ContentSnapshotSummary => ({
@@ -412,12 +453,7 @@ async function rollbackContent(ctx: JobContext, o: ContentSyncOptions): Promise<
     connectTimeout: o.connectTimeout,
   });
   try {
-    const identity = await databaseIdentity(tgt);
-    if (!sameDatabase(identity, snapshot.target.identity))
-      throw new InputError(
-        `${dir} is a snapshot of ${snapshot.target.display} (database ${snapshot.target.identity.database}), not of --target ${o.target.display}`,
-        'roll back the database the snapshot was taken of; nothing was changed',
-      );
+    await refuseOtherDatabase(tgt, snapshot, dir, o);
     await guardProduction(tgt, o.target, o.env, o.allowProduction, 'content-sync');
     ctx.log.info(`content-sync rollback: ${dir} → ${o.target.display}`);
     const tables = restoreTables(snapshot, await readInventory(tgt, { exactCounts: false }));
@@ -458,6 +494,7 @@ async function rollbackContent(ctx: JobContext, o: ContentSyncOptions): Promise<
         target: { name: o.target.name, display: o.target.display },
         config: o.config.file ?? 'envsync.yaml',
         tables: [...results.values()],
+        protected: null,
         proof,
         snapshot: snapshotSummary(snapshot, dir),
         restoreChecks,
@@ -508,6 +545,12 @@ export const contentSyncJob: Job<ContentSyncOptions, ContentSyncResult> = {
       description: 'rollback: the content snapshot a sync wrote (<out>/content-snapshot)',
     },
     config: { type: 'string', value: '<file>', description: 'the configuration (default envsync.yaml)' },
+    manifest: {
+      type: 'string',
+      value: '<dir>',
+      description:
+        'validate: a sync’s content snapshot; each protected table reported unchanged since it, or written since by others',
+    },
     plan: {
       type: 'string',
       value: '<dir>',
@@ -570,6 +613,7 @@ export const contentSyncJob: Job<ContentSyncOptions, ContentSyncResult> = {
         'content-snapshot',
       ),
       from: read.from,
+      manifestDir: typeof flags.manifest === 'string' ? flags.manifest : null,
       ...(typeof flags.plan === 'string' ? { planDir: flags.plan } : {}),
     };
   },

@@ -2,7 +2,7 @@
 // a sync wrote, the protected rows that block a delete, and the proof; a rollback: what it
 // restored from the snapshot, and each table's count and checksum against the snapshot's.
 
-import type { ContentSyncResult } from '../results/content-sync.ts';
+import type { ContentSyncResult, ProtectedReport } from '../results/content-sync.ts';
 import { code, formatCount, formatDuration, route, table } from './markdown.ts';
 
 export function renderContentSyncSummary(r: ContentSyncResult): string {
@@ -28,6 +28,7 @@ export function renderContentSyncSummary(r: ContentSyncResult): string {
       '',
     );
   }
+  if (r.protected) out.push(...protectedLines(r.protected));
   if (blocked.length)
     out.push(
       `**A sync would be refused:** ${blocked.map((b) => `${formatCount(b.rows)} row(s) of ${code(b.table)} (ON DELETE ${b.onDelete}) reference rows of ${code(b.content)} it would delete`).join('; ')}.`,
@@ -77,6 +78,39 @@ export function renderContentSyncSummary(r: ContentSyncResult): string {
     );
   out.push(`Configuration ${code(r.config)} · ${formatDuration(r.durationMs)}`, '');
   return out.join('\n');
+}
+
+/** Users' tables: counts, or against the manifest what nobody wrote and what the application wrote since. */
+function protectedLines(p: ProtectedReport): string[] {
+  const rows = formatCount(p.tables.reduce((n, t) => n + t.rows, 0));
+  if (!p.manifest)
+    return [
+      `**Protected tables:** ${p.tables.length}, ${rows} rows (counts only: \`--manifest <content-snapshot>\` checks them against a sync’s manifest).`,
+      '',
+    ];
+  const since = p.tables.filter((t) => t.unchanged === false);
+  const out = [
+    `**Protected tables against the manifest in ${code(p.manifest)}:** ${p.tables.length - since.length} of ${p.tables.length} unchanged since the sync began${
+      since.length
+        ? `; ${since.length} written since — not by the sync (its proof counted no write of its own): the application’s own writes, not claimed as unchanged.`
+        : '.'
+    }`,
+    '',
+  ];
+  if (since.length)
+    out.push(
+      table(
+        ['Written since', 'Rows at the manifest', 'Rows now'],
+        since.map((t) => [
+          code(t.table),
+          t.before === null ? '— (new)' : formatCount(t.before),
+          formatCount(t.rows),
+        ]),
+        ['l', 'r', 'r'],
+      ),
+      '',
+    );
+  return out;
 }
 
 const snapshotProtection = (s: NonNullable<ContentSyncResult['snapshot']>) =>

@@ -19,6 +19,11 @@ export interface ContentSnapshot {
   tables: { table: string; key: string[]; columns: string[]; rows: number; checksum: string; file: string }[];
   /** The content tables' sequences as they were (a rollback never moves them back). */
   sequences: SequenceState[];
+  /**
+   * The manifest of the protected tables when the sync began: rows and fast checksum (`hte64`,
+   * compared only on this same database), for `validate --manifest`.
+   */
+  protected: TableChecksum[];
   files: { name: string; bytes: number; sha256: string; encrypted: boolean }[];
   /** HMAC like a backup manifest's (BACKUP_ENCRYPTION_KEY); absent when taken without a key. */
   mac?: string;
@@ -42,6 +47,23 @@ export interface ContentRestoreCheck {
   snapshot: TableChecksum;
   restored: TableChecksum;
   equal: boolean;
+}
+
+/** The protected tables now; against a manifest, whether each is unchanged since the sync began. */
+export interface ProtectedReport {
+  /** The content snapshot whose manifest was compared; null: counts only. */
+  manifest: string | null;
+  tables: {
+    table: string;
+    rows: number;
+    /** Its rows in the manifest (null: no manifest, or the table is new since). */
+    before: number | null;
+    /**
+     * Same checksum as in the manifest. false: written since the sync began — by the
+     * application (the sync's proof counted no write of its own); null: no manifest.
+     */
+    unchanged: boolean | null;
+  }[];
 }
 
 export interface ProtectedReference {
@@ -93,6 +115,8 @@ export interface ContentSyncResult {
   } | null;
   /** sync: the snapshot taken before writing; rollback: the snapshot restored. */
   snapshot: ContentSnapshotSummary | null;
+  /** sync (after COMMIT, against its own manifest) and validate (against --manifest, or counts only). */
+  protected: ProtectedReport | null;
   /** rollback: each table's count and checksum equal the snapshot's (checked before COMMIT). */
   restoreChecks: ContentRestoreCheck[] | null;
   /** rollback: sequences are never moved backwards — left where they are. */
