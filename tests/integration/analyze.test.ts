@@ -135,6 +135,14 @@ test('row counts are exact: equal to count(*) of every table', async () => {
 test('names the FK cycle with its FKs and the nullable one that breaks it', () => {
   expect(result.cycles).toEqual([
     {
+      tables: ['public.spot_categories', 'public.tourist_spots'],
+      foreignKeys: [
+        'public.spot_categories.spot_categories_featured_spot_fkey',
+        'public.tourist_spots.tourist_spots_category_id_fkey',
+      ],
+      breakableAt: ['public.spot_categories.spot_categories_featured_spot_fkey'],
+    },
+    {
       tables: ['public.staff_users', 'public.tenant_registry'],
       foreignKeys: [
         'public.staff_users.staff_users_tenant_id_fkey',
@@ -193,15 +201,15 @@ test('finds RLS flags, policies, and the user objects on platform tables', () =>
 test('counts every object kind, app and platform apart', () => {
   expect(result.counts.app).toMatchObject({
     schemas: 2,
-    tables: 15,
+    tables: 20,
     views: 1,
     matviews: 1,
     enums: 1,
-    sequences: 3,
+    sequences: 7,
   });
-  expect(result.counts.app.functions).toBe(5);
-  expect(result.counts.app.triggers).toBe(8);
-  expect(result.counts.app.policies).toBe(11);
+  expect(result.counts.app.functions).toBe(6);
+  expect(result.counts.app.triggers).toBe(11);
+  expect(result.counts.app.policies).toBe(16);
   expect(result.counts.app.grants).toBeGreaterThan(0);
   // The faithful platform fixture: eight auth tables, three storage tables, the migration history.
   expect(result.counts.platform.tables).toBe(12);
@@ -215,7 +223,7 @@ test('counts every object kind, app and platform apart', () => {
 });
 
 test('the summary reads totals, tables, then attention', () => {
-  expect(summary.indexOf('| Tables | 15 | 12 |')).toBeGreaterThan(0);
+  expect(summary.indexOf('| Tables | 20 | 12 |')).toBeGreaterThan(0);
   expect(summary.indexOf('`public.chat_messages`')).toBeGreaterThan(summary.indexOf('| Tables |'));
   expect(summary.indexOf('### Needs attention')).toBeGreaterThan(summary.indexOf('### Platform tables'));
 });
@@ -275,8 +283,9 @@ test('hostile identifiers are read and counted correctly', async () => {
 
 // The demo's FKs: staff_users, profiles and user_tenant_permissions reference auth.users; the
 // tenant registry points at its owner in staff_users, so every tenant's data (units, policies,
-// reservations, chats, submissions) belongs to users. Reference data and logs reference no one.
-test("suggests the demo's content: the SIRE reference data and the logs; every tenant's data is protected", () => {
+// reservations, chats, submissions) belongs to users, and so do guests' extras and saved spots.
+// Reference data, the catalogue and logs reference no one.
+test("suggests the demo's content: the SIRE reference data, the catalogue and the logs; every tenant's data is protected", () => {
   expect(result.contentSuggestion.users).toEqual([
     'hotels.accommodation_units',
     'hotels.policies',
@@ -285,11 +294,19 @@ test("suggests the demo's content: the SIRE reference data and the logs; every t
     'public.compliance_submissions',
     'public.guest_reservations',
     'public.profiles',
+    'public.reservation_extras',
+    'public.saved_spots',
     'public.staff_users',
     'public.tenant_registry',
     'public.user_tenant_permissions',
   ]);
   expect(result.contentSuggestion.content).toEqual([
+    {
+      table: 'public.amenities',
+      key: ['id'],
+      delete: 'keep',
+      referencedBy: [{ table: 'public.reservation_extras', onDelete: 'cascade' }],
+    },
     { table: 'public.audit_log', key: ['id'], delete: 'keep', referencedBy: [] },
     { table: 'public.job_logs', key: null, delete: 'keep', referencedBy: [] },
     { table: 'public.sire_cities', key: ['city_code'], delete: 'keep', referencedBy: [] },
@@ -299,7 +316,14 @@ test("suggests the demo's content: the SIRE reference data and the logs; every t
       delete: 'keep',
       referencedBy: [{ table: 'public.guest_reservations', onDelete: 'no action' }],
     },
+    { table: 'public.spot_categories', key: ['id'], delete: 'keep', referencedBy: [] },
     { table: 'public.sync_history', key: ['id'], delete: 'keep', referencedBy: [] },
+    {
+      table: 'public.tourist_spots',
+      key: ['id'],
+      delete: 'keep',
+      referencedBy: [{ table: 'public.saved_spots', onDelete: 'cascade' }],
+    },
   ]);
   const section = summary.slice(summary.indexOf('### Suggested content tables (envsync.yaml)'));
   expect(section).toContain(
@@ -309,11 +333,13 @@ test("suggests the demo's content: the SIRE reference data and the logs; every t
       '  tables:',
       '    # delete: keep (the default) on each: rows only the target has stay',
       "    # users' tables point at these",
+      '    public.amenities: {}  # ← public.reservation_extras (cascade)',
       '    public.sire_countries: {}  # ← public.guest_reservations (no action)',
+      '    public.tourist_spots: {}  # ← public.saved_spots (cascade)',
     ].join('\n'),
   );
   expect(section).toContain('    # public.job_logs: { key: [<column>] }');
-  expect(section).toContain("Protected, users' tables (10)");
+  expect(section).toContain("Protected, users' tables (12)");
 });
 
 test('points at the suggestion in one line; writes no envsync.yaml, only its artifacts', async () => {
@@ -321,7 +347,7 @@ test('points at the suggestion in one line; writes no envsync.yaml, only its art
   const run = await runInProcess(analyzeJob, ['--db', db.url, '--out', out]);
   expect(run.code).toBe(0);
   expect(run.stdout).toMatch(
-    /^content: \d+ candidate table\(s\), 10 users' table\(s\) protected; a starting envsync\.yaml is in summary\.md under "Suggested content tables"$/m,
+    /^content: \d+ candidate table\(s\), 12 users' table\(s\) protected; a starting envsync\.yaml is in summary\.md under "Suggested content tables"$/m,
   );
   expect(readdirSync(out).sort()).toEqual(['analyze.json', 'summary.md']);
 });

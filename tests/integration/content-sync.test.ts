@@ -336,7 +336,13 @@ test('the repository’s envsync.yaml is the default: the demo app’s reference
   const result = (
     JSON.parse(readFileSync(path.join(d, 'content-sync.json'), 'utf8')) as JobRecord<ContentSyncResult>
   ).result!;
-  expect(result.tables.map((t) => t.table)).toEqual(['public.sire_countries', 'public.sire_cities']);
+  expect(result.tables.map((t) => t.table)).toEqual([
+    'public.sire_countries',
+    'public.sire_cities',
+    'public.amenities',
+    'public.spot_categories',
+    'public.tourist_spots',
+  ]);
   expect(result.inSync).toBe(true);
 });
 

@@ -28,13 +28,18 @@ maybe('demo: staging misses tables and rows that dev has, and every cluster is g
   expect(result.comparison.identical).toBe(false);
   const differing = result.comparison.tables.filter((t) => t.status !== 'same').map((t) => t.table);
   expect(differing).toEqual([
+    'public.amenities',
     'public.audit_log',
     'public.chat_conversations',
     'public.chat_messages',
     'public.compliance_submissions',
     'public.job_logs',
     'public.legacy_sync_log',
+    'public.reservation_extras',
+    'public.saved_spots',
+    'public.spot_categories',
     'public.sync_history',
+    'public.tourist_spots',
     'supabase_migrations.schema_migrations',
   ]);
   // The real jobs ran, each with its artifacts, and staging's rollback proved identical.
@@ -44,11 +49,30 @@ maybe('demo: staging misses tables and rows that dev has, and every cluster is g
     'pipeline-1:run-pipeline:0',
     'pipeline-2:run-pipeline:0',
     'rollback-staging:rollback:0',
+    'content-compare:content-sync:0',
+    'content-sync-refused:content-sync:1',
+    'content-plan:content-sync:0',
+    'content-sync:content-sync:0',
+    'content-validate:content-sync:0',
+    'content-rollback:content-sync:0',
   ]);
   // Both pipelines synced staging and validated it identical to dev; the second carried dev's change.
   expect(result.pipelines.map((p) => p.ok)).toEqual([true, true]);
   expect(result.pipelines[1]!.rows).toBe(result.pipelines[0]!.rows + 1);
   expect(result.stagingRolledBack).toBe(true);
+  // The content promotion: production's catalogue is behind (50 spots, and staging's new category
+  // with its spot; 50 older titles: 47 of them still there) and has an amenity dev retired that guests booked.
+  const content = result.content;
+  expect(content.compared).toEqual({ new: 52, changed: 47, onlyOnTarget: 1 });
+  expect(content.refused).toBe(
+    'content-sync refused: 3 row(s) of public.reservation_extras (reservation_extras_amenity_id_fkey, ON DELETE cascade) reference rows of public.amenities the sync would delete',
+  );
+  expect(content.written).toEqual({ inserted: 52, updated: 47, deleted: 0 });
+  expect(content.protectedTablesChecked).toBeGreaterThan(20);
+  expect(content.guestWrites).toBeGreaterThan(0);
+  expect(content.guestWritesKept).toBe(true);
+  expect(content.writtenSince).toEqual(['public.reservation_extras']);
+  expect(content.rolledBack).toBe(true);
   for (const job of ['analyze', 'backup', 'prepare', 'sync', 'validate', 'health-check']) {
     expect(readFileSync(path.join(out, 'pipeline-2', job, 'summary.md'), 'utf8')).toContain(`## envsync`);
   }
@@ -58,9 +82,13 @@ maybe('demo: staging misses tables and rows that dev has, and every cluster is g
   // Both analyses were written by the real analyze job.
   expect(readFileSync(path.join(out, 'analyze-dev', 'summary.md'), 'utf8')).toContain('## envsync analyze');
   expect(readFileSync(path.join(out, 'summary.md'), 'utf8')).toContain(
-    '### Before the pipeline: tables that differ (8 of 28)',
+    '### Before the pipeline: tables that differ (13 of 33)',
   );
-  expect(serversUnder('envsync-pg-dev-') + serversUnder('envsync-pg-staging-')).toBe(0);
+  expect(
+    serversUnder('envsync-pg-dev-') +
+      serversUnder('envsync-pg-staging-') +
+      serversUnder('envsync-pg-production-'),
+  ).toBe(0);
 });
 
 test('demo rejects a bad --scale as bad input', async () => {

@@ -84,7 +84,7 @@ test('production, built from the demo migrations, has no drift: exit 0, read-onl
   // Grants, default privileges, policies, functions, triggers: all went through the comparison.
   expect(r.objectsCompared.expected).toBe(r.objectsCompared.actual);
   expect(r.objectsCompared.actual).toBeGreaterThan(300);
-  expect(run.stdout).toMatch(/^ok: production matches its migrations \(4 in supabase\/migrations\)/m);
+  expect(run.stdout).toMatch(/^ok: production matches its migrations \(5 in supabase\/migrations\)/m);
   expect(run.stdout).toContain('  [replay]   applying 20250101000000_init.sql');
   expect(run.summary()).toContain('## envsync drift — production vs migrations');
   expect(run.summary()).toContain('**No drift.**');
@@ -96,7 +96,7 @@ test('production, built from the demo migrations, has no drift: exit 0, read-onl
            (select count(*) from supabase_migrations.schema_migrations)::int as history,
            (select count(*) from pg_namespace where nspname like 'envsync%')::int as schemas`;
   await sql.end();
-  expect(x).toEqual({ extensions: 0, history: 4, schemas: 0 });
+  expect(x).toEqual({ extensions: 0, history: 5, schemas: 0 });
   // …and could not have been: the app role's transactions there are read-only.
   const app = production.app();
   await expect(app.unsafe('create table public.written (x int)')).rejects.toThrow(
@@ -123,7 +123,7 @@ test('hand changes — a column added, a policy dropped, a grant added — are e
     'table public.profiles: differs (columns)',
   ]);
   expect(run.stderr).toMatch(
-    /^failed: staging has drifted from its migrations \(4 in supabase\/migrations\): 3 object\(s\) differ/m,
+    /^failed: staging has drifted from its migrations \(5 in supabase\/migrations\): 3 object\(s\) differ/m,
   );
   expect(run.stderr).toContain(
     '  - policy public.staff_users.staff read colleagues: missing on staging (the migrations make it)',
@@ -223,7 +223,7 @@ describe('plpgsql_check', () => {
   };
 
   test('a warning alone is listed and passes (exit 0)', async () => {
-    const run = await check(migrationsWith({ '20250401000000_unit_label.sql': warnedFunction }));
+    const run = await check(migrationsWith({ '20250501000000_unit_label.sql': warnedFunction }));
     expect(run.result.drifted).toBe(false);
     expect(run.code).toBe(0);
     if (missing(run.result, run.summary)) return;
@@ -242,7 +242,7 @@ describe('plpgsql_check', () => {
     await apply(brokenFunction);
     const run = await check(
       migrationsWith({
-        '20250401000000_unit_label.sql': warnedFunction,
+        '20250501000000_unit_label.sql': warnedFunction,
         '20250402000000_room_rate.sql': brokenFunction,
       }),
     );
@@ -258,11 +258,11 @@ describe('plpgsql_check', () => {
         line: 5,
       }),
     ]);
-    // The demo's own four — trigger functions on auth.users and app tables among them — are clean.
-    expect(r.functionCheck!.functions).toBe(7);
+    // The demo's own five — trigger functions on auth.users and app tables among them — are clean.
+    expect(r.functionCheck!.functions).toBe(8);
     expect(r.functionCheck!.checks).toBeGreaterThan(r.functionCheck!.functions);
     expect(run.stderr).toMatch(
-      /^failed: rates matches its migrations .*; plpgsql_check: 1 error\(s\), 3 warning\(s\) in 7 plpgsql function\(s\)$/m,
+      /^failed: rates matches its migrations .*; plpgsql_check: 1 error\(s\), 3 warning\(s\) in 8 plpgsql function\(s\)$/m,
     );
     expect(run.stderr).toContain(
       '  - hotels.room_rate(p_unit uuid) line 5: error: column "nightly_rate" does not exist (42703)',
@@ -275,13 +275,13 @@ describe('plpgsql_check', () => {
 
 test('a migration that does not replay fails the job (exit 1), names its file and line, and leaves no cluster', async () => {
   const dir = migrationsWith({
-    '20250401000000_broken.sql':
+    '20250501000000_broken.sql':
       'create table public.ok (x int);\nalter table public.nope add column y int;\n',
   });
   const run = await drift(['--db', 'production', '--dir', dir]);
   expect(run.code).toBe(1);
   expect(run.stderr).toMatch(
-    /^error: the migrations do not replay on a fresh Supabase-shaped database: 20250401000000_broken\.sql:2: relation "public\.nope" does not exist/m,
+    /^error: the migrations do not replay on a fresh Supabase-shaped database: 20250501000000_broken\.sql:2: relation "public\.nope" does not exist/m,
   );
   expect(run.stderr).toMatch(/^hint: fix the migration/m);
   expect(driftClusters()).toEqual([]);
@@ -289,11 +289,11 @@ test('a migration that does not replay fails the job (exit 1), names its file an
 
 test('a migration that does not parse is bad input (exit 2), located by file:line:col, no cluster left', async () => {
   const dir = migrationsWith({
-    '20250401000000_typo.sql': 'create table public.ok (x int);\ncreate tabel public.nope (y int);\n',
+    '20250501000000_typo.sql': 'create table public.ok (x int);\ncreate tabel public.nope (y int);\n',
   });
   const run = await drift(['--db', 'production', '--dir', dir]);
   expect(run.code).toBe(2);
-  expect(run.stderr).toMatch(/^error: 20250401000000_typo\.sql:2:8: syntax error at or near "tabel"/m);
+  expect(run.stderr).toMatch(/^error: 20250501000000_typo\.sql:2:8: syntax error at or near "tabel"/m);
   expect(driftClusters()).toEqual([]);
 });
 

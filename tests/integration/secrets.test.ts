@@ -87,9 +87,9 @@ test('in GitHub Actions: step summary, outputs and annotations carry no password
   expect(run.code).toBe(0);
   const stepSummary = readFileSync(summaryFile, 'utf8');
   expect(stepSummary).toContain('## envsync analyze');
-  expect(stepSummary).toContain('| Tables | 15 | 12 |');
+  expect(stepSummary).toContain('| Tables | 20 | 12 |');
   const outputs = readFileSync(outputFile, 'utf8');
-  expect(outputs).toMatch(/tables<<ghadelimiter_[\w-]+\n15\n/);
+  expect(outputs).toMatch(/tables<<ghadelimiter_[\w-]+\n20\n/);
   expect(outputs).toMatch(/status<<ghadelimiter_[\w-]+\nok\n/);
   // Every job also says what happened and how long it took, for the run's overview.
   expect(outputs).toMatch(/headline<<ghadelimiter_[\w-]+\n\d+ app tables, .*\n/);

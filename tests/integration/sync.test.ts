@@ -82,7 +82,7 @@ describe('prepare → sync --plan', () => {
     expect(synced.code).toBe(0);
     const r = record<SyncResult>(s, 'sync').result!;
     expect(r.committed).toBe(true);
-    expect(r.tables).toHaveLength(18);
+    expect(r.tables).toHaveLength(23);
     expect(r.tables.find((t) => t.table === 'public.chat_messages')).toMatchObject({ rows: 40_000 });
 
     const v = dir('validate');

@@ -28,8 +28,8 @@ test('two databases built the same way are exact replicas (exit 0)', async () =>
   expect(run.code).toBe(0);
   const r = result(d);
   expect(r).toMatchObject({ identical: true, objects: [], data: [], sequences: [] });
-  // Every app table and the platform data tables: 15 + 3.
-  expect(r.tablesCompared).toBe(18);
+  // Every app table and the platform data tables: 20 + 3.
+  expect(r.tablesCompared).toBe(23);
   expect(r.rowsCompared).toBeGreaterThan(49_000);
   expect(readFileSync(path.join(d, 'summary.md'), 'utf8')).toContain('**Exact replica.**');
 });

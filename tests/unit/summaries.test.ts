@@ -127,13 +127,31 @@ test('demo summary lists the tables that differ', () => {
     dev: { display: 'postgres://postgres@127.0.0.1:5001/postgres', tables: 5, rows: 1 },
     staging: { display: 'postgres://postgres@127.0.0.1:5002/postgres', tables: 5, rows: 1 },
     comparison: compareInventories(dev, staging),
-    timings: { clustersMs: 900, seedMs: 2100, analyzeMs: 300, pipelinesAndRollbackMs: 4000, totalMs: 7300 },
+    timings: {
+      clustersMs: 900,
+      seedMs: 2100,
+      analyzeMs: 300,
+      pipelinesAndRollbackMs: 4000,
+      contentMs: 6100,
+      totalMs: 13_400,
+    },
     steps: [
       { step: 'analyze-dev', job: 'analyze', exitCode: 0, durationMs: 150, headline: 'ok: 5 app tables' },
       { step: 'rollback-staging', job: 'rollback', exitCode: 0, durationMs: 2500, headline: 'ok: restored' },
     ],
     pipelines: [{ ok: true, rows: 51_000, syncMs: 1200, durationMs: 9000 }],
     stagingRolledBack: true,
+    content: {
+      compared: { new: 52, changed: 50, onlyOnTarget: 1 },
+      refused:
+        'content-sync refused: 3 row(s) of public.reservation_extras (reservation_extras_amenity_id_fkey, ON DELETE cascade) reference rows of public.amenities the sync would delete',
+      written: { inserted: 53, updated: 50, deleted: 0 },
+      protectedTablesChecked: 31,
+      guestWrites: 412,
+      guestWritesKept: true,
+      writtenSince: ['public.reservation_extras'],
+      rolledBack: true,
+    },
   };
   expect(
     result.comparison.tables.filter((t) => t.status !== 'same').map((t) => `${t.table}: ${t.status}`),
@@ -176,12 +194,29 @@ test('demo summary when a pipeline failed and the rollback did not prove identic
     dev: { display: 'postgres://postgres@127.0.0.1:5001/postgres', tables: 5, rows: 1_234_681 },
     staging: { display: 'postgres://postgres@127.0.0.1:5002/postgres', tables: 5, rows: 1_234_681 },
     comparison: compareInventories(inv, inv),
-    timings: { clustersMs: 900, seedMs: 2100, analyzeMs: 300, pipelinesAndRollbackMs: 4000, totalMs: 7300 },
+    timings: {
+      clustersMs: 900,
+      seedMs: 2100,
+      analyzeMs: 300,
+      pipelinesAndRollbackMs: 4000,
+      contentMs: 6100,
+      totalMs: 13_400,
+    },
     steps: [
       { step: 'pipeline-1', job: 'run-pipeline', exitCode: 1, durationMs: 9000, headline: 'failed: sync' },
     ],
     pipelines: [{ ok: false, rows: 0, syncMs: 0, durationMs: 9000 }],
     stagingRolledBack: false,
+    content: {
+      compared: { new: 0, changed: 0, onlyOnTarget: 0 },
+      refused: '',
+      written: { inserted: 0, updated: 0, deleted: 0 },
+      protectedTablesChecked: 31,
+      guestWrites: 12,
+      guestWritesKept: false,
+      writtenSince: [],
+      rolledBack: false,
+    },
     kept: {
       dataDirs: ['/tmp/envsync-pg-dev-x', '/tmp/envsync-pg-staging-x'],
       stopCommand:

@@ -132,6 +132,9 @@ const units = (s: number) => 5 * tenants(s);
 const reservations = (s: number) => 2000 * s;
 const conversations = (s: number) => 2000 * s;
 const MESSAGES_PER_CONVERSATION = 20;
+const amenities = (s: number) => 10 * s;
+const spots = (s: number) => 1000 * s;
+const SPOT_CATEGORIES = ['beaches', 'museums', 'food', 'nightlife', 'nature', 'tours', 'markets', 'history'];
 
 const tenantOfUnit = (u: number) => Math.floor(u / 5);
 
@@ -474,6 +477,79 @@ export const seedTables: TableSeed[] = [
         at(i),
       ];
     },
+  },
+  // The hotels' public catalogue (content, promoted with content-sync) and guests' rows that point at it.
+  {
+    schema: 'public',
+    table: 'amenities',
+    columns: ['id', 'slug', 'name', 'description', 'price', 'updated_at'],
+    count: amenities,
+    identity: 'id',
+    row: (i) => [
+      i + 1,
+      `${AMENITIES[i % AMENITIES.length]!.replace(' ', '-')}-${i}`,
+      `${AMENITIES[i % AMENITIES.length]} ${i}`,
+      sentence(30, i, 12),
+      i % 4 === 0 ? null : (pick(31, i, 10000) / 100).toFixed(2),
+      at(i * 30),
+    ],
+  },
+  {
+    schema: 'public',
+    table: 'spot_categories',
+    columns: ['id', 'slug', 'name', 'featured_spot_id'],
+    count: () => SPOT_CATEGORIES.length,
+    identity: 'id',
+    // Each category features its first spot (spot i belongs to category i % categories).
+    row: (i) => [
+      i + 1,
+      SPOT_CATEGORIES[i]!,
+      `${SPOT_CATEGORIES[i]![0]!.toUpperCase()}${SPOT_CATEGORIES[i]!.slice(1)}`,
+      i + 1,
+    ],
+  },
+  {
+    schema: 'public',
+    table: 'tourist_spots',
+    columns: [
+      'id',
+      'slug',
+      'category_id',
+      'title',
+      'body',
+      'latitude',
+      'longitude',
+      'view_count',
+      'updated_at',
+    ],
+    count: spots,
+    identity: 'id',
+    row: (i) => [
+      i + 1,
+      `spot-${i}`,
+      (i % SPOT_CATEGORIES.length) + 1,
+      `${SPOT_CATEGORIES[i % SPOT_CATEGORIES.length]} ${i}`,
+      sentence(32, i, 20 + pick(33, i, 20)),
+      (10 + pick(34, i, 100000) / 10000).toFixed(5),
+      (-75 + pick(35, i, 100000) / 10000).toFixed(5),
+      pick(36, i, 5000),
+      at(i * 10),
+    ],
+  },
+  {
+    schema: 'public',
+    table: 'reservation_extras',
+    columns: ['id', 'reservation_id', 'amenity_id', 'requested_at'],
+    count: (s) => reservations(s) / 4,
+    identity: 'id',
+    row: (i, s) => [i + 1, seedUuid(K.reservation, 4 * i), pick(37, i, amenities(s)) + 1, at(i * 12 + 5)],
+  },
+  {
+    schema: 'public',
+    table: 'saved_spots',
+    columns: ['user_id', 'spot_id', 'saved_at'],
+    count: (s) => spots(s) / 2,
+    row: (i, s) => [seedUuid(K.user, i % users(s)), 2 * i + 1, at(i * 20)],
   },
 ];
 

@@ -1,5 +1,6 @@
-// demo: the main job on local throwaway databases. Starts `dev` and `staging`, loads
-// the demo app, seeds dev, leaves staging stale, shows the gap, then runs the pipeline.
+// demo: the main job on local throwaway databases. Starts `dev`, `staging` and `production`,
+// loads the demo app, seeds dev, leaves staging stale, shows the gap, runs the pipeline, then
+// promotes content to production.
 
 import path from 'node:path';
 import postgres from 'postgres';
@@ -7,6 +8,7 @@ import { InputError, readFlags } from '../base/errors.ts';
 import { compareInventories } from '../catalog/compare.ts';
 import { redactUrl } from '../db/url.ts';
 import {
+  makeOlderProduction,
   makeStaleStaging,
   migrate,
   type SupabaseCluster,
@@ -19,6 +21,7 @@ import type { DemoResult, InventoryComparison } from '../results/demo.ts';
 import type { JobRecord } from '../results/job-record.ts';
 import type { RollbackResult } from '../results/rollback.ts';
 import { analyzeJob } from './analyze.ts';
+import { promoteContent } from './demo-content.ts';
 import { describeOrder, snapshotDir, stagingPipeline } from './pipeline.ts';
 import { rollbackJob } from './rollback.ts';
 import { pipelineJob } from './run-pipeline.ts';
@@ -47,15 +50,17 @@ export function parseScale(value: unknown): number {
 
 export async function runDemo(ctx: JobContext, options: DemoOptions): Promise<DemoResult> {
   const t0 = ctx.now().getTime();
-  ctx.log.info('starting two local Supabase-shaped clusters: dev and staging');
-  const [dev, staging] = await Promise.all([
+  ctx.log.info('starting three local Supabase-shaped clusters: dev, staging and production');
+  const [dev, staging, production] = await Promise.all([
     startSupabaseCluster('dev', options.keep),
     startSupabaseCluster('staging', options.keep),
+    startSupabaseCluster('production', options.keep),
   ]);
   try {
     const t1 = ctx.now().getTime();
     const devSql = postgres(dev.url, { max: 1, onnotice: () => {} });
     const stagingSql = postgres(staging.url, { max: 1, onnotice: () => {} });
+    const productionSql = postgres(production.url, { max: 1, onnotice: () => {} });
     try {
       ctx.log.info(`dev: applying migrations and seeding at scale ${options.scale}`);
       ctx.log.info('staging: older migrations, partial data, a leftover table (as the seed notes found it)');
@@ -69,9 +74,10 @@ export async function runDemo(ctx: JobContext, options: DemoOptions): Promise<De
           }),
         ),
         makeStaleStaging(stagingSql, options.scale),
+        makeOlderProduction(productionSql, options.scale),
       ]);
     } finally {
-      await Promise.all([devSql.end(), stagingSql.end()]);
+      await Promise.all([devSql.end(), stagingSql.end(), productionSql.end()]);
     }
     const t2 = ctx.now().getTime();
 
@@ -79,6 +85,7 @@ export async function runDemo(ctx: JobContext, options: DemoOptions): Promise<De
       ...options.env,
       DEV_DATABASE_URL: dev.url,
       STAGING_DATABASE_URL: staging.url,
+      PRODUCTION_DATABASE_URL: production.url,
       ENVSYNC_ENV_FILE: 'none',
     };
     const runner = stepRunner(ctx, options.out, env);
@@ -131,6 +138,8 @@ export async function runDemo(ctx: JobContext, options: DemoOptions): Promise<De
     ]);
     const rolledBack = (rollback.result as RollbackResult).comparison.identical;
     const t4 = ctx.now().getTime();
+    const content = await promoteContent(ctx, runner, staging, production);
+    const t5 = ctx.now().getTime();
     const result: DemoResult = {
       scale: options.scale,
       dev: { display: redactUrl(dev.url), tables: devInv.counts.app.tables, rows: devInv.counts.app.rows },
@@ -145,6 +154,7 @@ export async function runDemo(ctx: JobContext, options: DemoOptions): Promise<De
         seedMs: t2 - t1,
         analyzeMs: t3 - t2,
         pipelinesAndRollbackMs: t4 - t3,
+        contentMs: t5 - t4,
         totalMs: ctx.now().getTime() - t0,
       },
       steps,
@@ -155,18 +165,21 @@ export async function runDemo(ctx: JobContext, options: DemoOptions): Promise<De
         durationMs: p.durationMs,
       })),
       stagingRolledBack: rolledBack,
+      content,
     };
     if (options.keep) {
-      result.kept = keepInstructions([dev, staging]);
+      result.kept = keepInstructions([dev, staging, production]);
       ctx.log.info('clusters kept running; paste these lines into .env to use them:');
       // Deliberately printed: these are this demo's own throwaway local databases.
       ctx.log.info(`DEV_DATABASE_URL=${dev.url}`);
       ctx.log.info(`STAGING_DATABASE_URL=${staging.url}`);
+      ctx.log.info(`PRODUCTION_DATABASE_URL=${production.url}`);
       ctx.log.info(`stop them with: ${result.kept.stopCommand}`);
     }
     return result;
   } finally {
-    if (!options.keep) await Promise.all([dev.cluster.destroy(), staging.cluster.destroy()]);
+    if (!options.keep)
+      await Promise.all([dev.cluster.destroy(), staging.cluster.destroy(), production.cluster.destroy()]);
   }
 }
 
@@ -201,13 +214,15 @@ export const demoJob: Job<DemoOptions, DemoResult> = {
     'Starts two local throwaway Supabase-shaped clusters (dev and staging), loads the demo hotel app, seeds dev, ' +
     'leaves staging stale (missing tables, partial data), analyzes both and shows what differs; then runs the ' +
     `pipeline (${describeOrder(stagingPipeline)}) to make staging an exact replica, changes dev and ` +
-    'runs it again, and finally breaks staging and rolls it back from the pipeline’s snapshot.',
+    'runs it again, and breaks staging and rolls it back from the pipeline’s snapshot. Then a third cluster, ' +
+    '`production`, gets the hotels’ catalogue from staging with content-sync while its guests keep booking: compared, ' +
+    'a delete refused, planned, synced with the proof, validated against the manifest, and rolled back.',
   examples: ['npm run demo', 'npm run demo -- --scale 20', 'npm run demo -- --keep'],
   flags: {
     scale: { type: 'string', value: '<n>', description: 'data size: 1 ≈ 50k rows (default), 100 ≈ 5M rows' },
     keep: {
       type: 'boolean',
-      description: 'leave the clusters running and print DEV_/STAGING_DATABASE_URL lines',
+      description: 'leave the clusters running and print DEV_/STAGING_/PRODUCTION_DATABASE_URL lines',
     },
   },
   parse: (flags, env) => ({
@@ -220,7 +235,7 @@ export const demoJob: Job<DemoOptions, DemoResult> = {
   render: renderDemoSummary,
   verdict: (r) => ({
     ok: true,
-    headline: `staging had ${r.comparison.tables.filter((t) => t.status !== 'same').length} tables that differ from dev; ${r.pipelines.filter((p) => p.ok).length} of ${r.pipelines.length} pipeline runs made it an exact replica${r.stagingRolledBack ? '; a bad change was rolled back' : ''} (${(r.timings.totalMs / 1000).toFixed(1)} s)`,
+    headline: `staging had ${r.comparison.tables.filter((t) => t.status !== 'same').length} tables that differ from dev; ${r.pipelines.filter((p) => p.ok).length} of ${r.pipelines.length} pipeline runs made it an exact replica${r.stagingRolledBack ? '; a bad change was rolled back' : ''}; content promoted to production while guests booked (${r.content.written.inserted + r.content.written.updated} rows, a delete refused, users' tables untouched), then rolled back (${(r.timings.totalMs / 1000).toFixed(1)} s)`,
     problems: [],
     warnings: [],
   }),
