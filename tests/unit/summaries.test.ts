@@ -116,6 +116,15 @@ test('attention lists cycles, missing PKs, RLS without policies, exposure, platf
   ]);
 });
 
+const DEMO_TIMINGS: DemoResult['timings'] = {
+  clustersMs: 900,
+  seedMs: 2100,
+  analyzeMs: 300,
+  pipelinesAndRollbackMs: 4000,
+  contentMs: 6100,
+  totalMs: 13_400,
+};
+
 test('demo summary lists the tables that differ', () => {
   const dev = sampleInventory();
   const staging = sampleInventory();
@@ -127,14 +136,7 @@ test('demo summary lists the tables that differ', () => {
     dev: { display: 'postgres://postgres@127.0.0.1:5001/postgres', tables: 5, rows: 1 },
     staging: { display: 'postgres://postgres@127.0.0.1:5002/postgres', tables: 5, rows: 1 },
     comparison: compareInventories(dev, staging),
-    timings: {
-      clustersMs: 900,
-      seedMs: 2100,
-      analyzeMs: 300,
-      pipelinesAndRollbackMs: 4000,
-      contentMs: 6100,
-      totalMs: 13_400,
-    },
+    timings: DEMO_TIMINGS,
     steps: [
       { step: 'analyze-dev', job: 'analyze', exitCode: 0, durationMs: 150, headline: 'ok: 5 app tables' },
       { step: 'rollback-staging', job: 'rollback', exitCode: 0, durationMs: 2500, headline: 'ok: restored' },
@@ -194,14 +196,7 @@ test('demo summary when a pipeline failed and the rollback did not prove identic
     dev: { display: 'postgres://postgres@127.0.0.1:5001/postgres', tables: 5, rows: 1_234_681 },
     staging: { display: 'postgres://postgres@127.0.0.1:5002/postgres', tables: 5, rows: 1_234_681 },
     comparison: compareInventories(inv, inv),
-    timings: {
-      clustersMs: 900,
-      seedMs: 2100,
-      analyzeMs: 300,
-      pipelinesAndRollbackMs: 4000,
-      contentMs: 6100,
-      totalMs: 13_400,
-    },
+    timings: DEMO_TIMINGS,
     steps: [
       { step: 'pipeline-1', job: 'run-pipeline', exitCode: 1, durationMs: 9000, headline: 'failed: sync' },
     ],
