@@ -8,6 +8,7 @@ import {
   mayRun,
   mustRollBack,
   type Pipeline,
+  productionPipeline,
   reportedSteps,
   requiredSteps,
   snapshotDir,
@@ -19,6 +20,7 @@ import { pipelineJob } from '../../scripts/lib/jobs/run-pipeline.ts';
 import { type Job, runJob, usage } from '../../scripts/lib/jobs/runner.ts';
 import { renderRunReport } from '../../scripts/lib/report/run-report-summary.ts';
 import type { JobConclusion } from '../../scripts/lib/results/report.ts';
+import { expectGolden } from '../helpers/golden.ts';
 import { capture } from '../helpers/run-script.ts';
 
 const env = { ENVSYNC_ENV_FILE: 'none' };
@@ -269,15 +271,13 @@ describe('report reads the definition', () => {
         { name: 'report', job: 'report', role: 'report', needs: ['migrate', 'check', 'undo'], uploads: [] },
       ],
     };
-    const r = buildReport(
-      {
-        source: 'dev',
-        target: 'staging',
-        dryRun: false,
-        needs: needs({ migrate: 'success', check: 'failure', undo: 'success' }),
-      },
-      tiny,
-    );
+    const r = buildReport({
+      source: 'dev',
+      target: 'staging',
+      dryRun: false,
+      needs: needs({ migrate: 'success', check: 'failure', undo: 'success' }),
+      pipeline: tiny,
+    });
     expect(r.jobs.map((j) => j.job)).toEqual(['migrate', 'check', 'undo']);
     expect(r).toMatchObject({ ok: false, failedJob: 'check', rolledBack: true });
   });
@@ -316,5 +316,109 @@ describe('every bad flag at once', () => {
     const c = capture();
     expect(await runJob(demoJob, ['--scale', '0', '--keep=1'], env, c.io)).toBe(2);
     expect(c.err[0]).toBe('error: --keep takes no value; --scale 0 is not a whole number from 1 to 1000');
+  });
+});
+
+describe('the production pipeline: a plan job, then every write as a step of the one approved job', () => {
+  /** `needs` as deploy-production.yml hands them to the report: the deploy job's steps as `<step>_…` outputs. */
+  const production = (
+    plan: { result: JobConclusion; changes: boolean },
+    deploy: JobConclusion,
+    steps: Partial<Record<string, JobConclusion>>,
+    said: Record<string, string> = {},
+  ): ReportOptions['needs'] => ({
+    plan: {
+      result: plan.result,
+      outputs: { headline: 'plan', elapsed_ms: '9000', changes: String(plan.changes), hash: 'sha256:x' },
+    },
+    deploy: {
+      result: deploy,
+      outputs: {
+        ...Object.fromEntries(
+          Object.entries(steps).flatMap(([s, outcome]) => [
+            [`${s}_outcome`, outcome!],
+            [`${s}_headline`, `${s}: ${outcome}`],
+            [`${s}_elapsed_ms`, '1000'],
+          ]),
+        ),
+        ...said,
+      },
+    },
+  });
+  const report = (needs: ReportOptions['needs'], dryRun = false) =>
+    buildReport({
+      source: 'staging',
+      target: 'production',
+      dryRun,
+      needs,
+      pipeline: productionPipeline,
+    });
+  const all = (outcome: JobConclusion) =>
+    Object.fromEntries(
+      ['verify', 'backup', 'migrate', 'content', 'validate', 'health-check'].map((s) => [s, outcome]),
+    );
+
+  test('deployed: every step of the deploy job reported as a row, migrations and content counted', () => {
+    const r = report(
+      production(
+        { result: 'success', changes: true },
+        'success',
+        { ...all('success'), rollback: 'skipped' },
+        {
+          migrate_applied: '2',
+          content_changed_rows: '97',
+        },
+      ),
+    );
+    expect(r.jobs.map((j) => `${j.job}:${j.result}`)).toEqual([
+      'plan:success',
+      'verify:success',
+      'backup:success',
+      'migrate:success',
+      'content:success',
+      'validate:success',
+      'health-check:success',
+      'rollback:skipped',
+    ]);
+    expect(r).toMatchObject({ ok: true, migrated: { applied: 2 }, promoted: { rows: 97 }, rolledBack: null });
+    expectGolden('run-report-summary.production.md', renderRunReport(r));
+  });
+
+  test('the health check failed after the content committed: the content rolled back, the migrations stay', () => {
+    const r = report(
+      production(
+        { result: 'success', changes: true },
+        'failure',
+        { ...all('success'), 'health-check': 'failure', rollback: 'success' },
+        { migrate_applied: '1', content_changed_rows: '5' },
+      ),
+    );
+    expect(r).toMatchObject({
+      ok: false,
+      failedJob: 'health-check',
+      rolledBack: true,
+      migrated: { applied: 1 },
+    });
+    const md = renderRunReport(r);
+    expectGolden('run-report-summary.production-failed.md', md);
+    expect(md).toContain('1 migration(s) committed and **stay**');
+    expect(reportJob.verdict(r).headline).toBe(
+      'staging → production stopped at health-check; the content was rolled back to its snapshot; 1 migration(s) committed and stay (restore by hand: see the deploy summary)',
+    );
+  });
+
+  test('nothing to deploy: the deploy job skipped (no approval asked) and the run is fine', () => {
+    const r = report(production({ result: 'success', changes: false }, 'skipped', {}));
+    expect(r).toMatchObject({ ok: true, nothingToDo: true, failedJob: null });
+    expect(r.jobs.filter((j) => j.job !== 'plan').every((j) => j.result === 'skipped')).toBe(true);
+    expect(reportJob.verdict(r).headline).toBe(
+      "production: nothing to deploy (no pending migration, the content is staging's)",
+    );
+  });
+
+  test('a refused verify (production moved since the approval) stops before any write', () => {
+    const r = report(production({ result: 'success', changes: true }, 'failure', { verify: 'failure' }));
+    expect(r).toMatchObject({ ok: false, failedJob: 'verify', rolledBack: null, migrated: null });
+    expect(renderRunReport(r)).toContain('production was not changed by this run.');
   });
 });

@@ -51,6 +51,12 @@ export interface PipelineStep {
    * needs it does not require it: the needs of the mode decide.
    */
   modes?: readonly string[];
+  /**
+   * A step of that workflow job rather than a job of its own (production: every write runs in
+   * the one job that holds the approval). The job exposes the step's outcome, headline,
+   * elapsed_ms and outputs as `<step>_outcome`, `<step>_headline`, … (see `stepNeeds`).
+   */
+  inJob?: string;
 }
 
 export interface Pipeline {
@@ -60,6 +66,8 @@ export interface Pipeline {
   /** The ways it runs (the workflow's `mode` input, report's `--mode`); the first is the default. */
   modes?: readonly string[];
   steps: readonly PipelineStep[];
+  /** A step output saying there is nothing to do: the run is then over after that step, as a dry run is. */
+  nothingToDo?: { step: string; output: string; equals: string };
 }
 
 /** The outputs every job exposes (the runner sets them), which the report reads. */
@@ -148,6 +156,123 @@ export const stagingPipeline = {
 
 export type StagingStepName = (typeof stagingPipeline.steps)[number]['name'];
 
+/**
+ * The production deploy (deploy-production.yml): the plan, made with a read-only role and read
+ * by the approver; then ONE job, `deploy`, behind the approval — GitHub asks again for every job
+ * that names a protected environment — whose steps do every write, each a script with its own
+ * artifacts: the plan verified against production as it is now, a verified encrypted backup, the
+ * migrations, the content, its validation and the health check. A failure after the content
+ * committed rolls the content back from its snapshot; committed migrations are not undone by
+ * restoring the backup automatically (users' writes since would be lost): the summary gives the
+ * one-command restore (restore-production.yml).
+ */
+export const productionPipeline = {
+  name: 'production',
+  workflow: 'deploy-production.yml',
+  nothingToDo: { step: 'plan', output: 'changes', equals: 'false' },
+  steps: [
+    {
+      name: 'plan',
+      job: 'production-plan',
+      role: 'work',
+      needs: [],
+      uploads: ['plan'],
+      inDryRun: true,
+      outputs: ['hash', 'changes'],
+    },
+    {
+      name: 'verify',
+      job: 'production-plan',
+      role: 'work',
+      needs: ['plan'],
+      uploads: ['deploy'],
+      reads: [{ flag: '--verify', artifact: 'plan', dir: 'plan' }],
+      inJob: 'deploy',
+    },
+    { name: 'backup', job: 'backup', role: 'work', needs: ['verify'], uploads: ['backup'], inJob: 'deploy' },
+    {
+      name: 'migrate',
+      job: 'migrate',
+      role: 'work',
+      needs: ['backup'],
+      uploads: ['deploy'],
+      outputs: ['applied'],
+      inJob: 'deploy',
+    },
+    {
+      name: 'content',
+      job: 'content-sync',
+      role: 'work',
+      needs: ['migrate'],
+      uploads: ['deploy'],
+      outputs: ['changed_rows'],
+      inJob: 'deploy',
+    },
+    {
+      name: 'validate',
+      job: 'content-sync',
+      role: 'work',
+      needs: ['content'],
+      uploads: ['deploy'],
+      inJob: 'deploy',
+    },
+    {
+      name: 'health-check',
+      job: 'health-check',
+      role: 'work',
+      needs: ['validate'],
+      uploads: ['deploy'],
+      inJob: 'deploy',
+    },
+    {
+      name: 'rollback',
+      job: 'content-sync',
+      role: 'rollback',
+      needs: ['content', 'validate', 'health-check'],
+      uploads: ['deploy'],
+      reads: [{ flag: '--from', artifact: 'deploy', dir: 'content/content-snapshot' }],
+      when: { committed: ['content'], checks: ['validate', 'health-check'] },
+      inJob: 'deploy',
+    },
+    { name: 'report', job: 'report', role: 'report', needs: ['plan', 'deploy'], uploads: [] },
+  ],
+} as const satisfies Pipeline;
+
+/** The pipelines the report knows, by name (report's --pipeline). */
+export const PIPELINES_BY_NAME: Record<string, Pipeline> = {
+  staging: stagingPipeline,
+  production: productionPipeline,
+};
+
+/**
+ * `needs` as if every step were a job: a step that runs inside a workflow job (`inJob`) gets its
+ * result and outputs from that job's `<step>_outcome`, `<step>_headline`, `<step>_elapsed_ms`,
+ * `<step>_<output>`; when the job itself did not run, neither did its steps.
+ */
+export function stepNeeds(
+  p: Pipeline,
+  needs: Record<string, { result: JobConclusion; outputs: Record<string, string> }>,
+): Record<string, { result: JobConclusion; outputs: Record<string, string> }> {
+  const out = { ...needs };
+  for (const step of p.steps.filter((s) => s.inJob)) {
+    const job = needs[step.inJob!];
+    const said = job?.outputs ?? {};
+    const outcome = said[`${step.name}_outcome`];
+    const keys = [...JOB_OUTPUTS, ...(step.outputs ?? [])];
+    out[step.name] = {
+      result:
+        (['success', 'failure', 'cancelled', 'skipped'] as const).find((r) => r === outcome) ??
+        (job?.result === 'skipped' ? 'skipped' : 'missing'),
+      outputs: Object.fromEntries(
+        keys
+          .filter((k) => said[`${step.name}_${k}`] !== undefined)
+          .map((k) => [k, said[`${step.name}_${k}`]!]),
+      ),
+    };
+  }
+  return out;
+}
+
 /** The mode a run takes when none is given: the first, or '' for a pipeline with one way to run. */
 export function defaultMode(p: Pipeline): string {
   return p.modes?.[0] ?? '';
@@ -201,12 +326,17 @@ export function requiredSteps(p: Pipeline, dryRun: boolean, mode = defaultMode(p
   return workSteps(p, mode).filter((s) => !dryRun || s.inDryRun === true);
 }
 
-/** The step that changes the target in `mode` (sync for a replica, migrate for migrate). */
+/** The step that changes the target in `mode` (sync for a replica, migrate for migrate, content in production). */
 export function committingStep(p: Pipeline, mode = defaultMode(p)): PipelineStep {
   const { when } = rollbackStep(p);
   const step = p.steps.find((s) => when.committed.includes(s.name) && inMode(s, mode));
   if (!step) throw new Error(`pipeline ${p.name}: no step of mode ${mode} commits`);
   return step;
+}
+
+/** A step that says how many migrations it applied (`applied`), in `mode`. */
+export function migratingStep(p: Pipeline, mode = defaultMode(p)): PipelineStep | undefined {
+  return p.steps.find((s) => s.outputs?.includes('applied') && inMode(s, mode));
 }
 
 /** Whether the target must be put back: a commit happened, then a check failed. */

@@ -9,12 +9,15 @@ import type { JobConclusion, RunReport } from '../results/report.ts';
 import {
   committingStep,
   defaultMode,
+  migratingStep,
   mustRollBack,
+  PIPELINES_BY_NAME,
   type Pipeline,
   reportedSteps,
   requiredSteps,
   rollbackStep,
   stagingPipeline,
+  stepNeeds,
 } from './pipeline.ts';
 import type { Job } from './runner.ts';
 
@@ -26,12 +29,19 @@ export interface ReportOptions {
   mode?: string;
   runUrl?: string;
   needs: Record<string, { result: JobConclusion; outputs: Record<string, string> }>;
+  /** Which pipeline ran (default staging: db-sync). */
+  pipeline?: Pipeline;
 }
 
-export function buildReport(o: ReportOptions, pipeline: Pipeline = stagingPipeline): RunReport {
+export function buildReport(o: ReportOptions): RunReport {
+  const pipeline: Pipeline = o.pipeline ?? stagingPipeline;
   const mode = o.mode ?? defaultMode(pipeline);
+  const needs = stepNeeds(pipeline, o.needs);
+  const idle = pipeline.nothingToDo
+    ? needs[pipeline.nothingToDo.step]?.outputs[pipeline.nothingToDo.output] === pipeline.nothingToDo.equals
+    : false;
   const jobs = reportedSteps(pipeline, mode).map(({ name: job }) => {
-    const n = o.needs[job];
+    const n = needs[job];
     const elapsed = Number(n?.outputs.elapsed_ms);
     return {
       job,
@@ -41,8 +51,8 @@ export function buildReport(o: ReportOptions, pipeline: Pipeline = stagingPipeli
     };
   });
   const result = (job: string) => jobs.find((j) => j.job === job)?.result ?? 'missing';
-  // A dry run stops after planning the sync by design: the checks after it are skipped.
-  const required = requiredSteps(pipeline, o.dryRun, mode).map((s) => s.name);
+  // A dry run stops after planning by design (so does a run with nothing to do): the rest is skipped.
+  const required = requiredSteps(pipeline, o.dryRun || idle, mode).map((s) => s.name);
   const failedJob =
     required.find((j) => result(j) === 'failure' || result(j) === 'cancelled') ??
     required.find((j) => result(j) !== 'success') ??
@@ -52,8 +62,15 @@ export function buildReport(o: ReportOptions, pipeline: Pipeline = stagingPipeli
   // The step that changed the target in this mode, and what it says it did.
   const committed = committingStep(pipeline, mode);
   const done = result(committed.name) === 'success';
-  const said = o.needs[committed.name]?.outputs ?? {};
+  const said = needs[committed.name]?.outputs ?? {};
+  const migrating = migratingStep(pipeline, mode);
+  const migrated =
+    migrating && result(migrating.name) === 'success'
+      ? { applied: Number(needs[migrating.name]?.outputs.applied ?? 0) }
+      : null;
   return {
+    pipeline: pipeline.name,
+    nothingToDo: idle,
     source: o.source,
     target: o.target,
     dryRun: o.dryRun,
@@ -74,7 +91,11 @@ export function buildReport(o: ReportOptions, pipeline: Pipeline = stagingPipeli
       done && !o.dryRun && committed.outputs?.includes('rows')
         ? { rows: Number(said.rows ?? 0), tables: Number(said.tables ?? 0) }
         : null,
-    migrated: done && committed.outputs?.includes('applied') ? { applied: Number(said.applied ?? 0) } : null,
+    migrated,
+    promoted:
+      done && !o.dryRun && committed.outputs?.includes('changed_rows')
+        ? { rows: Number(said.changed_rows ?? 0) }
+        : null,
     jobs,
     totalMs: jobs.reduce((s, j) => s + (j.elapsedMs ?? 0), 0),
   };
@@ -108,8 +129,20 @@ function parseNeeds(text: string): ReportOptions['needs'] {
   return needs;
 }
 
+/** `--pipeline`: staging (db-sync, the default) or production (deploy-production). */
+function parsePipeline(value: unknown): Pipeline {
+  if (value === undefined) return stagingPipeline;
+  const p = typeof value === 'string' ? PIPELINES_BY_NAME[value] : undefined;
+  if (!p)
+    throw new InputError(
+      `--pipeline ${String(value)} is not one of ${Object.keys(PIPELINES_BY_NAME).join(', ')}`,
+      'pass the pipeline the workflow runs, e.g. --pipeline production in deploy-production.yml',
+    );
+  return p;
+}
+
 /** `--mode`: one of the pipeline's modes, checked before anything is read. */
-function parseMode(value: unknown, pipeline: Pipeline = stagingPipeline): string {
+function parseMode(value: unknown, pipeline: Pipeline): string {
   const modes = pipeline.modes ?? [];
   if (value === undefined) return defaultMode(pipeline);
   if (typeof value === 'string' && modes.includes(value)) return value;
@@ -141,6 +174,11 @@ export const reportJob: Job<ReportOptions, RunReport> = {
     needs: { type: 'string', value: '<json>', description: 'the needs context of the run as JSON' },
     'run-url': { type: 'string', value: '<url>', description: 'the run’s page (its artifacts are linked)' },
     'dry-run': { type: 'boolean', description: 'the run was a dry run (validate and health check skipped)' },
+    pipeline: {
+      type: 'string',
+      value: `<${Object.keys(PIPELINES_BY_NAME).join('|')}>`,
+      description: 'which workflow ran: staging (db-sync, default) or production (deploy-production)',
+    },
     mode: {
       type: 'string',
       value: `<${(stagingPipeline.modes ?? []).join('|')}>`,
@@ -148,6 +186,7 @@ export const reportJob: Job<ReportOptions, RunReport> = {
     },
   },
   parse(flags) {
+    const pipeline = parsePipeline(flags.pipeline);
     const { names, needs, mode } = readFlags({
       names: () => {
         const missing = ['source', 'target', 'needs'].filter(
@@ -162,10 +201,11 @@ export const reportJob: Job<ReportOptions, RunReport> = {
         return { source: String(flags.source), target: String(flags.target) };
       },
       needs: () => (typeof flags.needs === 'string' && flags.needs ? parseNeeds(flags.needs) : {}),
-      mode: () => parseMode(flags.mode),
+      mode: () => parseMode(flags.mode, pipeline),
     });
     return {
       ...names,
+      pipeline,
       dryRun: flags['dry-run'] === true,
       mode,
       ...(typeof flags['run-url'] === 'string' && flags['run-url'] ? { runUrl: flags['run-url'] } : {}),
@@ -178,18 +218,40 @@ export const reportJob: Job<ReportOptions, RunReport> = {
     const failed = r.jobs.find((j) => j.job === r.failedJob);
     return {
       ok: r.ok,
-      headline: r.ok
-        ? r.mode === 'migrate'
-          ? r.dryRun
-            ? `dry run, migrate ${r.target}: ${r.migrated?.applied ?? 0} migration(s) ran and were rolled back, nothing changed`
-            : `${r.target} migrated: ${r.migrated?.applied ?? 0} migration(s) applied, healthy`
-          : r.dryRun
-            ? `dry run ${r.source} → ${r.target}: planned, nothing changed`
-            : `${r.target} replicates ${r.source}: ${r.synced?.rows.toLocaleString('en-US')} rows in ${r.synced?.tables} tables, validated and healthy`
-        : `${r.source} → ${r.target} stopped at ${r.failedJob}${r.rolledBack === null ? '' : r.rolledBack ? `; ${r.target} was rolled back to its snapshot` : '; THE ROLLBACK FAILED'}`,
+      headline:
+        r.pipeline === 'production'
+          ? productionHeadline(r)
+          : r.ok
+            ? r.mode === 'migrate'
+              ? r.dryRun
+                ? `dry run, migrate ${r.target}: ${r.migrated?.applied ?? 0} migration(s) ran and were rolled back, nothing changed`
+                : `${r.target} migrated: ${r.migrated?.applied ?? 0} migration(s) applied, healthy`
+              : r.dryRun
+                ? `dry run ${r.source} → ${r.target}: planned, nothing changed`
+                : `${r.target} replicates ${r.source}: ${r.synced?.rows.toLocaleString('en-US')} rows in ${r.synced?.tables} tables, validated and healthy`
+            : `${r.source} → ${r.target} stopped at ${r.failedJob}${r.rolledBack === null ? '' : r.rolledBack ? `; ${r.target} was rolled back to its snapshot` : '; THE ROLLBACK FAILED'}`,
       problems: r.ok ? [] : [`${r.failedJob}: ${failed?.headline || failed?.result}`],
       warnings: [],
     };
   },
   outputs: (r) => ({ ok: r.ok, rolled_back: r.rolledBack ?? false, failed_job: r.failedJob ?? '' }),
 };
+
+/** deploy-production in one line: deployed, nothing to do, planned, or where it stopped and what stays. */
+function productionHeadline(r: RunReport): string {
+  const applied = `${r.migrated?.applied ?? 0} migration(s)`;
+  if (r.ok)
+    return r.nothingToDo
+      ? `${r.target}: nothing to deploy (no pending migration, the content is ${r.source}'s)`
+      : r.dryRun
+        ? `dry run, ${r.target}: planned, nothing deployed`
+        : `${r.target} deployed: ${applied} applied, ${(r.promoted?.rows ?? 0).toLocaleString('en-US')} content row(s) promoted, validated and healthy`;
+  return [
+    `${r.source} → ${r.target} stopped at ${r.failedJob}`,
+    ...(r.rolledBack === true ? ['the content was rolled back to its snapshot'] : []),
+    ...(r.rolledBack === false ? ['THE CONTENT ROLLBACK FAILED'] : []),
+    ...(r.migrated?.applied
+      ? [`${applied} committed and stay (restore by hand: see the deploy summary)`]
+      : []),
+  ].join('; ');
+}

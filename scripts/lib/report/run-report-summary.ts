@@ -39,6 +39,33 @@ function migrateVerdict(r: RunReport): string {
   }`;
 }
 
+/** deploy-production: deployed, nothing to do, planned; or where it stopped, what was undone and what stays. */
+function productionVerdict(r: RunReport): string {
+  const target = environment(r.target);
+  const applied = `${r.migrated?.applied ?? 0} migration(s)`;
+  if (r.ok)
+    return r.nothingToDo
+      ? `**Nothing to deploy.** No pending migration, and ${target}'s content is already ${environment(r.source)}'s. No approval was asked for.`
+      : r.dryRun
+        ? '**Dry run: planned, nothing deployed.** The plan job summary is what an approver would read.'
+        : `**Deployed, validated, healthy.** ${applied} applied, ${formatCount(r.promoted?.rows ?? 0)} content row(s) promoted; backed up first.`;
+  return [
+    `**Stopped at ${r.failedJob}.**`,
+    r.rolledBack === true
+      ? 'The content had committed: **it was rolled back to its snapshot** and checked equal to it; users’ tables were not touched.'
+      : r.rolledBack === false
+        ? '**The content rollback failed: roll it back by hand (docs/production.md).**'
+        : '',
+    r.migrated?.applied
+      ? `${applied} committed and **stay**: restoring the backup would discard users’ writes made since — the deploy job summary gives the one-command restore (restore-production) and what it would lose.`
+      : r.failedJob === 'plan' || r.failedJob === 'verify'
+        ? `${target} was not changed by this run.`
+        : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+}
+
 export function renderRunReport(r: RunReport): string {
   const target = environment(r.target);
   const rollback =
@@ -47,9 +74,14 @@ export function renderRunReport(r: RunReport): string {
       : r.rolledBack
         ? ` The sync had committed: **${target} was rolled back to its snapshot** and proved identical to it.`
         : ` **The rollback failed: restore ${target} by hand (docs/github-setup.md, “Recovering by hand”).**`;
-  const verdict = r.mode === 'migrate' ? migrateVerdict(r) : replicaVerdict(r, rollback);
+  const production = r.pipeline === 'production';
+  const verdict = production
+    ? productionVerdict(r)
+    : r.mode === 'migrate'
+      ? migrateVerdict(r)
+      : replicaVerdict(r, rollback);
   return [
-    `## envsync db-sync${r.mode === 'migrate' ? ' (migrate)' : ''} — ${environment(r.source)} → ${target}${r.dryRun ? ' (dry run)' : ''}`,
+    `## envsync ${production ? 'deploy-production' : `db-sync${r.mode === 'migrate' ? ' (migrate)' : ''}`} — ${environment(r.source)} → ${target}${r.dryRun ? ' (dry run)' : ''}`,
     '',
     verdict,
     '',
