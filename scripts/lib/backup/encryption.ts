@@ -11,6 +11,16 @@ const MAGIC = Buffer.from('ESGCM001');
 const HEADER = MAGIC.length + 16 + 12;
 const TAG = 16;
 
+/** BACKUP_ENCRYPTION_KEY's rule: scrypt stretches any secret, but a short one is still guessable. */
+export const MIN_ENCRYPTION_KEY_LENGTH = 16;
+
+/** What is wrong with a BACKUP_ENCRYPTION_KEY value, or undefined when it will do. */
+export function encryptionKeyProblem(secret: string): string | undefined {
+  return secret.length < MIN_ENCRYPTION_KEY_LENGTH
+    ? `shorter than ${MIN_ENCRYPTION_KEY_LENGTH} characters`
+    : undefined;
+}
+
 function deriveKey(secret: string, salt: Buffer): Buffer {
   return scryptSync(secret, salt, 32, { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
 }

@@ -16,7 +16,8 @@ export class SecretMask {
 
   add(values: Iterable<string>): void {
     for (const v of values) {
-      if (!v || v.length < 3) continue;
+      // Blank values (an unset secret given as spaces) would mask every run of spaces.
+      if (!v || v.trim().length < 3) continue;
       for (const form of ESCAPED_FORMS) {
         const f = form(v);
         if (!this.secrets.includes(f)) this.secrets.push(f);
