@@ -40,6 +40,16 @@ test.each([
   ['backup', '../jobs/backup.ts'],
   ['cli', '../jobs/runner.ts'],
   ['jobs', '../../../tests/helpers/sync.ts'],
+  ['github', '../jobs/setup-github.ts'],
+  ['github', '../report/setup-github-summary.ts'],
+  ['github', '../sync/plan.ts'],
+  ['github', '../content/engine.ts'],
+  ['github', '../cli/database-flags.ts'],
+  ['github', '../../../tests/helpers/golden.ts'],
+  ['sync', '../github/client.ts'],
+  ['migrations', '../github/settings-plan.ts'],
+  ['db', '../github/client.ts'],
+  ['report', '../github/repository-settings.ts'],
 ])('%s/ may not import %s', (folder, target) => {
   expect(refused(folder, target)).toBe(true);
 });
@@ -52,6 +62,10 @@ test.each([
   ['db', '../results/plan.ts'],
   ['sync', '../replica/replace.ts'],
   ['jobs', '../report/sync-summary.ts'],
+  ['jobs', '../github/settings-plan.ts'],
+  ['github', '../results/setup-github.ts'],
+  ['github', '../base/errors.ts'],
+  ['github', '../db/url.ts'],
 ])('%s/ may import %s', (folder, target) => {
   expect(refused(folder, target)).toBe(false);
 });
