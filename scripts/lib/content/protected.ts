@@ -36,10 +36,8 @@ export async function readProtected(
   for (const t of tables)
     out.push(
       await sql.begin(async (tx) => {
-        if (withChecksums) {
-          await pinOutputSettings(tx);
-          return tableChecksum(tx, t, undefined, 'hte64');
-        }
+        await pinOutputSettings(tx);
+        if (withChecksums) return tableChecksum(tx, t, undefined, 'hte64');
         const [r] = await tx.unsafe(`select count(*)::int8 as n from only ${qname(t.schema, t.name)}`);
         return { table: `${t.schema}.${t.name}`, rows: Number(r!.n), checksum: '' };
       }),

@@ -14,6 +14,8 @@ export interface ContentTable {
   key: string[];
   /** Columns copied from the source (generated columns left out: the target computes them). */
   columns: string[];
+  /** Every column of the target but generated ones: what a content snapshot saves and restores. */
+  targetColumns: string[];
   /** Columns compared and updated: `columns` without the key and the ignored ones. */
   compared: string[];
   ignored: string[];
@@ -98,6 +100,7 @@ export function resolveContentTables(
       qualified: name,
       key,
       columns: common,
+      targetColumns: t.columns.filter((col) => !col.generated).map((col) => col.name),
       compared: common.filter((col) => !key.includes(col) && !c.ignoreColumns.includes(col)),
       ignored: c.ignoreColumns,
       delete: c.delete,

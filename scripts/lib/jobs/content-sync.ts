@@ -126,7 +126,7 @@ export async function runContentSync(ctx: JobContext, o: ContentSyncOptions): Pr
         o.mode === 'dry-run' || o.planDir
           ? {
               source: await contentFingerprint(snapshot.tx, tables),
-              target: await contentFingerprint(pair.tgt, tables),
+              target: await pair.tgt.begin((tx) => contentFingerprint(tx, tables)),
               createdAt: new Date().toISOString(),
             }
           : undefined;
@@ -184,6 +184,8 @@ export async function runContentSync(ctx: JobContext, o: ContentSyncOptions): Pr
 
 /** The content tables as they stand: key, columns, and every row's checksum, hashed. */
 async function contentFingerprint(tx: Query, tables: ContentTable[]): Promise<string> {
+  // Pinned: the same text on both sides, and never a read RLS filters silently (it fails instead).
+  await pinOutputSettings(tx);
   const hash = createHash('sha256');
   for (const t of tables) {
     const c = await tableChecksum(tx, t);
@@ -229,6 +231,8 @@ async function compareInTransaction(
 ): Promise<ContentTableResult[]> {
   await tgt.unsafe('begin isolation level repeatable read');
   try {
+    // The target's rows as they are: a role that RLS would filter fails here instead of comparing less.
+    await pinOutputSettings(tgt);
     const staged = await stageContent(tgt, tables, fromSource(source, tgt));
     const results: ContentTableResult[] = [];
     for (const s of staged) {
@@ -320,7 +324,8 @@ async function writeContentSnapshot(
   for (const [i, t] of tables.entries()) {
     const file = `table-${i}.copy`;
     const { rows, checksum } = await tableChecksum(tgt, t);
-    const reader = copyOutOf(reading, { ...t, binary: false });
+    // Every column the target has (not only those the source shares): the rollback restores the row.
+    const reader = copyOutOf(reading, { ...t, columns: t.targetColumns, binary: false });
     reader.done.catch(() => {}); // awaited below
     const written = await writeArchive(reader.child.stdout!, path.join(o.snapshotDir, file), {
       ...(secret ? { secret } : {}),
@@ -329,7 +334,7 @@ async function writeContentSnapshot(
       throw error;
     });
     await reader.done; // psql's exit: a read that failed midway fails the snapshot
-    snapshot.tables.push({ table: t.qualified, key: t.key, columns: t.columns, rows, checksum, file });
+    snapshot.tables.push({ table: t.qualified, key: t.key, columns: t.targetColumns, rows, checksum, file });
     snapshot.files.push({ name: file, ...written, encrypted: Boolean(secret) });
   }
   const stored = secret ? signManifest(snapshot, secret) : snapshot;
