@@ -13,6 +13,7 @@ import {
   PIPELINES,
   type Pipeline,
   type PipelineStep,
+  productionPipeline,
   rollbackStep,
   stagingPipeline,
   workSteps,
@@ -220,19 +221,66 @@ test('each db-sync job sees only the secrets its script needs; no job sees produ
   const sourceOnly = JSON.stringify(wf.jobs.analyze!.env);
   expect(sourceOnly).toContain("inputs.source == 'dev' && secrets.DEV_DATABASE_URL");
   expect(sourceOnly).not.toContain('inputs.target');
+  // Production's writing URL reaches one job of one workflow: deploy-production's deploy.
   for (const w of workflows) {
     for (const job of Object.keys(w.jobs)) {
-      expect({
-        wf: path.basename(w.file),
+      const wf = path.basename(w.file);
+      expect({ wf, job, production: secretsOf(w, job).includes('PRODUCTION_DATABASE_URL') }).toEqual({
+        wf,
         job,
-        production: secretsOf(w, job).includes('PRODUCTION_DATABASE_URL'),
-      }).toEqual({
-        wf: path.basename(w.file),
-        job,
-        production: false,
+        production: wf === 'deploy-production.yml' && job === 'deploy',
       });
     }
   }
+});
+
+describe('deploy-production against scripts/lib/jobs/pipeline.ts (productionPipeline)', () => {
+  const wf = () => byName('deploy-production.yml');
+  const inJob: PipelineStep[] = productionPipeline.steps.filter((s) => 'inJob' in s);
+
+  test('one approval: deploy is the only job in environment production, and the only one that can write it', () => {
+    const environments = Object.fromEntries(
+      Object.entries(wf().jobs).map(([id, j]) => [id, (j as { environment?: unknown }).environment ?? null]),
+    );
+    expect(environments).toEqual({ plan: 'production-plan', deploy: 'production', report: null });
+    for (const w of workflows)
+      for (const [id, j] of Object.entries(w.jobs))
+        if (!(path.basename(w.file) === 'deploy-production.yml' && id === 'deploy'))
+          expect({ wf: path.basename(w.file), id, env: JSON.stringify(j) }).not.toMatchObject({
+            env: expect.stringMatching(/environment":"production"/),
+          });
+    expect(secretsOf(wf(), 'plan').sort()).toEqual([
+      'PRODUCTION_READONLY_DATABASE_URL',
+      'STAGING_DATABASE_URL',
+    ]);
+    expect(secretsOf(wf(), 'deploy').sort()).toEqual([
+      'BACKUP_ENCRYPTION_KEY',
+      'PRODUCTION_DATABASE_URL',
+      'PRODUCTION_SUPABASE_ANON_KEY',
+      'STAGING_DATABASE_URL',
+    ]);
+    expect(secretsOf(wf(), 'report')).toEqual(['NOTIFY_WEBHOOK_URL']);
+    expect((wf() as unknown as { concurrency: unknown }).concurrency).toEqual({
+      group: 'envsync-db-production',
+      'cancel-in-progress': false,
+    });
+  });
+
+  test('every write is a step of deploy, in the order of the definition, and the report hears each one', () => {
+    const steps = (wf().jobs.deploy!.steps ?? []) as { id?: string }[];
+    const ids = steps.map((s) => s.id).filter((id): id is string => Boolean(id));
+    expect(ids).toEqual(inJob.map((s) => s.name));
+    const outputs = Object.keys(wf().jobs.deploy!.outputs ?? {});
+    const expected = inJob.flatMap((s) =>
+      ['outcome', 'headline', 'elapsed_ms', ...(s.outputs ?? [])].map((k) => `${s.name}_${k}`),
+    );
+    expect(outputs.sort()).toEqual(expected.sort());
+    const plan = productionPipeline.steps.find((s) => s.name === 'plan')!;
+    expect(Object.keys(wf().jobs.plan!.outputs ?? {})).toEqual(
+      expect.arrayContaining(['status', 'headline', 'elapsed_ms', ...plan.outputs]),
+    );
+    expect(JSON.stringify(wf().jobs.report!.steps)).toContain('--pipeline production');
+  });
 });
 
 test('no data artifact leaves a job unencrypted: the source backup is not uploaded, the snapshot needs the key', () => {

@@ -57,6 +57,15 @@ export interface PipelineStep {
    * elapsed_ms and outputs as `<step>_outcome`, `<step>_headline`, … (see `stepNeeds`).
    */
   inJob?: string;
+  /** Skipped by design when an earlier step's output says so (not a failure of the run). */
+  skipWhen?: StepOutputIs;
+}
+
+/** An earlier step's output has this value. */
+export interface StepOutputIs {
+  step: string;
+  output: string;
+  equals: string;
 }
 
 export interface Pipeline {
@@ -67,7 +76,7 @@ export interface Pipeline {
   modes?: readonly string[];
   steps: readonly PipelineStep[];
   /** A step output saying there is nothing to do: the run is then over after that step, as a dry run is. */
-  nothingToDo?: { step: string; output: string; equals: string };
+  nothingToDo?: StepOutputIs;
 }
 
 /** The outputs every job exposes (the runner sets them), which the report reads. */
@@ -178,7 +187,7 @@ export const productionPipeline = {
       needs: [],
       uploads: ['plan'],
       inDryRun: true,
-      outputs: ['hash', 'changes'],
+      outputs: ['hash', 'changes', 'content_planned'],
     },
     {
       name: 'verify',
@@ -207,6 +216,8 @@ export const productionPipeline = {
       uploads: ['deploy'],
       outputs: ['changed_rows'],
       inJob: 'deploy',
+      // Content a pending migration has yet to create is planned by the next deploy, never unseen.
+      skipWhen: { step: 'plan', output: 'content_planned', equals: 'false' },
     },
     {
       name: 'validate',
@@ -215,6 +226,7 @@ export const productionPipeline = {
       needs: ['content'],
       uploads: ['deploy'],
       inJob: 'deploy',
+      skipWhen: { step: 'plan', output: 'content_planned', equals: 'false' },
     },
     {
       name: 'health-check',

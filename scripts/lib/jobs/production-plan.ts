@@ -327,6 +327,7 @@ export const productionPlanJob: Job<ProductionPlanOptions, ProductionPlanResult>
     changes: r.changes,
     pending: r.pending.length,
     content_rows: contentRows(r),
+    content_planned: r.content !== null,
   }),
 };
 

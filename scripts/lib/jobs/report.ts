@@ -16,6 +16,7 @@ import {
   reportedSteps,
   requiredSteps,
   rollbackStep,
+  type StepOutputIs,
   stagingPipeline,
   stepNeeds,
 } from './pipeline.ts';
@@ -37,9 +38,8 @@ export function buildReport(o: ReportOptions): RunReport {
   const pipeline: Pipeline = o.pipeline ?? stagingPipeline;
   const mode = o.mode ?? defaultMode(pipeline);
   const needs = stepNeeds(pipeline, o.needs);
-  const idle = pipeline.nothingToDo
-    ? needs[pipeline.nothingToDo.step]?.outputs[pipeline.nothingToDo.output] === pipeline.nothingToDo.equals
-    : false;
+  const holds = (c?: StepOutputIs) => c !== undefined && needs[c.step]?.outputs[c.output] === c.equals;
+  const idle = holds(pipeline.nothingToDo);
   const jobs = reportedSteps(pipeline, mode).map(({ name: job }) => {
     const n = needs[job];
     const elapsed = Number(n?.outputs.elapsed_ms);
@@ -52,7 +52,9 @@ export function buildReport(o: ReportOptions): RunReport {
   });
   const result = (job: string) => jobs.find((j) => j.job === job)?.result ?? 'missing';
   // A dry run stops after planning by design (so does a run with nothing to do): the rest is skipped.
-  const required = requiredSteps(pipeline, o.dryRun || idle, mode).map((s) => s.name);
+  const required = requiredSteps(pipeline, o.dryRun || idle, mode)
+    .filter((s) => !holds(s.skipWhen))
+    .map((s) => s.name);
   const failedJob =
     required.find((j) => result(j) === 'failure' || result(j) === 'cancelled') ??
     required.find((j) => result(j) !== 'success') ??

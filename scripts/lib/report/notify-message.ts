@@ -21,6 +21,7 @@ const CHANGES: { [K in keyof RunReport]?: (value: NonNullable<RunReport[K]>, r: 
   migrated: (m, r) =>
     `${counted(m.applied, 'migration')} ${r.dryRun ? 'rehearsed and rolled back' : 'applied'}`,
   synced: (s, r) => `${counted(s.rows, 'row')} in ${counted(s.tables, 'table')} synced from ${r.source}`,
+  promoted: (p, r) => `${counted(p.rows, 'content row')} promoted from ${r.source}`,
 };
 
 function changes(r: RunReport): string[] {
