@@ -221,7 +221,7 @@ test('each db-sync job sees only the secrets its script needs; no job sees produ
     validate: urls,
     'health-check': [...urls, 'DEV_SUPABASE_ANON_KEY', 'STAGING_SUPABASE_ANON_KEY'],
     rollback: [...urls, 'BACKUP_ENCRYPTION_KEY'],
-    report: [],
+    report: ['NOTIFY_WEBHOOK_URL'],
   };
   expect(Object.keys(wf.jobs).sort()).toEqual(Object.keys(needs).sort());
   for (const [job, allowed] of Object.entries(needs)) {
