@@ -1,152 +1,33 @@
 // setup-github against a real HTTP server on localhost that plays GitHub's REST API: it keeps
 // a repository's environments, branch policies and branch protection, answers GETs from them
 // and applies the writes, so a second run sees what the first one set. Every request the job
-// sends is held to GitHub's published OpenAPI description (@octokit/openapi): the method and
-// path must be one of its operations, the query its parameters, the body valid against the
-// operation's schema (ajv). The fake's own answers are validated against the response schemas,
-// so the job is tested on the shapes GitHub really sends.
+// sends is held to GitHub's published OpenAPI description (@octokit/openapi), and the fake's
+// answers to the reads to their response schemas (tests/helpers/github-api.ts): the job is
+// tested on the shapes GitHub really sends.
 
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import Ajv, { type ValidateFunction } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { repoRoot } from '../../scripts/lib/cli/env-file.ts';
 import { BRANCHES, ENVIRONMENTS } from '../../scripts/lib/github/repository-settings.ts';
 import { setupGitHubJob } from '../../scripts/lib/jobs/setup-github.ts';
 import type { JobRecord } from '../../scripts/lib/results/job-record.ts';
 import type { SetupGitHubResult } from '../../scripts/lib/results/setup-github.ts';
+import {
+  expectTokenKept as expectKept,
+  FakeGitHubServer,
+  type FakeRequest,
+  loadOpenApi,
+  methodAndPath,
+  type Recorded,
+  requestProblems,
+} from '../helpers/github-api.ts';
 import { expectGolden } from '../helpers/golden.ts';
 import { cleanEnv, runInProcess, runScript, type ScriptRun } from '../helpers/run-script.ts';
 
-// ---- GitHub's OpenAPI description, loaded once ----
-
-interface Operation {
-  parameters?: { $ref?: string; name?: string; in?: string; schema?: { type?: string } }[];
-  requestBody?: { required?: boolean; content?: Record<string, unknown> };
-  responses?: Record<string, { content?: Record<string, unknown> }>;
-}
-
-let openapi: {
-  paths: Record<string, Record<string, Operation>>;
-  components: { parameters: Record<string, unknown> };
-};
-let ajv: Ajv;
-let templates: { template: string; pattern: RegExp; names: string[]; literal: number }[];
-const validators = new Map<string, ValidateFunction>();
-
-const pointer = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
-
-function loadOpenApi(): void {
-  const file = path.join(repoRoot, 'node_modules/@octokit/openapi/generated/api.github.com.json');
-  openapi = JSON.parse(readFileSync(file, 'utf8'));
-  // OpenAPI 3.0 schemas: unknown keywords (example, x-github) ignored; ajv reads `nullable`.
-  ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
-  ajv.addSchema(openapi, 'github');
-  templates = Object.keys(openapi.paths).map((template) => {
-    const names = [...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
-    const source = template
-      .split(/\{\w+\}/)
-      .map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))
-      .join('([^/]+)');
-    return {
-      template,
-      pattern: new RegExp(`^${source}$`),
-      names,
-      literal: template.replace(/\{\w+\}/g, '').length,
-    };
-  });
-}
-
-/** A schema of the description by JSON pointer, compiled once. */
-function validator(ref: string): ValidateFunction {
-  let v = validators.get(ref);
-  if (!v) {
-    v = ajv.compile({ $ref: `github#${ref}` });
-    validators.set(ref, v);
-  }
-  return v;
-}
-
-function resolveParameter(p: NonNullable<Operation['parameters']>[number]) {
-  if (!p.$ref) return p;
-  const name = p.$ref.replace('#/components/parameters/', '');
-  return openapi.components.parameters[name] as { name: string; in: string; schema?: { type?: string } };
-}
-
-/** The operation a request is, by method and path template (the most literal template wins). */
-function operationOf(method: string, pathname: string) {
-  const m = method.toLowerCase();
-  const matches = templates
-    .map((t) => ({ t, match: t.pattern.exec(pathname) }))
-    .filter(({ t, match }) => match && openapi.paths[t.template]![m])
-    .sort((a, b) => b.t.literal - a.t.literal);
-  const best = matches[0];
-  if (!best) return null;
-  const values = Object.fromEntries(best.t.names.map((n, i) => [n, decodeURIComponent(best.match![i + 1]!)]));
-  return { template: best.t.template, method: m, operation: openapi.paths[best.t.template]![m]!, values };
-}
-
-/** Every way a request departs from GitHub's description; none for a valid one. */
-function requestProblems(req: Recorded): string[] {
-  const url = new URL(req.url, 'http://localhost');
-  const op = operationOf(req.method, url.pathname);
-  if (!op) return [`${req.method} ${url.pathname}: no such operation in GitHub's OpenAPI description`];
-  const problems: string[] = [];
-  const where = `${req.method} ${op.template}`;
-  const parameters = (op.operation.parameters ?? []).map(resolveParameter);
-  for (const [name, value] of Object.entries(op.values)) {
-    const p = parameters.find((x) => x.in === 'path' && x.name === name);
-    if (!p) problems.push(`${where}: path parameter ${name} is not declared`);
-    else if (p.schema?.type === 'integer' && !/^\d+$/.test(value))
-      problems.push(`${where}: ${name}=${value} is not an integer`);
-  }
-  for (const key of url.searchParams.keys()) {
-    if (!parameters.some((p) => p.in === 'query' && p.name === key))
-      problems.push(`${where}: unknown query parameter ${key}`);
-  }
-  const body = op.operation.requestBody;
-  if (req.body === undefined) {
-    if (body?.required) problems.push(`${where}: the body is required`);
-  } else if (!body?.content?.['application/json']) {
-    problems.push(`${where}: takes no JSON body, got ${JSON.stringify(req.body)}`);
-  } else {
-    const v = validator(
-      `/paths/${pointer(op.template)}/${op.method}/requestBody/content/${pointer('application/json')}/schema`,
-    );
-    if (!v(req.body)) problems.push(`${where}: ${ajv.errorsText(v.errors)} in ${JSON.stringify(req.body)}`);
-  }
-  return problems;
-}
-
-// The answers whose shape the job reads beyond an id or a name: the fake gives them in full.
-const SHAPES_CHECKED = new Set([
-  '/repos/{owner}/{repo}/environments',
-  '/repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies',
-  '/repos/{owner}/{repo}/branches/{branch}/protection',
-]);
-
-/** The fake's answer against the operation's response schema. */
-function responseProblems(method: string, pathname: string, status: number, body: unknown): string[] {
-  const op = operationOf(method, pathname);
-  const content = op?.operation.responses?.[String(status)]?.content?.['application/json'];
-  if (!op || !content || !SHAPES_CHECKED.has(op.template)) return [];
-  const ref = `/paths/${pointer(op.template)}/${op.method}/responses/${status}/content/${pointer('application/json')}/schema`;
-  const v = validator(ref);
-  return v(body) ? [] : [`response to ${method} ${op.template}: ${ajv.errorsText(v.errors)}`];
-}
-
 // ---- a repository on a fake GitHub ----
-
-interface Recorded {
-  method: string;
-  url: string;
-  authorization: string | undefined;
-  body: unknown;
-}
 
 interface FakeEnvironment {
   id: number;
@@ -156,14 +37,6 @@ interface FakeEnvironment {
   branchPolicies: { id: number; name: string; type: 'branch' | 'tag' }[];
 }
 
-interface Refusal {
-  /** Refuses the n-th write (1-based) or a request this matches. */
-  when: (method: string, pathname: string, write: number) => boolean;
-  status: number;
-  message: string;
-  headers?: Record<string, string>;
-}
-
 const USERS: Record<string, { id: number; type: 'User' | 'Organization' }> = {
   acme: { id: 500, type: 'Organization' },
   alice: { id: 1001, type: 'User' },
@@ -171,61 +44,23 @@ const USERS: Record<string, { id: number; type: 'User' | 'Organization' }> = {
 };
 const TEAMS: Record<string, number> = { ops: 2001 };
 
-class FakeGitHub {
-  readonly requests: Recorded[] = [];
-  readonly problems: string[] = [];
+// The answers whose shape the job reads beyond an id or a name: the fake gives them in full.
+const SHAPES_CHECKED = new Set([
+  'GET /repos/{owner}/{repo}/environments',
+  'GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies',
+  'GET /repos/{owner}/{repo}/branches/{branch}/protection',
+]);
+
+class FakeGitHub extends FakeGitHubServer {
   readonly environments = new Map<string, FakeEnvironment>();
   readonly protections = new Map<string, Record<string, unknown>>();
   readonly branches = new Set(['dev', 'staging', 'main']);
   ownerType: 'Organization' | 'User' = 'Organization';
   admin = true;
-  refusal: Refusal | null = null;
   private nextId = 1;
-  private writes = 0;
-  private server!: http.Server;
-  url = '';
+  protected readonly shapesChecked = SHAPES_CHECKED;
 
-  async start(): Promise<void> {
-    this.server = http.createServer((req, res) => {
-      let raw = '';
-      req.on('data', (d) => {
-        raw += d;
-      });
-      req.on('end', () => this.answer(req, raw, res));
-    });
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-
-  get writeRequests(): Recorded[] {
-    return this.requests.filter((r) => r.method !== 'GET');
-  }
-
-  private answer(req: http.IncomingMessage, raw: string, res: http.ServerResponse): boolean {
-    const method = req.method ?? 'GET';
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const body = raw ? JSON.parse(raw) : undefined;
-    this.requests.push({ method, url: req.url ?? '/', authorization: req.headers.authorization, body });
-    this.problems.push(...requestProblems(this.requests.at(-1)!));
-    const send = (status: number, data?: unknown, headers: Record<string, string> = {}): boolean => {
-      if (method === 'GET' && status === 200)
-        this.problems.push(...responseProblems(method, url.pathname, status, data));
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
-      res.end(data === undefined ? undefined : JSON.stringify(data));
-      return true;
-    };
-    if (method !== 'GET') this.writes++;
-    if (this.refusal?.when(method, url.pathname, this.writes)) {
-      const { status, message, headers } = this.refusal;
-      return send(status, { message, documentation_url: 'https://docs.github.com/rest' }, headers);
-    }
-    const notFound = (message = 'Not Found') =>
-      send(404, { message, documentation_url: 'https://docs.github.com/rest' });
-    const parts = url.pathname.split('/').slice(1).map(decodeURIComponent);
+  protected route({ method, url, parts, body, send, notFound }: FakeRequest): boolean {
     const [root, owner, repo, area, name, sub, subId] = parts;
     if (root === 'users' && parts.length === 2) {
       const user = USERS[owner!];
@@ -316,30 +151,6 @@ class FakeGitHub {
       return send(204);
     }
     return notFound();
-  }
-
-  user(login: string, id: number, type: string) {
-    const api = `${this.url}/users/${login}`;
-    return {
-      login,
-      id,
-      node_id: `U${id}`,
-      avatar_url: `https://avatars.example/${id}`,
-      gravatar_id: '',
-      url: api,
-      html_url: `https://github.com/${login}`,
-      followers_url: `${api}/followers`,
-      following_url: `${api}/following{/other_user}`,
-      gists_url: `${api}/gists{/gist_id}`,
-      starred_url: `${api}/starred{/owner}{/repo}`,
-      subscriptions_url: `${api}/subscriptions`,
-      organizations_url: `${api}/orgs`,
-      repos_url: `${api}/repos`,
-      events_url: `${api}/events{/privacy}`,
-      received_events_url: `${api}/received_events`,
-      type,
-      site_admin: false,
-    };
   }
 
   team(slug: string, id: number) {
@@ -475,13 +286,7 @@ function artifacts(out: string): Artifacts {
 
 /** The token reached GitHub and nowhere else: not printed, not in an artifact, not even masked. */
 function expectTokenKept(github: FakeGitHub, run: ScriptRun, a: Artifacts): void {
-  expect(github.requests.length).toBeGreaterThan(0);
-  for (const r of github.requests) expect(r.authorization).toBe(`token ${TOKEN}`);
-  for (const text of [run.stdout, run.stderr, a.json, a.summary]) {
-    expect(text).not.toContain(TOKEN);
-    expect(text).not.toContain(TOKEN.slice(4));
-    expect(text).not.toContain('***');
-  }
+  expectKept(github, TOKEN, [run.stdout, run.stderr, a.json, a.summary]);
 }
 
 const repoArgs = (github: FakeGitHub, out: string, ...more: string[]) => [
@@ -493,8 +298,6 @@ const repoArgs = (github: FakeGitHub, out: string, ...more: string[]) => [
   out,
   ...more,
 ];
-
-const methodAndPath = (r: { method: string; url: string }) => `${r.method} ${r.url}`;
 
 const FIRST_RUN_WRITES = [
   'PUT /repos/acme/shop/environments/dev',

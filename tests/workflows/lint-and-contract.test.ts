@@ -28,6 +28,7 @@ import {
   loadWorkflow,
   needsOf,
   type Workflow,
+  type WorkflowJob,
 } from '../helpers/workflow/workflow.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
@@ -167,6 +168,14 @@ test('every secret and variable used is documented in docs/ and .env.template', 
   expect(missing).toEqual([]);
 });
 
+/**
+ * The only jobs whose token may do more than read the code, and what more: pr-plan's comment
+ * job writes the plan comment on its pull request (no database secret reaches it).
+ */
+const JOB_PERMISSIONS: Record<string, Record<string, string>> = {
+  'pr-plan.yml:comment': { contents: 'read', 'pull-requests': 'write' },
+};
+
 test('guard rails: timeouts, read-only token, one sync per target, nothing secret in job outputs', () => {
   const problems: string[] = [];
   for (const wf of workflows) {
@@ -179,6 +188,11 @@ test('guard rails: timeouts, read-only token, one sync per target, nothing secre
     for (const [job, j] of Object.entries(wf.jobs)) {
       if (!j.uses && typeof j['timeout-minutes'] !== 'number')
         problems.push(`${name} ${job}: no timeout-minutes`);
+      // A job widens the token only where this list says, and only so far.
+      const jobPerms = (j as { permissions?: unknown }).permissions;
+      const widened = JOB_PERMISSIONS[`${name}:${job}`];
+      if (jobPerms !== undefined && JSON.stringify(jobPerms) !== JSON.stringify(widened))
+        problems.push(`${name} ${job}: job-level permissions`);
       for (const [k, v] of Object.entries(j.outputs ?? {})) {
         if (/secrets\.|_DATABASE_URL|env\./.test(v))
           problems.push(`${name} ${job}: output ${k} may carry a secret`);
@@ -292,6 +306,90 @@ describe('deploy-production against scripts/lib/jobs/pipeline.ts (productionPipe
       expect.arrayContaining(['status', 'headline', 'elapsed_ms', ...plan.outputs]),
     );
     expect(JSON.stringify(wf().jobs.report!.steps)).toContain('--pipeline production');
+  });
+});
+
+describe('pr-plan: the plan as one comment on the pull request', () => {
+  const wf = () => byName('pr-plan.yml');
+  const job = (id: string) => wf().jobs[id]! as WorkflowJob & { permissions?: unknown };
+  const step = (id: string, needle: string) => (job(id).steps ?? []).find((st) => st.run?.includes(needle));
+
+  test('into main, the plan job is deploy-production’s: environment production-plan, the read-only URL, validate-env first', () => {
+    expect(Object.keys(wf().on)).toEqual(['pull_request']);
+    expect([...(wf().on.pull_request?.branches ?? [])].sort()).toEqual(['main', 'staging']);
+    const plan = job('plan');
+    expect(plan.environment).toBe('production-plan');
+    expect(plan.env).toEqual(byName('deploy-production.yml').jobs.plan!.env);
+    expect(secretsOf(wf(), 'plan')).toEqual(['PRODUCTION_READONLY_DATABASE_URL', 'STAGING_DATABASE_URL']);
+    const steps = plan.steps ?? [];
+    const setup = steps.find((st) => st.uses === './.github/actions/setup');
+    expect(setup?.with?.databases).toBe('production-readonly staging');
+    const validate = step('plan', 'scripts/validate-env.ts');
+    expect(validate?.run).toContain('--workflow .github/workflows/pr-plan.yml --job plan');
+    const run = steps.find((st) => st.id === 'job');
+    expect(run?.run).toMatch(
+      /scripts\/production-plan\.ts --target production-readonly --source staging --out artifacts\/plan$/,
+    );
+    expect(steps.indexOf(validate!)).toBeLessThan(steps.indexOf(run!));
+    expect(steps.indexOf(setup!)).toBeLessThan(steps.indexOf(validate!));
+  });
+
+  test('into staging, a lint against staging with no database; the comment job alone may write, and sees no secret', () => {
+    const lint = job('lint');
+    expect(JSON.stringify(lint)).not.toMatch(/secrets\.|environment/);
+    expect((lint.steps ?? []).find((st) => st.uses === 'actions/checkout@v4')?.with?.['fetch-depth']).toBe(0);
+    expect(lint.steps?.find((st) => st.id === 'job')?.run).toMatch(
+      /scripts\/lint-migrations\.ts --base origin\/staging --out artifacts\/lint$/,
+    );
+    const comment = job('comment');
+    expect(secretsOf(wf(), 'comment')).toEqual([]);
+    expect(comment.environment).toBeUndefined();
+    expect(comment.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
+    expect(job('plan').permissions).toBeUndefined();
+    expect(lint.permissions).toBeUndefined();
+    const run = comment.steps?.find((st) => st.id === 'job');
+    expect(run?.run).toMatch(/scripts\/pr-comment\.ts --plan artifacts\/plan --out artifacts\/pr-comment$/);
+    expect(run?.env).toEqual({ GITHUB_TOKEN: `\${{ github.token }}` });
+    // Both results are downloaded where pr-comment reads its plan.
+    const downloads = (comment.steps ?? []).filter(
+      (st) => st.uses && actionName(st.uses) === 'actions/download-artifact',
+    );
+    expect(downloads.map((d) => [d.with?.name, d.with?.path])).toEqual([
+      ['plan', 'artifacts/plan'],
+      ['lint', 'artifacts/plan'],
+    ]);
+    // A newer push supersedes the plan in progress, per pull request.
+    expect((wf() as unknown as { concurrency: unknown }).concurrency).toEqual({
+      group: `pr-plan-\${{ github.event.pull_request.number }}`,
+      'cancel-in-progress': true,
+    });
+  });
+
+  test('which jobs run: plan into main, lint into staging, nothing for a fork; the comment after either, whatever it concluded, never after a cancel', () => {
+    const github = (base: string, head = 'acme/shop') => ({
+      base_ref: base,
+      repository: 'acme/shop',
+      event: { pull_request: { head: { repo: { full_name: head } } } },
+    });
+    const ok = { success: true, failure: false, cancelled: false };
+    const runs = (id: string, base: string, head?: string) =>
+      condition(job(id).if, { github: github(base, head) }, ok);
+    expect([runs('plan', 'main'), runs('lint', 'main')]).toEqual([true, false]);
+    expect([runs('plan', 'staging'), runs('lint', 'staging')]).toEqual([false, true]);
+    expect([runs('plan', 'main', 'fork/shop'), runs('lint', 'staging', 'fork/shop')]).toEqual([false, false]);
+
+    const comment = (plan: JobConclusion, lint: JobConclusion, cancelled = false) =>
+      condition(
+        job('comment').if,
+        { needs: needsContext(['plan', 'lint'], { plan, lint }) },
+        { success: false, failure: [plan, lint].includes('failure'), cancelled },
+      );
+    expect(comment('success', 'skipped')).toBe(true);
+    expect(comment('failure', 'skipped')).toBe(true);
+    expect(comment('skipped', 'success')).toBe(true);
+    expect(comment('skipped', 'failure')).toBe(true);
+    expect(comment('skipped', 'skipped')).toBe(false);
+    expect(comment('cancelled', 'skipped', true)).toBe(false);
   });
 });
 

@@ -10,8 +10,11 @@ import {
   describeApiError,
   GitHubApiError,
   GitHubClient,
+  parseApiUrl,
+  parseRepo,
   type RepoRef,
   repoName,
+  requireToken,
 } from '../github/client.ts';
 import { readCurrentSettings, readRepository } from '../github/current-settings.ts';
 import { BRANCHES, ENVIRONMENTS } from '../github/repository-settings.ts';
@@ -119,52 +122,6 @@ function describeSettings(settings: SetupGitHubResult['settings']): string {
     .join('; ');
 }
 
-const REPO = /^([A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38})\/([A-Za-z0-9._-]{1,100})$/;
-
-function parseRepo(value: unknown): RepoRef {
-  const hint = 'name the repository as owner/name: --repo acme/shop';
-  if (typeof value !== 'string') throw new InputError('--repo is required', hint);
-  const m = REPO.exec(value);
-  if (!m || m[2] === '.' || m[2] === '..') throw new InputError(`--repo ${value} is not owner/name`, hint);
-  return { owner: m[1]!, name: m[2]!.replace(/\.git$/, '') };
-}
-
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-/** https, or http on this machine only: the token must not cross a network in clear. */
-function parseApiUrl(value: unknown, env: NodeJS.ProcessEnv): string {
-  const raw = typeof value === 'string' ? value : env.GITHUB_API_URL || DEFAULT_API_URL;
-  const hint = `give the REST API's base URL: ${DEFAULT_API_URL}, or https://<host>/api/v3 for GitHub Enterprise Server`;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new InputError(`--api-url ${raw} is not a URL`, hint);
-  }
-  if (url.username || url.password || url.search || url.hash) {
-    throw new InputError(
-      `--api-url ${raw} must be a plain base URL (no credentials, query or fragment)`,
-      hint,
-    );
-  }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
-    throw new InputError(`--api-url ${raw} is not https: the token would be sent in clear`, hint);
-  }
-  return url.href.replace(/\/+$/, '');
-}
-
-function requireToken(env: NodeJS.ProcessEnv): string {
-  const token = env.GITHUB_TOKEN?.trim();
-  if (!token) {
-    throw new InputError(
-      'GITHUB_TOKEN is not set',
-      'set GITHUB_TOKEN to a token of a repository admin with the repository permission "Administration: read and write" (classic: the repo scope); see docs/setup-github.md',
-    );
-  }
-  if (/\s/.test(token)) throw new InputError('GITHUB_TOKEN holds whitespace', 'set it to the token alone');
-  return token;
-}
-
 export const setupGitHubJob: Job<SetupGitHubOptions, SetupGitHubResult> = {
   name: 'setup-github',
   description:
@@ -195,7 +152,11 @@ export const setupGitHubJob: Job<SetupGitHubOptions, SetupGitHubResult> = {
     const o = readFlags({
       repo: () => parseRepo(flags.repo),
       apiUrl: () => parseApiUrl(flags['api-url'], env),
-      token: () => requireToken(env),
+      token: () =>
+        requireToken(
+          env,
+          'set GITHUB_TOKEN to a token of a repository admin with the repository permission "Administration: read and write" (classic: the repo scope); see docs/setup-github.md',
+        ),
       reviewers: () => (typeof flags.reviewers === 'string' ? parseReviewers(flags.reviewers) : null),
     });
     return { ...o, dryRun: flags['dry-run'] === true, secrets: [o.token] };
