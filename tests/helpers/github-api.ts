@@ -4,14 +4,20 @@
 // be one of its operations, the query its parameters, the body valid against the operation's
 // schema (ajv) — refuses on cue, and leaves the routes to each test's own fake. The answers a
 // fake names are validated against their response schemas, so a job is tested on the shapes
-// GitHub really sends.
+// GitHub really sends. Last, what running such a job takes: its token, its --out directories
+// and artifacts, and the check that the token went to GitHub and nowhere else.
 
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import { repoRoot } from '../../scripts/lib/cli/env-file.ts';
+import type { Job } from '../../scripts/lib/jobs/runner.ts';
+import type { JobRecord } from '../../scripts/lib/results/job-record.ts';
+import { cleanEnv, runInProcess, type ScriptRun } from './run-script.ts';
 
 // ---- GitHub's OpenAPI description, loaded once ----
 
@@ -216,7 +222,17 @@ export abstract class FakeGitHubServer {
   }
 
   get writeRequests(): Recorded[] {
-    return this.requests.filter((r) => r.method !== 'GET');
+    return this.requests.filter(isWrite);
+  }
+
+  /** The writes received, in order: `PUT /repos/acme/shop/environments/dev`. */
+  get written(): string[] {
+    return this.writeRequests.map(methodAndPath);
+  }
+
+  /** `text` with this server's URL as `http://127.0.0.1:<port>`: the same on every run, for a golden. */
+  withoutPort(text: string): string {
+    return text.replaceAll(this.url, 'http://127.0.0.1:<port>');
   }
 
   private answer(req: http.IncomingMessage, raw: string, res: http.ServerResponse): boolean {
@@ -269,19 +285,99 @@ export abstract class FakeGitHubServer {
   }
 }
 
+/** Any request but a GET. */
+export const isWrite = (r: Recorded) => r.method !== 'GET';
+
 /** `PUT /repos/acme/shop/environments/dev`. */
 export const methodAndPath = (r: { method: string; url: string }) => `${r.method} ${r.url}`;
 
+/** Starts `github` before the tests of the enclosing `describe` and stops it after them. */
+export function startForSuite<F extends FakeGitHubServer>(github: F): F {
+  beforeAll(() => github.start());
+  afterAll(() => github.stop());
+  return github;
+}
+
+/** Runs `body` against `github`, started for it and stopped after it, whatever happens. */
+export async function withFake<F extends FakeGitHubServer>(
+  github: F,
+  body: (github: F) => Promise<void>,
+): Promise<void> {
+  await github.start();
+  try {
+    await body(github);
+  } finally {
+    await github.stop();
+  }
+}
+
+// ---- running a job that calls GitHub ----
+
+/** A classic token's shape, new on every test run: it must reach the fake and nothing else. */
+export const TOKEN = `ghp_${randomBytes(18).toString('hex')}`;
+
+/** The environment a job sees, holding the token as GITHUB_TOKEN. */
+export const tokenEnv = (extra: Record<string, string> = {}) => cleanEnv({ GITHUB_TOKEN: TOKEN, ...extra });
+
+/** What a run left in its --out directory. */
+export interface Artifacts<R> {
+  record: JobRecord<R>;
+  /** `<job>.json`, as written. */
+  json: string;
+  /** `summary.md`; '' when the run wrote none. */
+  summary: string;
+}
+
+/** Fresh --out directories for runs of `job`, and what a run left in one. */
+export function jobArtifacts<R>(job: string) {
+  return {
+    outDir: (): string => mkdtempSync(path.join(os.tmpdir(), `envsync-${job}-`)),
+    artifacts(out: string): Artifacts<R> {
+      const json = readFileSync(path.join(out, `${job}.json`), 'utf8');
+      const summary = existsSync(path.join(out, 'summary.md'))
+        ? readFileSync(path.join(out, 'summary.md'), 'utf8')
+        : '';
+      return { record: JSON.parse(json), json, summary };
+    },
+  };
+}
+
 /**
  * The token reached GitHub as the Authorization header of every request, and nowhere else:
- * not in any of `texts` (output, artifacts), not even masked.
+ * not printed, not in an artifact, not even masked.
  */
-export function expectTokenKept(github: FakeGitHubServer, token: string, texts: string[]): void {
+export function expectTokenKept(github: FakeGitHubServer, run: ScriptRun, a: Artifacts<unknown>): void {
   expect(github.requests.length).toBeGreaterThan(0);
-  for (const r of github.requests) expect(r.authorization).toBe(`token ${token}`);
-  for (const text of texts) {
-    expect(text).not.toContain(token);
-    expect(text).not.toContain(token.slice(4));
+  for (const r of github.requests) expect(r.authorization).toBe(`token ${TOKEN}`);
+  for (const text of [run.stdout, run.stderr, a.json, a.summary]) {
+    expect(text).not.toContain(TOKEN);
+    expect(text).not.toContain(TOKEN.slice(4));
     expect(text).not.toContain('***');
   }
+}
+
+/** A run, with what GitHub received during it. */
+export interface RunAgainstFake extends ScriptRun {
+  /** The requests the fake received during the run, in order. */
+  requests: Recorded[];
+}
+
+/** Runs `job` in this process (`runInProcess`), keeping apart the requests `github` received meanwhile. */
+export async function runAgainst<O, R>(
+  github: FakeGitHubServer,
+  job: Job<O, R>,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<RunAgainstFake> {
+  const before = github.requests.length;
+  const run = await runInProcess(job, args, env);
+  return { ...run, requests: github.requests.slice(before) };
+}
+
+/** A run that stopped with exit 2 and exactly two lines on stderr: its error and its hint. */
+export function errorAndHint(run: ScriptRun): { error: string; hint: string } {
+  expect(run.code).toBe(2);
+  const lines = run.stderr.trimEnd().split('\n');
+  expect(lines).toHaveLength(2);
+  return { error: lines[0]!, hint: lines[1]! };
 }

@@ -3,7 +3,6 @@
 // that records every post and answers as Slack (200 ok), Discord (204) or a broken hook (500).
 // The webhook's token path must never reach stdout, stderr, notify.json or a summary.
 
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import type net from 'node:net';
@@ -26,6 +25,7 @@ import { runDryRun, runRolledBack, runSynced } from '../fixtures/results/runs.ts
 import { blackHole } from '../helpers/black-hole.ts';
 import { expectGolden } from '../helpers/golden.ts';
 import { cleanEnv, runInProcess, runScript, type ScriptRun } from '../helpers/run-script.ts';
+import { selfSignedCertificate } from '../helpers/tls-cert.ts';
 import { readKeyValues } from '../helpers/workflow/replay.ts';
 
 interface Post {
@@ -50,30 +50,9 @@ const posts: Post[] = [];
 
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'envsync-notify-'));
-  cert = path.join(tmp, 'webhook.crt');
-  const key = path.join(tmp, 'webhook.key');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  );
-  server = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
+  const files = selfSignedCertificate(tmp, 'webhook', '127.0.0.1');
+  cert = files.cert;
+  server = https.createServer({ key: readFileSync(files.key), cert: readFileSync(cert) }, (req, res) => {
     let body = '';
     req.on('data', (d) => {
       body += d;

@@ -5,13 +5,12 @@
 // (tests/helpers/github-api.ts). The plans are the fixtures' results, written as the runner
 // writes a `<job>.json`.
 
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { prCommentJob } from '../../scripts/lib/jobs/pr-comment.ts';
-import type { JobRecord } from '../../scripts/lib/results/job-record.ts';
 import type { PrCommentResult } from '../../scripts/lib/results/pr-comment.ts';
+import type { ProductionPlanResult } from '../../scripts/lib/results/production-plan.ts';
 import { lintFailed } from '../fixtures/results/lint-migrations.ts';
 import {
   lintRecord,
@@ -21,13 +20,20 @@ import {
 } from '../fixtures/results/pr-comment.ts';
 import { productionPlanned } from '../fixtures/results/production-plan.ts';
 import {
-  expectTokenKept as expectKept,
+  errorAndHint,
+  expectTokenKept,
   FakeGitHubServer,
   type FakeRequest,
+  jobArtifacts,
   methodAndPath,
+  type RunAgainstFake,
+  runAgainst,
+  startForSuite,
+  tokenEnv,
+  withFake,
 } from '../helpers/github-api.ts';
 import { expectGolden } from '../helpers/golden.ts';
-import { cleanEnv, runInProcess, runScript, type ScriptRun } from '../helpers/run-script.ts';
+import { cleanEnv, runInProcess, runScript } from '../helpers/run-script.ts';
 
 // ---- a pull request's conversation on a fake GitHub ----
 
@@ -121,16 +127,12 @@ class FakeConversation extends FakeGitHubServer {
       performed_via_github_app: null,
     };
   }
-
-  get written(): string[] {
-    return this.writeRequests.map(methodAndPath);
-  }
 }
 
 // ---- running the job ----
 
-const TOKEN = `ghp_${randomBytes(18).toString('hex')}`;
 const RUN_URL = 'https://github.com/acme/shop/actions/runs/4243';
+const { outDir, artifacts } = jobArtifacts<PrCommentResult>('pr-comment');
 
 /** A `pull_request` event's file, as GitHub Actions writes it (the parts pr-comment reads). */
 function eventFile(base: string): string {
@@ -149,8 +151,7 @@ function eventFile(base: string): string {
 
 /** The environment of a workflow run by `pull_request` into `base`, talking to the fake. */
 function actionsEnv(github: FakeConversation, base = 'main', extra: Record<string, string> = {}) {
-  return cleanEnv({
-    GITHUB_TOKEN: TOKEN,
+  return tokenEnv({
     GITHUB_API_URL: github.url,
     GITHUB_REPOSITORY: 'acme/shop',
     GITHUB_SERVER_URL: 'https://github.com',
@@ -161,46 +162,38 @@ function actionsEnv(github: FakeConversation, base = 'main', extra: Record<strin
   });
 }
 
-function outDir(): string {
-  return mkdtempSync(path.join(os.tmpdir(), 'envsync-pr-comment-'));
-}
-
-interface Artifacts {
-  record: JobRecord<PrCommentResult>;
-  json: string;
-  summary: string;
-}
-
-function artifacts(out: string): Artifacts {
-  const json = readFileSync(path.join(out, 'pr-comment.json'), 'utf8');
-  const summary = existsSync(path.join(out, 'summary.md'))
-    ? readFileSync(path.join(out, 'summary.md'), 'utf8')
-    : '';
-  return { record: JSON.parse(json), json, summary };
-}
-
-/** The token reached GitHub and nowhere else: not printed, not in an artifact, not even masked. */
-function expectTokenKept(github: FakeConversation, run: ScriptRun, a: Artifacts): void {
-  expectKept(github, TOKEN, [run.stdout, run.stderr, a.json, a.summary]);
-}
-
 const planArgs = (plan: string, out: string, ...more: string[]) => ['--plan', plan, '--out', out, ...more];
 
-const port = (github: FakeConversation, text: string) =>
-  text.replaceAll(github.url, 'http://127.0.0.1:<port>');
+/** The production plan, changed from the fixture's by `changes`, in a run's --out directory. */
+const changedPlan = (changes: Partial<ProductionPlanResult>) =>
+  planDir(productionPlanRecord({ ...productionPlanned(), ...changes }));
+
+/**
+ * pr-comment in this process: on `plan` (the production plan's run by default), into `out`,
+ * from a `pull_request` run into main unless `env` says otherwise.
+ */
+function commentOn(
+  github: FakeConversation,
+  {
+    plan = planDir(productionPlanRecord()),
+    out = outDir(),
+    env = actionsEnv(github),
+    flags = [],
+  }: { plan?: string; out?: string; env?: NodeJS.ProcessEnv; flags?: string[] } = {},
+): Promise<RunAgainstFake> {
+  return runAgainst(github, prCommentJob, planArgs(plan, out, ...flags), env);
+}
 
 const LIST = `GET /repos/acme/shop/issues/${PR}/comments?per_page=100&page=1`;
 
 describe('one plan comment on a pull request into main, kept up to date', () => {
-  const github = new FakeConversation();
+  const github = startForSuite(new FakeConversation());
   const plan = planDir(productionPlanRecord());
   let ours = 0;
 
-  beforeAll(async () => {
-    await github.start();
+  beforeAll(() => {
     github.seed('alice', 'LGTM once the plan is green');
   });
-  afterAll(() => github.stop());
 
   test('the first run (the shell, in a pull_request run) POSTs one comment: the marker, then the plan', async () => {
     const out = outDir();
@@ -246,17 +239,16 @@ describe('one plan comment on a pull request into main, kept up to date', () => 
     expect(run.stdout).toContain(
       `ok: acme/shop#${PR}: plan comment created — https://github.com/acme/shop/pull/${PR}#issuecomment-${ours}`,
     );
-    expectGolden('pr-comment-summary.created.md', port(github, a.summary).replace(plan, '<plan>'));
+    expectGolden('pr-comment-summary.created.md', github.withoutPort(a.summary).replace(plan, '<plan>'));
     expectTokenKept(github, run, a);
   });
 
   test('a second run with the same plan makes no write', async () => {
-    const before = github.requests.length;
     const out = outDir();
-    const run = await runInProcess(prCommentJob, planArgs(plan, out), actionsEnv(github));
+    const run = await commentOn(github, { plan, out });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(github.requests.slice(before).map(methodAndPath)).toEqual(['GET /user', LIST]);
+    expect(run.requests.map(methodAndPath)).toEqual(['GET /user', LIST]);
     expect(github.problems).toEqual([]);
     const a = artifacts(out);
     expect(a.record.result).toMatchObject({ action: 'unchanged', sent: false, request: null });
@@ -266,24 +258,22 @@ describe('one plan comment on a pull request into main, kept up to date', () => 
   });
 
   test('a changed plan PATCHes the same comment, never a second one', async () => {
-    const changed = productionPlanned();
-    changed.hash = `sha256:${'77'.repeat(32)}`;
-    changed.drift = {
-      checked: true,
-      drifted: true,
-      allowed: false,
-      differences: ['table public.spots: column added'],
-    };
-    changed.refused = ['production has drifted from its applied migrations (1 difference(s))'];
-    const before = github.requests.length;
     const out = outDir();
-    const run = await runInProcess(
-      prCommentJob,
-      planArgs(planDir(productionPlanRecord(changed)), out),
-      actionsEnv(github),
-    );
+    const run = await commentOn(github, {
+      plan: changedPlan({
+        hash: `sha256:${'77'.repeat(32)}`,
+        drift: {
+          checked: true,
+          drifted: true,
+          allowed: false,
+          differences: ['table public.spots: column added'],
+        },
+        refused: ['production has drifted from its applied migrations (1 difference(s))'],
+      }),
+      out,
+    });
     expect(run.code).toBe(0);
-    expect(github.requests.slice(before).map(methodAndPath)).toEqual([
+    expect(run.requests.map(methodAndPath)).toEqual([
       'GET /user',
       LIST,
       `PATCH /repos/acme/shop/issues/comments/${ours}`,
@@ -315,17 +305,14 @@ describe('one plan comment on a pull request into main, kept up to date', () => 
   });
 });
 
-test('--dry-run reads, prints the request it would make with its body, and writes nothing', async () => {
-  const github = new FakeConversation();
-  await github.start();
-  try {
+test('--dry-run reads, prints the request it would make with its body, and writes nothing', () =>
+  withFake(new FakeConversation(), async (github) => {
     const out = outDir();
-    const plan = planDir(productionPlanRecord());
-    const run = await runInProcess(
-      prCommentJob,
-      planArgs(plan, out, '--dry-run', '--repo', 'acme/shop', '--pr', String(PR)),
-      cleanEnv({ GITHUB_TOKEN: TOKEN, GITHUB_API_URL: github.url }),
-    );
+    const run = await commentOn(github, {
+      out,
+      env: tokenEnv({ GITHUB_API_URL: github.url }),
+      flags: ['--dry-run', '--repo', 'acme/shop', '--pr', String(PR)],
+    });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(github.written).toEqual([]);
@@ -347,34 +334,21 @@ test('--dry-run reads, prints the request it would make with its body, and write
     );
     expect(a.summary).toContain('**Dry run:** it would create the plan comment');
     expectTokenKept(github, run, a);
-  } finally {
-    await github.stop();
-  }
-});
+  }));
 
-test('a workflow’s GITHUB_TOKEN (GitHub does not name its user): the marker alone finds the comment, past the first page', async () => {
-  const github = new FakeConversation();
-  await github.start();
-  github.tokenUser = null;
-  try {
-    const plan = planDir(productionPlanRecord());
-    expect((await runInProcess(prCommentJob, planArgs(plan, outDir()), actionsEnv(github))).code).toBe(0);
+test('a workflow’s GITHUB_TOKEN (GitHub does not name its user): the marker alone finds the comment, past the first page', () =>
+  withFake(new FakeConversation(), async (github) => {
+    github.tokenUser = null;
+    expect((await commentOn(github)).code).toBe(0);
     const ours = github.comments[0]!;
     expect(ours.login).toBe('github-actions[bot]');
     // A busy conversation: our comment is now on page 1 of 2, the last of 130.
     for (let i = 0; i < 129; i++) github.seed(i % 2 ? 'alice' : 'bob', `comment ${i}`);
     github.comments.push(github.comments.shift()!);
-    const changed = productionPlanned();
-    changed.pending = [];
-    const before = github.requests.length;
     const out = outDir();
-    const run = await runInProcess(
-      prCommentJob,
-      planArgs(planDir(productionPlanRecord(changed)), out),
-      actionsEnv(github),
-    );
+    const run = await commentOn(github, { plan: changedPlan({ pending: [] }), out });
     expect(run.code).toBe(0);
-    expect(github.requests.slice(before).map(methodAndPath)).toEqual([
+    expect(run.requests.map(methodAndPath)).toEqual([
       'GET /user',
       LIST,
       `GET /repos/acme/shop/issues/${PR}/comments?per_page=100&page=2`,
@@ -386,41 +360,26 @@ test('a workflow’s GITHUB_TOKEN (GitHub does not name its user): the marker al
     expect(a.record.result).toMatchObject({ author: null, commentsRead: 130, action: 'update' });
     expect(a.summary).toContain('GitHub does not name this token’s user');
     expectTokenKept(github, run, a);
-  } finally {
-    await github.stop();
-  }
-});
+  }));
 
-test('someone else’s comment that starts with the marker is not taken over when the token’s user is known', async () => {
-  const github = new FakeConversation();
-  await github.start();
-  try {
+test('someone else’s comment that starts with the marker is not taken over when the token’s user is known', () =>
+  withFake(new FakeConversation(), async (github) => {
     const quoted = github.seed('mallory', '<!-- envsync:plan:main -->\nnothing to deploy, merge away');
-    const run = await runInProcess(
-      prCommentJob,
-      planArgs(planDir(productionPlanRecord()), outDir()),
-      actionsEnv(github),
-    );
-    expect(run.code).toBe(0);
+    expect((await commentOn(github)).code).toBe(0);
     expect(github.written).toEqual([`POST /repos/acme/shop/issues/${PR}/comments`]);
     expect(quoted.body).toBe('<!-- envsync:plan:main -->\nnothing to deploy, merge away');
     expect(github.problems).toEqual([]);
-  } finally {
-    await github.stop();
-  }
-});
+  }));
 
-test('a pull request into staging: the lint findings, under the staging marker', async () => {
-  const github = new FakeConversation();
-  await github.start();
-  try {
+test('a pull request into staging: the lint findings, under the staging marker', () =>
+  withFake(new FakeConversation(), async (github) => {
     github.seed('envsync-bot', '<!-- envsync:plan:main -->\nan older plan, from when the PR was into main');
     const out = outDir();
-    const run = await runInProcess(
-      prCommentJob,
-      planArgs(planDir(lintRecord()), out),
-      actionsEnv(github, 'staging'),
-    );
+    const run = await commentOn(github, {
+      plan: planDir(lintRecord()),
+      out,
+      env: actionsEnv(github, 'staging'),
+    });
     expect(run.code).toBe(0);
     expect(github.written).toEqual([`POST /repos/acme/shop/issues/${PR}/comments`]);
     const body = github.comments.at(-1)!.body;
@@ -434,52 +393,36 @@ test('a pull request into staging: the lint findings, under the staging marker',
     });
     expect(lintFailed().counts.errors).toBe(4);
     expect(github.problems).toEqual([]);
-  } finally {
-    await github.stop();
-  }
-});
+  }));
 
-test('a plan run that ended in an error: the comment says so (a stale plan is not left standing)', async () => {
-  const github = new FakeConversation();
-  await github.start();
-  try {
-    const env = actionsEnv(github);
-    expect(
-      (await runInProcess(prCommentJob, planArgs(planDir(productionPlanRecord()), outDir()), env)).code,
-    ).toBe(0);
-    const run = await runInProcess(prCommentJob, planArgs(planDir(productionPlanError()), outDir()), env);
-    expect(run.code).toBe(0);
+test('a plan run that ended in an error: the comment says so (a stale plan is not left standing)', () =>
+  withFake(new FakeConversation(), async (github) => {
+    expect((await commentOn(github)).code).toBe(0);
+    expect((await commentOn(github, { plan: planDir(productionPlanError()) })).code).toBe(0);
     expect(github.written).toEqual([
       `POST /repos/acme/shop/issues/${PR}/comments`,
       `PATCH /repos/acme/shop/issues/comments/${github.comments[0]!.id}`,
     ]);
     expect(github.comments[0]!.body).toContain('## envsync production-plan: error');
     expect(github.comments[0]!.body).not.toContain('### Migrations');
-  } finally {
-    await github.stop();
-  }
-});
+  }));
 
 describe('a token without the rights', () => {
-  test('403 on the POST, fine-grained token: exit 2, one line naming "Pull requests: write"; nothing written', async () => {
-    const github = new FakeConversation();
-    await github.start();
-    github.refusal = {
-      when: (method) => method === 'POST',
-      status: 403,
-      message: 'Resource not accessible by personal access token',
-      headers: { 'x-accepted-github-permissions': 'issues=write; pull_requests=write' },
-    };
-    try {
+  test('403 on the POST, fine-grained token: exit 2, one line naming "Pull requests: write"; nothing written', () =>
+    withFake(new FakeConversation(), async (github) => {
+      github.refusal = {
+        when: (method) => method === 'POST',
+        status: 403,
+        message: 'Resource not accessible by personal access token',
+        headers: { 'x-accepted-github-permissions': 'issues=write; pull_requests=write' },
+      };
       const out = outDir();
       const run = await runScript(
         'pr-comment',
         planArgs(planDir(productionPlanRecord()), out),
         actionsEnv(github),
       );
-      expect(run.code).toBe(2);
-      const [error, hint, ...rest] = run.stderr.trimEnd().split('\n');
-      expect(rest).toEqual([]);
+      const { error, hint } = errorAndHint(run);
       expect(error).toBe(
         `error: GitHub refused POST /repos/acme/shop/issues/${PR}/comments (403 Resource not accessible by personal access token): ` +
           'the token needs the repository permission "Pull requests: write" (or "Issues: write") on acme/shop ' +
@@ -493,83 +436,46 @@ describe('a token without the rights', () => {
       const a = artifacts(out);
       expect(a.record).toMatchObject({ status: 'error', exitCode: 2 });
       expectTokenKept(github, run, a);
-    } finally {
-      await github.stop();
-    }
-  });
+    }));
 
-  test('403 on the PATCH, classic token: the scopes it has are named', async () => {
-    const github = new FakeConversation();
-    await github.start();
-    try {
-      const env = actionsEnv(github);
-      expect(
-        (await runInProcess(prCommentJob, planArgs(planDir(productionPlanRecord()), outDir()), env)).code,
-      ).toBe(0);
+  test('403 on the PATCH, classic token: the scopes it has are named', () =>
+    withFake(new FakeConversation(), async (github) => {
+      expect((await commentOn(github)).code).toBe(0);
       github.refusal = {
         when: (method) => method === 'PATCH',
         status: 403,
         message: 'Resource not accessible by personal access token',
         headers: { 'x-oauth-scopes': 'read:org' },
       };
-      const changed = productionPlanned();
-      changed.pending = [];
-      const run = await runInProcess(
-        prCommentJob,
-        planArgs(planDir(productionPlanRecord(changed)), outDir()),
-        env,
-      );
+      const run = await commentOn(github, { plan: changedPlan({ pending: [] }) });
       expect(run.code).toBe(2);
       expect(run.stderr).toContain(
         '(a classic token: the repo scope, or public_repo for a public repository; this classic token has: read:org)',
       );
-    } finally {
-      await github.stop();
-    }
-  });
+    }));
 
-  test('a pull request the token cannot see (404 on the read): exit 2, saying so', async () => {
-    const github = new FakeConversation();
-    await github.start();
-    try {
-      const run = await runInProcess(
-        prCommentJob,
-        planArgs(planDir(productionPlanRecord()), outDir(), '--pr', '8'),
-        actionsEnv(github),
-      );
+  test('a pull request the token cannot see (404 on the read): exit 2, saying so', () =>
+    withFake(new FakeConversation(), async (github) => {
+      const run = await commentOn(github, { flags: ['--pr', '8'] });
       expect(run.code).toBe(2);
       expect(run.stderr).toMatch(
         /^error: GitHub has no pull request acme\/shop#8 that this token can see \(404 Not Found\)\n/,
       );
       expect(github.written).toEqual([]);
-    } finally {
-      await github.stop();
-    }
-  });
+    }));
 
-  test('a token GitHub does not accept (401): exit 2 before the conversation is read', async () => {
-    const github = new FakeConversation();
-    await github.start();
-    github.refusal = { when: () => true, status: 401, message: 'Bad credentials' };
-    try {
-      const run = await runInProcess(
-        prCommentJob,
-        planArgs(planDir(productionPlanRecord()), outDir()),
-        actionsEnv(github),
-      );
+  test('a token GitHub does not accept (401): exit 2 before the conversation is read', () =>
+    withFake(new FakeConversation(), async (github) => {
+      github.refusal = { when: () => true, status: 401, message: 'Bad credentials' };
+      const run = await commentOn(github);
       expect(run.code).toBe(2);
       expect(run.stderr).toMatch(/^error: GitHub refused GITHUB_TOKEN \(401 Bad credentials\)\n/);
-      expect(github.requests.map(methodAndPath)).toEqual(['GET /user']);
-    } finally {
-      await github.stop();
-    }
-  });
+      expect(run.requests.map(methodAndPath)).toEqual(['GET /user']);
+    }));
 });
 
 describe('bad input: one line, exit 2, nothing sent', () => {
-  const github = new FakeConversation();
-  beforeAll(() => github.start());
-  afterAll(() => github.stop());
+  const github = startForSuite(new FakeConversation());
 
   const notARecord = () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'envsync-plan-'));
@@ -590,69 +496,56 @@ describe('bad input: one line, exit 2, nothing sent', () => {
     return dir;
   };
 
-  test.each<[string, () => string[], () => NodeJS.ProcessEnv, RegExp]>([
-    ['no --plan', () => [], () => actionsEnv(github), /^error: --plan is required$/],
+  // The environment, when not given: a pull_request run's into main.
+  test.each<[string, () => string[], RegExp, (() => NodeJS.ProcessEnv)?]>([
+    ['no --plan', () => [], /^error: --plan is required$/],
     [
       'a --plan that does not exist',
       () => ['--plan', '/nonexistent/plan'],
-      () => actionsEnv(github),
       /^error: --plan \/nonexistent\/plan does not exist$/,
     ],
     [
       'a --plan with neither record',
       () => ['--plan', empty()],
-      () => actionsEnv(github),
       /holds neither production-plan\.json nor lint-migrations\.json$/,
     ],
     [
       'a record that is not a plan',
       () => ['--plan', notARecord()],
-      () => actionsEnv(github),
       /production-plan\.json is not a production-plan record$/,
     ],
-    [
-      'a record that is not JSON',
-      () => ['--plan', notJson()],
-      () => actionsEnv(github),
-      /lint-migrations\.json is not valid JSON$/,
-    ],
+    ['a record that is not JSON', () => ['--plan', notJson()], /lint-migrations\.json is not valid JSON$/],
     [
       'no pull request: not a pull_request run and no --pr',
       () => ['--plan', planDir(productionPlanRecord())],
-      () => cleanEnv({ GITHUB_TOKEN: TOKEN, GITHUB_API_URL: github.url, GITHUB_REPOSITORY: 'acme/shop' }),
       /^error: --pr is required$/,
+      () => tokenEnv({ GITHUB_API_URL: github.url, GITHUB_REPOSITORY: 'acme/shop' }),
     ],
     [
       'a --pr that is not a number',
       () => ['--plan', planDir(productionPlanRecord()), '--pr', '7a'],
-      () => actionsEnv(github),
       /^error: --pr 7a is not a pull request number$/,
     ],
     [
       'no GITHUB_TOKEN',
       () => ['--plan', planDir(productionPlanRecord())],
-      () => ({ ...actionsEnv(github), GITHUB_TOKEN: '' }),
       /^error: GITHUB_TOKEN is not set$/,
+      () => ({ ...actionsEnv(github), GITHUB_TOKEN: '' }),
     ],
     [
       'an --api-url that would send the token in clear',
       () => ['--plan', planDir(productionPlanRecord()), '--api-url', 'http://github.example.com'],
-      () => actionsEnv(github),
       /^error: --api-url http:\/\/github\.example\.com is not https/,
     ],
     [
       'a --repo that is not owner/name',
       () => ['--plan', planDir(productionPlanRecord()), '--repo', 'shop'],
-      () => actionsEnv(github),
       /^error: --repo shop is not owner\/name$/,
     ],
-  ])('%s', async (_, args, runEnv, error) => {
+  ])('%s', async (_, args, error, runEnv = () => actionsEnv(github)) => {
     const before = github.requests.length;
     const run = await runInProcess(prCommentJob, [...args(), '--out', outDir()], runEnv());
-    expect(run.code).toBe(2);
-    const lines = run.stderr.trimEnd().split('\n');
-    expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(error);
+    expect(errorAndHint(run).error).toMatch(error);
     expect(github.requests.length).toBe(before);
   });
 

@@ -5,27 +5,31 @@
 // answers to the reads to their response schemas (tests/helpers/github-api.ts): the job is
 // tested on the shapes GitHub really sends.
 
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { repoRoot } from '../../scripts/lib/cli/env-file.ts';
 import { BRANCHES, ENVIRONMENTS } from '../../scripts/lib/github/repository-settings.ts';
 import { setupGitHubJob } from '../../scripts/lib/jobs/setup-github.ts';
-import type { JobRecord } from '../../scripts/lib/results/job-record.ts';
 import type { SetupGitHubResult } from '../../scripts/lib/results/setup-github.ts';
 import {
-  expectTokenKept as expectKept,
+  errorAndHint,
+  expectTokenKept,
   FakeGitHubServer,
   type FakeRequest,
+  isWrite,
+  jobArtifacts,
   loadOpenApi,
   methodAndPath,
   type Recorded,
   requestProblems,
+  runAgainst,
+  startForSuite,
+  tokenEnv,
+  withFake,
 } from '../helpers/github-api.ts';
 import { expectGolden } from '../helpers/golden.ts';
-import { cleanEnv, runInProcess, runScript, type ScriptRun } from '../helpers/run-script.ts';
+import { cleanEnv, runInProcess, runScript } from '../helpers/run-script.ts';
 
 // ---- a repository on a fake GitHub ----
 
@@ -263,31 +267,7 @@ class FakeGitHub extends FakeGitHubServer {
 
 // ---- running the job ----
 
-const TOKEN = `ghp_${randomBytes(18).toString('hex')}`;
-const env = () => cleanEnv({ GITHUB_TOKEN: TOKEN });
-
-function outDir(): string {
-  return mkdtempSync(path.join(os.tmpdir(), 'envsync-setup-github-'));
-}
-
-interface Artifacts {
-  record: JobRecord<SetupGitHubResult>;
-  json: string;
-  summary: string;
-}
-
-function artifacts(out: string): Artifacts {
-  const json = readFileSync(path.join(out, 'setup-github.json'), 'utf8');
-  const summary = existsSync(path.join(out, 'summary.md'))
-    ? readFileSync(path.join(out, 'summary.md'), 'utf8')
-    : '';
-  return { record: JSON.parse(json), json, summary };
-}
-
-/** The token reached GitHub and nowhere else: not printed, not in an artifact, not even masked. */
-function expectTokenKept(github: FakeGitHub, run: ScriptRun, a: Artifacts): void {
-  expectKept(github, TOKEN, [run.stdout, run.stderr, a.json, a.summary]);
-}
+const { outDir, artifacts } = jobArtifacts<SetupGitHubResult>('setup-github');
 
 const repoArgs = (github: FakeGitHub, out: string, ...more: string[]) => [
   '--repo',
@@ -298,6 +278,10 @@ const repoArgs = (github: FakeGitHub, out: string, ...more: string[]) => [
   out,
   ...more,
 ];
+
+/** setup-github in this process, for acme/shop on the fake, into `out`. */
+const setupGitHub = (github: FakeGitHub, out: string, ...more: string[]) =>
+  runAgainst(github, setupGitHubJob, repoArgs(github, out, ...more), tokenEnv());
 
 const FIRST_RUN_WRITES = [
   'PUT /repos/acme/shop/environments/dev',
@@ -316,18 +300,15 @@ const FIRST_RUN_WRITES = [
 beforeAll(loadOpenApi);
 
 describe('a repository without any of the settings', () => {
-  const github = new FakeGitHub();
+  const github = startForSuite(new FakeGitHub());
   let firstWrites: Recorded[] = [];
-
-  beforeAll(() => github.start());
-  afterAll(() => github.stop());
 
   test('the first run (the shell, as a user runs it) makes exactly the writes needed, each valid against GitHub’s OpenAPI description', async () => {
     const out = outDir();
     const run = await runScript(
       'setup-github',
       repoArgs(github, out, '--reviewers', 'alice,team:ops'),
-      env(),
+      tokenEnv(),
     );
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
@@ -398,27 +379,18 @@ describe('a repository without any of the settings', () => {
       'branch protection main: create',
     ]);
     expect(run.stdout).toContain('acme/shop set up: 11 write(s)');
-    expectGolden(
-      'setup-github-summary.applied.md',
-      a.summary.replaceAll(github.url, 'http://127.0.0.1:<port>'),
-    );
+    expectGolden('setup-github-summary.applied.md', github.withoutPort(a.summary));
     expectTokenKept(github, run, a);
   });
 
   test('a second run against the settings as set sends no write', async () => {
     expect(firstWrites).toHaveLength(11);
-    const before = github.requests.length;
     const out = outDir();
-    const run = await runInProcess(
-      setupGitHubJob,
-      repoArgs(github, out, '--reviewers', 'team:ops,alice'),
-      env(),
-    );
+    const run = await setupGitHub(github, out, '--reviewers', 'team:ops,alice');
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    const since = github.requests.slice(before);
-    expect(since.length).toBeGreaterThan(0);
-    expect(since.filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(run.requests.length).toBeGreaterThan(0);
+    expect(run.requests.filter(isWrite)).toEqual([]);
     expect(github.problems).toEqual([]);
     const a = artifacts(out);
     expect(a.record.result!.writes).toEqual([]);
@@ -429,27 +401,20 @@ describe('a repository without any of the settings', () => {
   });
 
   test('without --reviewers the second run keeps production’s reviewers and still writes nothing', async () => {
-    const before = github.requests.length;
-    const run = await runInProcess(setupGitHubJob, repoArgs(github, outDir()), env());
+    const run = await setupGitHub(github, outDir());
     expect(run.code).toBe(0);
-    expect(github.requests.slice(before).filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(run.requests.filter(isWrite)).toEqual([]);
     expect(github.environments.get('production')?.reviewers.map((r) => r.id)).toEqual([1001, 2001]);
   });
 });
 
-test('--dry-run prints every write with its body, sends none, and plans exactly what a real run sends', async () => {
-  const github = new FakeGitHub();
-  await github.start();
-  try {
+test('--dry-run prints every write with its body, sends none, and plans exactly what a real run sends', () =>
+  withFake(new FakeGitHub(), async (github) => {
     const out = outDir();
-    const run = await runInProcess(
-      setupGitHubJob,
-      repoArgs(github, out, '--reviewers', 'alice,team:ops', '--dry-run'),
-      env(),
-    );
+    const run = await setupGitHub(github, out, '--reviewers', 'alice,team:ops', '--dry-run');
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(github.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(github.writeRequests).toEqual([]);
     expect(github.problems).toEqual([]);
     const a = artifacts(out);
     const planned = a.record.result!.writes;
@@ -469,39 +434,24 @@ test('--dry-run prints every write with its body, sends none, and plans exactly 
     const shown = run.stdout
       .split('\n')
       .filter((l) => !l.startsWith('artifacts: '))
-      .join('\n')
-      .replaceAll(github.url, 'http://127.0.0.1:<port>');
-    expectGolden('setup-github.dry-run.txt', shown);
-    expectGolden(
-      'setup-github-summary.dry-run.md',
-      a.summary.replaceAll(github.url, 'http://127.0.0.1:<port>'),
-    );
+      .join('\n');
+    expectGolden('setup-github.dry-run.txt', github.withoutPort(shown));
+    expectGolden('setup-github-summary.dry-run.md', github.withoutPort(a.summary));
     expect(run.stdout).toContain('dry run: acme/shop needs 11 write(s)');
     expectTokenKept(github, run, a);
 
     // The same plan, sent: GitHub receives exactly the printed requests.
-    const real = await runInProcess(
-      setupGitHubJob,
-      repoArgs(github, outDir(), '--reviewers', 'alice,team:ops'),
-      env(),
-    );
+    const real = await setupGitHub(github, outDir(), '--reviewers', 'alice,team:ops');
     expect(real.code).toBe(0);
     expect(
       github.writeRequests.map((r) => ({ method: r.method, path: r.url, body: r.body ?? null })),
     ).toEqual(planned.map((w) => ({ method: w.method, path: w.path, body: w.body })));
-  } finally {
-    await github.stop();
-  }
-});
+  }));
 
-test('a repository that drifted gets only the writes that close the gap; what envsync does not manage is kept', async () => {
-  const github = new FakeGitHub();
-  await github.start();
-  try {
+test('a repository that drifted gets only the writes that close the gap; what envsync does not manage is kept', () =>
+  withFake(new FakeGitHub(), async (github) => {
     // Set up, then changed by hand.
-    expect(
-      (await runInProcess(setupGitHubJob, repoArgs(github, outDir(), '--reviewers', 'alice'), env())).code,
-    ).toBe(0);
+    expect((await setupGitHub(github, outDir(), '--reviewers', 'alice')).code).toBe(0);
     const production = github.environments.get('production')!;
     production.branchPolicies.push({ id: 900, name: 'release/*', type: 'branch' });
     github.environments.get('production-plan')!.reviewers = [{ type: 'User', id: 1002 }];
@@ -519,13 +469,12 @@ test('a repository that drifted gets only the writes that close the gap; what en
       required_linear_history: false,
       allow_deletions: false,
     });
-    const before = github.requests.length;
     const out = outDir();
-    const run = await runInProcess(setupGitHubJob, repoArgs(github, out), env());
+    const run = await setupGitHub(github, out);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(github.problems).toEqual([]);
-    const writes = github.requests.slice(before).filter((r) => r.method !== 'GET');
+    const writes = run.requests.filter(isWrite);
     expect(writes.map(methodAndPath)).toEqual([
       'PUT /repos/acme/shop/environments/staging',
       'POST /repos/acme/shop/environments/staging/deployment-branch-policies',
@@ -562,60 +511,48 @@ test('a repository that drifted gets only the writes that close the gap; what en
     expect(run.stdout).toContain('warning: branch main also requires `codeql`');
 
     // And converged: once more, nothing.
-    const again = github.requests.length;
-    expect((await runInProcess(setupGitHubJob, repoArgs(github, outDir()), env())).code).toBe(0);
-    expect(github.requests.slice(again).filter((r) => r.method !== 'GET')).toEqual([]);
-  } finally {
-    await github.stop();
-  }
-});
+    const again = await setupGitHub(github, outDir());
+    expect(again.code).toBe(0);
+    expect(again.requests.filter(isWrite)).toEqual([]);
+  }));
 
 describe('a token without the rights', () => {
-  test('403 on the first write, classic token: exit 2, one line naming the permission and the scopes it has; nothing sent after it', async () => {
-    const github = new FakeGitHub();
-    await github.start();
-    github.refusal = {
-      when: (method, _path, write) => method !== 'GET' && write === 1,
-      status: 403,
-      message: 'Resource not accessible by personal access token',
-      headers: { 'x-oauth-scopes': 'public_repo, workflow' },
-    };
-    try {
+  test('403 on the first write, classic token: exit 2, one line naming the permission and the scopes it has; nothing sent after it', () =>
+    withFake(new FakeGitHub(), async (github) => {
+      github.refusal = {
+        when: (method, _path, write) => method !== 'GET' && write === 1,
+        status: 403,
+        message: 'Resource not accessible by personal access token',
+        headers: { 'x-oauth-scopes': 'public_repo, workflow' },
+      };
       const out = outDir();
-      const run = await runScript('setup-github', repoArgs(github, out, '--reviewers', 'alice'), env());
-      expect(run.code).toBe(2);
-      const err = run.stderr.trimEnd().split('\n');
-      expect(err).toHaveLength(2);
-      expect(err[0]).toBe(
+      const run = await runScript('setup-github', repoArgs(github, out, '--reviewers', 'alice'), tokenEnv());
+      const { error, hint } = errorAndHint(run);
+      expect(error).toBe(
         'error: GitHub refused PUT /repos/acme/shop/environments/dev (403 Resource not accessible by personal access token): ' +
           'the token needs the repository permission "Administration: read and write" on acme/shop ' +
           '(a classic token: the repo scope; this classic token has: public_repo, workflow)',
       );
-      expect(err[1]).toMatch(/^hint: give the token that permission .*; nothing was changed$/);
-      expect(github.writeRequests.map(methodAndPath)).toEqual(['PUT /repos/acme/shop/environments/dev']);
+      expect(hint).toMatch(/^hint: give the token that permission .*; nothing was changed$/);
+      expect(github.written).toEqual(['PUT /repos/acme/shop/environments/dev']);
       expect(github.problems).toEqual([]);
       const a = artifacts(out);
       expect(a.record).toMatchObject({ status: 'error', exitCode: 2 });
       expectTokenKept(github, run, a);
-    } finally {
-      await github.stop();
-    }
-  });
+    }));
 
-  test('refused halfway: the hint names what was already sent, and nothing is sent after the refusal', async () => {
-    const github = new FakeGitHub();
-    await github.start();
-    github.refusal = {
-      when: (method, pathname) => method === 'PUT' && pathname.endsWith('/protection'),
-      status: 404,
-      message: 'Not Found',
-      headers: { 'x-accepted-github-permissions': 'administration=write' },
-    };
-    try {
+  test('refused halfway: the hint names what was already sent, and nothing is sent after the refusal', () =>
+    withFake(new FakeGitHub(), async (github) => {
+      github.refusal = {
+        when: (method, pathname) => method === 'PUT' && pathname.endsWith('/protection'),
+        status: 404,
+        message: 'Not Found',
+        headers: { 'x-accepted-github-permissions': 'administration=write' },
+      };
       const out = outDir();
-      const run = await runInProcess(setupGitHubJob, repoArgs(github, out, '--reviewers', 'alice'), env());
+      const run = await setupGitHub(github, out, '--reviewers', 'alice');
       expect(run.code).toBe(2);
-      const writes = github.writeRequests.map(methodAndPath);
+      const writes = github.written;
       expect(writes).toEqual(FIRST_RUN_WRITES.slice(0, 9));
       const [error, hint] = run.stderr.trimEnd().split('\n');
       expect(error).toContain(
@@ -623,15 +560,10 @@ describe('a token without the rights', () => {
       );
       expect(hint).toContain('already sent and kept: PUT /repos/acme/shop/environments/dev, ');
       expectTokenKept(github, run, artifacts(out));
-    } finally {
-      await github.stop();
-    }
-  });
+    }));
 
-  test('a repository the token cannot see (404): exit 2, saying so', async () => {
-    const github = new FakeGitHub();
-    await github.start();
-    try {
+  test('a repository the token cannot see (404): exit 2, saying so', () =>
+    withFake(new FakeGitHub(), async (github) => {
       const args = [
         '--repo',
         'acme/secret',
@@ -642,49 +574,35 @@ describe('a token without the rights', () => {
         '--reviewers',
         'alice',
       ];
-      const run = await runInProcess(setupGitHubJob, args, env());
+      const run = await runInProcess(setupGitHubJob, args, tokenEnv());
       expect(run.code).toBe(2);
       expect(run.stderr).toMatch(
         /^error: GitHub has no repository acme\/secret that this token can see \(404 Not Found\)\n/,
       );
       expect(github.requests.map(methodAndPath)).toEqual(['GET /repos/acme/secret']);
-    } finally {
-      await github.stop();
-    }
-  });
+    }));
 
-  test('a user without the admin role: exit 2 before anything is read beyond the repository', async () => {
-    const github = new FakeGitHub();
-    await github.start();
-    github.admin = false;
-    try {
-      const run = await runInProcess(
-        setupGitHubJob,
-        repoArgs(github, outDir(), '--reviewers', 'alice'),
-        env(),
-      );
+  test('a user without the admin role: exit 2 before anything is read beyond the repository', () =>
+    withFake(new FakeGitHub(), async (github) => {
+      github.admin = false;
+      const run = await setupGitHub(github, outDir(), '--reviewers', 'alice');
       expect(run.code).toBe(2);
       expect(run.stderr).toMatch(
         /^error: the token's user has the write role on acme\/shop; environments and branch protection need admin\n/,
       );
       expect(github.requests.map(methodAndPath)).toEqual(['GET /repos/acme/shop']);
-    } finally {
-      await github.stop();
-    }
-  });
+    }));
 });
 
-test('GitHub failing a write for another reason: exit 1, the writes before it reported as applied, none after it', async () => {
-  const github = new FakeGitHub();
-  await github.start();
-  github.refusal = {
-    when: (method, _path, write) => method !== 'GET' && write === 3,
-    status: 422,
-    message: 'Validation Failed',
-  };
-  try {
+test('GitHub failing a write for another reason: exit 1, the writes before it reported as applied, none after it', () =>
+  withFake(new FakeGitHub(), async (github) => {
+    github.refusal = {
+      when: (method, _path, write) => method !== 'GET' && write === 3,
+      status: 422,
+      message: 'Validation Failed',
+    };
     const out = outDir();
-    const run = await runInProcess(setupGitHubJob, repoArgs(github, out, '--reviewers', 'alice'), env());
+    const run = await setupGitHub(github, out, '--reviewers', 'alice');
     expect(run.code).toBe(1);
     expect(github.writeRequests).toHaveLength(3);
     const a = artifacts(out);
@@ -694,24 +612,24 @@ test('GitHub failing a write for another reason: exit 1, the writes before it re
     );
     expect(a.summary).toContain('The 2 write(s) before it were applied');
     expectTokenKept(github, run, a);
-  } finally {
-    await github.stop();
-  }
-});
+  }));
 
 describe('bad input: one line, exit 2, nothing sent', () => {
-  const github = new FakeGitHub();
-  beforeAll(() => github.start());
-  afterAll(() => github.stop());
+  const github = startForSuite(new FakeGitHub());
 
   test.each([
     ['no GITHUB_TOKEN', ['--repo', 'acme/shop'], cleanEnv(), /^error: GITHUB_TOKEN is not set$/],
-    ['a --repo that is not owner/name', ['--repo', 'acme'], env(), /^error: --repo acme is not owner\/name$/],
-    ['no --repo', [], env(), /^error: --repo is required$/],
+    [
+      'a --repo that is not owner/name',
+      ['--repo', 'acme'],
+      tokenEnv(),
+      /^error: --repo acme is not owner\/name$/,
+    ],
+    ['no --repo', [], tokenEnv(), /^error: --repo is required$/],
     [
       'a bad reviewer',
       ['--repo', 'acme/shop', '--reviewers', 'alice,-bob'],
-      env(),
+      tokenEnv(),
       /^error: --reviewers: '-bob' is not a GitHub login or team:<slug>$/,
     ],
   ])('%s', async (_, args, runEnv, error) => {
@@ -721,15 +639,12 @@ describe('bad input: one line, exit 2, nothing sent', () => {
       [...args, '--api-url', github.url, '--out', outDir()],
       runEnv,
     );
-    expect(run.code).toBe(2);
-    const lines = run.stderr.trimEnd().split('\n');
-    expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(error);
+    expect(errorAndHint(run).error).toMatch(error);
     expect(github.requests.length).toBe(before);
   });
 
   test('production without reviewers, and none given: refused after reading, before any write', async () => {
-    const run = await runInProcess(setupGitHubJob, repoArgs(github, outDir()), env());
+    const run = await setupGitHub(github, outDir());
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(
       'error: environment production of acme/shop has no required reviewers, and --reviewers names none',
@@ -740,21 +655,13 @@ describe('bad input: one line, exit 2, nothing sent', () => {
   test('a team on a repository a user owns, and a user GitHub does not know', async () => {
     github.ownerType = 'User';
     try {
-      const team = await runInProcess(
-        setupGitHubJob,
-        repoArgs(github, outDir(), '--reviewers', 'team:ops'),
-        env(),
-      );
+      const team = await setupGitHub(github, outDir(), '--reviewers', 'team:ops');
       expect(team.code).toBe(2);
       expect(team.stderr).toContain('team:ops: acme is a user, and only an organization has teams');
     } finally {
       github.ownerType = 'Organization';
     }
-    const ghost = await runInProcess(
-      setupGitHubJob,
-      repoArgs(github, outDir(), '--reviewers', 'nobody-here'),
-      env(),
-    );
+    const ghost = await setupGitHub(github, outDir(), '--reviewers', 'nobody-here');
     expect(ghost.code).toBe(2);
     expect(ghost.stderr).toMatch(/^error: GitHub has no user nobody-here\n/);
     expect(github.writeRequests).toEqual([]);
@@ -764,7 +671,7 @@ describe('bad input: one line, exit 2, nothing sent', () => {
     const run = await runInProcess(
       setupGitHubJob,
       ['--repo', 'acme/shop', '--api-url', 'http://github.example.com', '--out', outDir()],
-      env(),
+      tokenEnv(),
     );
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^error: --api-url http:\/\/github\.example\.com is not https/);

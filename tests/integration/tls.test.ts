@@ -2,7 +2,6 @@
 // server with a self-signed certificate that refuses plain connections (pg_hba: hostssl only).
 // `127.1` reaches the local server without being spelled as a local address — the way a
 // remote host looks to the TLS decision — so the default is exercised for real.
-import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, copyFileSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +9,7 @@ import { isLocalHost, sslMode } from '../../scripts/lib/db/tls.ts';
 import { dir } from '../helpers/backups.ts';
 import { cleanEnv, runScript } from '../helpers/run-script.ts';
 import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
+import { selfSignedCertificate } from '../helpers/tls-cert.ts';
 
 const ownCluster = process.env.TEST_DATABASE_URL ? describe.skip : describe;
 afterAll(closeAll);
@@ -45,28 +45,7 @@ ownCluster('against a server that only accepts TLS', () => {
   beforeAll(async () => {
     db = await supabaseDatabase({ migrations: false });
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'envsync-tls-'));
-    cert = path.join(tmp, 'server.crt');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost',
-        '-keyout',
-        path.join(tmp, 'server.key'),
-        '-out',
-        cert,
-      ],
-      { stdio: 'ignore' },
-    );
+    cert = selfSignedCertificate(tmp, 'server', 'localhost').cert;
     const data = db.cluster!.dataDir;
     const { uid, gid } = statSync(data);
     for (const f of ['server.crt', 'server.key']) {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { data, Evaluator, Lexer, Parser } from '@actions/expressions';
 import { parseDocument } from 'yaml';
 import { InputError } from '../base/errors.ts';
+import type { DirectUse, UnmappedName } from '../results/validate-env.ts';
 import { repoRoot } from './env-file.ts';
 
 export type InputValue = string | number | boolean | null;
@@ -24,18 +25,6 @@ export interface NeededName {
   stepOnly?: string;
   /** Why it may be unset, when every mapping allows it. */
   optional?: string;
-}
-
-export interface DirectUse {
-  ref: string;
-  job: string;
-  where: string;
-}
-
-export interface UnmappedName {
-  name: string;
-  from: string[];
-  jobs: string[];
 }
 
 export interface WorkflowNeeds {
