@@ -1,6 +1,6 @@
 // Client program discovery: the same major as the server if there is one, else the
 // oldest newer one; never an older one.
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { InputError } from '../../scripts/lib/base/errors.ts';
@@ -49,4 +49,16 @@ test('none new enough: bad input naming the server version, what was found, and 
     expect((e as InputError).hint).toContain('brew install libpq');
     expect((e as InputError).hint).toContain('GitHub Actions');
   }
+});
+
+test('the search stops at the first program of the server’s major: the ones after it are never run', () => {
+  const marker = path.join(mkdtempSync(path.join(os.tmpdir(), 'envsync-bin-ran-')), 'ran');
+  const later = mkdtempSync(path.join(os.tmpdir(), 'envsync-bin-later-'));
+  writeFileSync(
+    path.join(later, 'pg_dump'),
+    `#!/bin/sh\ntouch ${marker}\necho "pg_dump (PostgreSQL) 17.9"\n`,
+  );
+  chmodSync(path.join(later, 'pg_dump'), 0o755);
+  expect(findClientProgram('pg_dump', 17, pathOf(v14, v17, later)).bindir).toBe(v17);
+  expect(existsSync(marker)).toBe(false);
 });

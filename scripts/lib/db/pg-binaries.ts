@@ -92,7 +92,15 @@ export function findClientProgram(
   serverMajor: number,
   env: NodeJS.ProcessEnv = process.env,
 ): PgProgram {
-  const all = findPrograms(program, env);
+  // Asking each candidate its version costs a process (~50 ms through Debian's pg_wrapper):
+  // the first of the server's own major, in search order, ends the search.
+  const all: PgProgram[] = [];
+  for (const dir of candidateBinDirs(env)) {
+    const p = programVersion(path.join(dir, program));
+    if (p?.major === serverMajor) return p;
+    if (p) all.push(p);
+  }
+  all.sort((a, b) => b.major - a.major);
   const suitable = all.filter((p) => p.major >= serverMajor);
   // Prefer the same major as the server, else the oldest newer one.
   const chosen =
