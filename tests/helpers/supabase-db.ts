@@ -65,6 +65,23 @@ export async function supabaseDatabase(options: TestDatabaseOptions = {}): Promi
   return db;
 }
 
+/** Two platform-only databases (a source and a target), `sql` run on both as the app role. */
+export async function databasePair(sql: string): Promise<[TestDatabase, TestDatabase]> {
+  const pair = await Promise.all([
+    supabaseDatabase({ migrations: false }),
+    supabaseDatabase({ migrations: false }),
+  ]);
+  for (const db of pair) {
+    const app = db.app();
+    try {
+      await app.unsafe(sql);
+    } finally {
+      await app.end();
+    }
+  }
+  return pair;
+}
+
 const connectionTo = (url: string) => () => postgres(url, { max: 2, onnotice: () => {} });
 
 /** The app's objects and rows `options` ask for, written as the app role. */

@@ -7,7 +7,7 @@ import { contentSyncJob } from '../../scripts/lib/jobs/content-sync.ts';
 import type { ContentSyncResult } from '../../scripts/lib/results/content-sync.ts';
 import type { JobRecord } from '../../scripts/lib/results/job-record.ts';
 import { cleanEnv, runInProcess } from '../helpers/run-script.ts';
-import { closeAll, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
+import { closeAll, databasePair, supabaseDatabase, type TestDatabase } from '../helpers/supabase-db.ts';
 
 afterAll(closeAll);
 
@@ -42,19 +42,10 @@ const CONTENT = config(`content:
 let staging: TestDatabase;
 let production: TestDatabase;
 beforeEach(async () => {
-  [staging, production] = await Promise.all([
-    supabaseDatabase({ migrations: false }),
-    supabaseDatabase({ migrations: false }),
-  ]);
-  for (const db of [staging, production]) {
-    const app = db.app();
-    await app.unsafe(SCHEMA);
-    await app.unsafe(`
-      insert into public.courses (id, slug, title, price) values (1, 'sql', 'SQL', 10), (2, 'rls', 'RLS', 20), (3, 'old', 'Old', 5);
-      insert into public.lessons (id, course_id, title) values (1, 1, 'select'), (2, 2, 'policies');
-      select setval('public.courses_id_seq', 3);`);
-    await app.end();
-  }
+  [staging, production] = await databasePair(`${SCHEMA};
+    insert into public.courses (id, slug, title, price) values (1, 'sql', 'SQL', 10), (2, 'rls', 'RLS', 20), (3, 'old', 'Old', 5);
+    insert into public.lessons (id, course_id, title) values (1, 1, 'select'), (2, 2, 'policies');
+    select setval('public.courses_id_seq', 3);`);
   // Staging moves on: a new course and lesson, a price change, the old course gone.
   const s = staging.app();
   await s.unsafe(`
