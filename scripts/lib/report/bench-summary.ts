@@ -47,7 +47,7 @@ export function renderBenchSummary(r: BenchResult): string {
   const lines = [
     `## envsync bench — median of ${r.runs} run(s), ${r.cpus} CPU(s), ${r.startedAt}`,
     '',
-    ...(r.pgcopydb ? [] : ['(c) pgcopydb is not installed: skipped.', '']),
+    ...(r.pgcopydb ? [] : [`(c) ${r.pgcopydbMissing ?? 'pgcopydb is not installed'}: skipped.`, '']),
   ];
   for (const d of r.datasets) {
     const sync = d.methods.find((m) => m.id === 'd')!;
