@@ -303,6 +303,40 @@ describe('bad input: one line, exit 2, nothing written', () => {
     expect(r.stderr).toContain('is production');
   });
 
+  test('a role row-level security applies to: refused, never a comparison of fewer rows', async () => {
+    const su = production.superuser();
+    await su.unsafe(`
+      alter table public.courses enable row level security;
+      create policy "some courses" on public.courses for select using (id = 1);
+      create role rls_reader login password 'rls-reader-pw';
+      grant pg_read_all_data to rls_reader;`);
+    await su.end();
+    const reader = new URL(production.url);
+    reader.username = 'rls_reader';
+    reader.password = 'rls-reader-pw';
+    const r = await runInProcess(
+      contentSyncJob,
+      [
+        '--source',
+        'staging',
+        '--target',
+        reader.toString(),
+        '--mode',
+        'compare',
+        '--config',
+        CONTENT,
+        '--out',
+        tmp(),
+      ],
+      env(),
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe(
+      'error: the connecting role cannot read every row of courses: row-level security applies to it',
+    );
+    expect(r.stderr).not.toContain('rls-reader-pw');
+  });
+
   test('a target that is the source', async () => {
     const r = await runInProcess(
       contentSyncJob,

@@ -6,6 +6,7 @@
 // add up instead of cancelling out (as XOR would).
 
 import type postgres from 'postgres';
+import { InputError } from '../base/errors.ts';
 import type { SequenceState, TableChecksum } from '../results/manifest.ts';
 import type { ChecksumDifference } from '../results/validate.ts';
 import type { Query, Sql } from './connect.ts';
@@ -26,6 +27,21 @@ export async function pinOutputSettings(tx: Query): Promise<void> {
                   set_config('intervalstyle', 'postgres', true), set_config('extra_float_digits', '1', true),
                   set_config('bytea_output', 'hex', true), set_config('lc_monetary', 'C', true),
                   set_config('row_security', 'off', true)`;
+}
+
+/**
+ * What a read under `row_security = off` says when RLS applies to the connecting role: instead
+ * of comparing fewer rows than there are, the read fails — and that is a role that cannot do the
+ * job (exit 2), not a bug. null for any other error.
+ */
+export function rowSecurityRefusal(error: unknown): InputError | null {
+  const e = error as { code?: string; message?: string };
+  const m = /row-level security policy for table "([^"]+)"/.exec(e?.message ?? '');
+  if (e?.code !== '42501' || !m) return null;
+  return new InputError(
+    `the connecting role cannot read every row of ${m[1]}: row-level security applies to it`,
+    'envsync reads with row_security off so it never compares fewer rows than there are: connect as a role with BYPASSRLS (on Supabase: postgres; a read-only role: ALTER ROLE … BYPASSRLS)',
+  );
 }
 
 /** The per-row hash every checksum sums: md5 of the row's text (alias `_envsync_row`). */

@@ -60,7 +60,7 @@ export async function runProductionPlan(
     if (!codes.includes(code) || !record?.result)
       throw new JobError(
         `${dir} exited ${code}${record?.error ? `: ${record.error.message}` : ''}`,
-        `see ${path.join(out, 'summary.md')}; nothing was deployed`,
+        `${record?.error?.hint ? `${record.error.hint}; ` : ''}see ${path.join(out, 'summary.md')}; nothing was deployed`,
       );
     return record.result;
   };

@@ -16,6 +16,7 @@ import {
 import type { FlagSpec, ParsedFlags } from '../base/flags.ts';
 import { SecretMask } from '../base/secret-mask.ts';
 import { withDotEnv } from '../cli/env-file.ts';
+import { rowSecurityRefusal } from '../db/checksum.ts';
 import { environmentSecrets, urlSecrets } from '../db/url.ts';
 import type { JobRecord } from '../results/job-record.ts';
 
@@ -363,7 +364,8 @@ async function reportError(run: JobRun<unknown, unknown>, error: unknown): Promi
 }
 
 /** Our errors keep their exit code, message and hint; anything else is a bug (exit 1, see --verbose). */
-function describeError(error: unknown, mask: SecretMask): ErrorReport {
+function describeError(thrown: unknown, mask: SecretMask): ErrorReport {
+  const error = rowSecurityRefusal(thrown) ?? thrown;
   const known = error instanceof EnvsyncError;
   return {
     exitCode: known ? error.exitCode : 1,
