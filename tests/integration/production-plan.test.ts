@@ -97,6 +97,25 @@ test('--verify refuses a production that moved since the approval (content, then
   expect(edited.result.verified!.differs).toContain('the pending migrations (or their files)');
 });
 
+test('an unreachable production is bad input for the plan as for its steps: exit 2, one line, no password', async () => {
+  const out = tmp();
+  const r = await runInProcess(
+    productionPlanJob,
+    ['--target', 'production', '--source', 'staging', '--connect-timeout', '2', '--out', out],
+    cleanEnv({
+      STAGING_DATABASE_URL: staging.url,
+      PRODUCTION_DATABASE_URL: 'postgres://postgres:Secret-pw-9@127.0.0.1:1/postgres',
+    }),
+  );
+  expect(r.code).toBe(2);
+  expect(r.stderr.split('\n')[0]).toMatch(
+    /^error: migration-status exited 2: --db postgres:\/\/postgres@127\.0\.0\.1:1\/postgres: connection refused/,
+  );
+  expect(r.stdout + r.stderr + readFileSync(path.join(out, 'production-plan.json'), 'utf8')).not.toContain(
+    'Secret-pw-9',
+  );
+});
+
 test('a plan made for another commit is refused before anything is read: exit 2', async () => {
   const made = await plan(['--dir', migrationsWithPending()], {
     GITHUB_SHA: 'a'.repeat(40),

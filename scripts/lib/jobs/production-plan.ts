@@ -57,11 +57,14 @@ export async function runProductionPlan(
   /** A step job that must end with one of `codes`; its result. */
   const step = async <R>(job: SealedJob<R>, dir: string, args: string[], codes = [0, 1]) => {
     const { code, record, out } = await runner.run(job, dir, args);
-    if (!codes.includes(code) || !record?.result)
-      throw new JobError(
+    if (!codes.includes(code) || !record?.result) {
+      // A step's bad input (a wrong URL, a role that cannot read) is the plan's bad input: exit 2 too.
+      const Failure = code === 2 ? InputError : JobError;
+      throw new Failure(
         `${dir} exited ${code}${record?.error ? `: ${record.error.message}` : ''}`,
         `${record?.error?.hint ? `${record.error.hint}; ` : ''}see ${path.join(out, 'summary.md')}; nothing was deployed`,
       );
+    }
     return record.result;
   };
   const target = arg(o.target);
