@@ -50,7 +50,7 @@ describe.each(shells)('scripts/%s', (shell) => {
   test('its job is named after it, and npm runs it', async () => {
     const job = await jobOf(shell);
     expect(`${job.name}.ts`).toBe(shell);
-    expect(packageScripts[job.npmScript ?? job.name]).toBe(`tsx scripts/${shell}`);
+    expect(packageScripts[job.npmScript ?? job.name]).toBe(`node --import tsx scripts/${shell}`);
   });
 
   test('--help: the usage with an example, exit 0', async () => {

@@ -94,9 +94,13 @@ test('every script a workflow runs exists and accepts every flag it is given', a
       problems.push(`${wf} ${job}: ${script} does not exist`);
       continue;
     }
+    // Started as package.json starts them: node with tsx's loader (the tsx CLI is a second process).
+    if (!run.includes(`node --import tsx ${script}`))
+      problems.push(`${wf} ${job}: ${script} is not run as node --import tsx ${script}`);
     const definition = await jobOfScript(script);
     const accepted = new Set([...Object.keys(definition.flags), ...Object.keys(commonFlags)]);
-    for (const flag of run.match(/(?<![\w-])--[a-z][a-z-]*/g) ?? []) {
+    const ownFlags = run.replaceAll('node --import tsx ', '');
+    for (const flag of ownFlags.match(/(?<![\w-])--[a-z][a-z-]*/g) ?? []) {
       if (!accepted.has(flag.slice(2))) problems.push(`${wf} ${job}: ${script} has no flag ${flag}`);
     }
   }
