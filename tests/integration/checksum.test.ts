@@ -4,6 +4,7 @@ import postgres from 'postgres';
 import {
   checksumTables,
   compareChecksums,
+  fastHashAgrees,
   pinOutputSettings,
   tableChecksum,
 } from '../../scripts/lib/db/checksum.ts';
@@ -23,6 +24,15 @@ beforeAll(async () => {
     create table public.dups1 (v int); insert into public.dups1 values (1), (1), (2), (2);
     create table public.dups2 (v int); insert into public.dups2 values (3), (3), (4), (4);
     create table "Odd ""Schema"" Name" (x int); insert into "Odd ""Schema"" Name" values (1);
+    create collation public.nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+    create type public.mood as enum ('ok', 'sad');
+    create table public.typed (id int8, name text, code char(3), seen timestamptz, u uuid, b bool, d date, blob bytea);
+    insert into public.typed select g, 'n' || g, 'c' || (g % 10), timestamptz '2025-01-01' + g * interval '1 min',
+      md5(g::text)::uuid, g % 2 = 0, date '2025-01-01' + g, '\x01' from generate_series(1, 300) g;
+    create table public.inexact (id int, amount numeric, doc jsonb, name text collate public.nocase,
+      c bpchar, m public.mood, f float8, span interval, tags int[]);
+    insert into public.inexact values (1, 1.0, '{"n": 1.0}', 'Ana', 'x', 'ok', 0, '1 day', '{1,2}'),
+      (2, 2, '{"n": 2}', 'Bo', 'y', 'sad', 1.5, '2 hours', '[0:1]={3,4}');
   `);
 });
 afterAll(async () => {
@@ -124,4 +134,81 @@ test('checksumTables over two snapshot-sharing workers equals one-by-one, and co
     await sql`delete from public.dups1 where v = 5`;
     await Promise.all([leader.end(), ...workers.map((w) => w.end())]);
   }
+});
+
+describe('hashing by column type (hre64), each column of an inexact type as its text', () => {
+  const typed = (tx: postgres.Sql | postgres.TransactionSql, name = 'typed') =>
+    tableChecksum(tx, { schema: 'public', name }, undefined, 'hre64');
+  type Change = (tx: postgres.TransactionSql) => postgres.PendingQuery<postgres.Row[]>;
+  /** The checksum of `name` after `change`, which is then rolled back. */
+  const after = (name: string, change: Change) =>
+    sql.begin(async (tx) => {
+      await tx`savepoint s`;
+      await change(tx);
+      const c = await typed(tx, name);
+      await tx`rollback to savepoint s`;
+      return c;
+    });
+
+  test('the two servers of a test agree on it', async () => {
+    expect(await fastHashAgrees(sql, sql)).toEqual({ text: true, typed: true });
+  });
+
+  test('finds a changed value, a value swapped between two rows, and a NULL; order does not matter', async () => {
+    const base = await sql.begin((tx) => typed(tx));
+    expect(base.checksum).toMatch(/^hre64:-?\d+:-?\d+$/);
+    const reversed = await sql.begin(async (tx) => {
+      await tx`create table public.typed_reversed as select * from public.typed order by id desc`;
+      const c = await typed(tx, 'typed_reversed');
+      await tx`drop table public.typed_reversed`;
+      return c;
+    });
+    expect(reversed.checksum).toBe(base.checksum);
+    const changes: Change[] = [
+      (tx) => tx`update public.typed set name = 'changed' where id = 7`,
+      // Two rows exchange their names: every value is still there, in the other row.
+      (tx) => tx`update public.typed set name = case id when 1 then 'n2' else 'n1' end where id in (1, 2)`,
+      (tx) => tx`update public.typed set seen = null where id = 9`,
+      (tx) => tx`update public.typed set code = 'c9' where id = 1`,
+    ];
+    for (const change of changes) {
+      const changed = await after('typed', change);
+      expect(changed.rows).toBe(300);
+      expect(changed.checksum).not.toBe(base.checksum);
+    }
+    expect(await sql.begin((tx) => typed(tx))).toEqual(base);
+  });
+
+  // Each of these is equal by its type's own equality (and hash), yet prints differently:
+  // the checksum must see it, as the row text does.
+  test.each([
+    [
+      'numeric scale',
+      (tx: postgres.TransactionSql) => tx`update public.inexact set amount = 1.00 where id = 1`,
+    ],
+    [
+      'a number in jsonb',
+      (tx: postgres.TransactionSql) => tx`update public.inexact set doc = '{"n": 1.00}' where id = 1`,
+    ],
+    [
+      'case under a nondeterministic collation',
+      (tx: postgres.TransactionSql) => tx`update public.inexact set name = 'ANA' where id = 1`,
+    ],
+    [
+      'trailing blanks of a bare bpchar',
+      (tx: postgres.TransactionSql) => tx`update public.inexact set c = 'x  ' where id = 1`,
+    ],
+    ['minus zero', (tx: postgres.TransactionSql) => tx`update public.inexact set f = '-0' where id = 1`],
+    [
+      'an interval spelled in hours',
+      (tx: postgres.TransactionSql) => tx`update public.inexact set span = '24 hours' where id = 1`,
+    ],
+    [
+      'an array lower bound',
+      (tx: postgres.TransactionSql) => tx`update public.inexact set tags = '[0:1]={1,2}' where id = 1`,
+    ],
+  ])('sees %s', async (_what, change) => {
+    const base = await sql.begin((tx) => typed(tx, 'inexact'));
+    expect((await after('inexact', change)).checksum).not.toBe(base.checksum);
+  });
 });

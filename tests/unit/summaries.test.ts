@@ -335,7 +335,8 @@ test('bench summary: each method against sync, the ratios and their targets', ()
     { id: 'a', method: 'pg_dump | psql --single-transaction', seconds: [9.8, 9.4, 9.6], medianSeconds: 9.6 },
     { id: 'b', method: 'pg_dump -Fc + pg_restore', seconds: [11.2, 11.0, 11.3], medianSeconds: 11.2 },
     { id: 'd', method: 'envsync sync', seconds: [sync + 0.2, sync, sync - 0.1], medianSeconds: sync },
-    { id: 'e', method: 'envsync validate', seconds: [2.1, 2.0, 2.2], medianSeconds: 2.1 },
+    { id: 'e', method: 'envsync validate --digest', seconds: [2.1, 2.0, 2.2], medianSeconds: 2.1 },
+    { id: 'g', method: 'envsync validate (both servers read)', seconds: [3.1, 3.0, 3.3], medianSeconds: 3.1 },
   ];
   const result: BenchResult = {
     runs: 3,
@@ -356,7 +357,29 @@ test('bench summary: each method against sync, the ratios and their targets', ()
           commitMs: 20,
           totalMs: 7_800,
         },
-        ratios: { syncVsDump: 0.82, syncVsRestore: 0.71, validateVsSync: 0.27, syncRowsPerSecond: 632_930 },
+        ratios: {
+          syncVsDump: 0.82,
+          syncVsRestore: 0.71,
+          validateVsSync: 0.27,
+          validateBothVsSync: 0.39,
+          syncRowsPerSecond: 632_930,
+        },
+        growth: {
+          smallName: 'pgbench -i -s 5',
+          smallRows: 500_015,
+          rows: 5_000_150,
+          methods: [
+            {
+              id: 'a',
+              method: 'pg_dump | psql --single-transaction',
+              smallSeconds: 1.2,
+              seconds: 9.6,
+              ratio: 8,
+            },
+            { id: 'd', method: 'envsync sync', smallSeconds: 1.1, seconds: 7.9, ratio: 7.18 },
+          ],
+          syncPhases: { copyMs: [610, 5_900], postDataMs: [150, 1_420], totalMs: [900, 7_800] },
+        },
       },
     ],
   };

@@ -17,6 +17,12 @@ export interface CopySpec {
   /** Columns written (generated columns are left out: the target computes them). */
   columns: string[];
   binary: boolean;
+  /**
+   * COPY … FREEZE: the rows are written already frozen — no hint bits for the first reader
+   * (validate, the app) to set and write back, no freeze for a later vacuum to do. Only into a
+   * table the target transaction created itself (PostgreSQL refuses it otherwise).
+   */
+  freeze?: boolean;
   /** Where the rows go on the target, already quoted (default: the same table). */
   into?: string;
 }
@@ -120,14 +126,16 @@ export async function copyTable(
   const t0 = Date.now();
   const table = `${ident(spec.schema)}.${ident(spec.name)}`;
   const cols = spec.columns.map(ident).join(', ');
-  const format = spec.binary ? ' (format binary)' : '';
+  const options = [...(spec.binary ? ['format binary'] : []), ...(spec.freeze ? ['freeze'] : [])];
   const reader = copyOutOf(source, spec);
   reader.done.catch(() => {}); // awaited below
   const counter = new CopyRowCounter(spec.binary, onBytes);
   const data = reader.child.stdout!;
   try {
     await copyIn(
-      target.unsafe(`copy ${spec.into ?? table} (${cols}) from stdin${format}`),
+      target.unsafe(
+        `copy ${spec.into ?? table} (${cols}) from stdin${options.length ? ` (${options.join(', ')})` : ''}`,
+      ),
       data.pipe(counter),
     );
     await reader.done;

@@ -15,11 +15,17 @@ import { findClientProgram } from '../db/pg-binaries.ts';
 import { resolveDatabase } from '../db/url.ts';
 import { migrate, type SupabaseCluster, startSupabaseCluster } from '../demo/environment.ts';
 import { seedDemoData } from '../demo/seed-data.ts';
-import { benchPhasesLine, benchRatioLines, renderBenchSummary } from '../report/bench-summary.ts';
+import {
+  benchGrowthLines,
+  benchPhasesLine,
+  benchRatioLines,
+  renderBenchSummary,
+} from '../report/bench-summary.ts';
 import {
   BENCH_TARGETS,
   type BenchDataset,
   type BenchDatasetKey,
+  type BenchGrowth,
   type BenchMethod,
   type BenchResult,
 } from '../results/bench.ts';
@@ -210,17 +216,70 @@ async function benchDataset(
         syncVsDump: of('d') / of('a'),
         syncVsRestore: of('d') / of('b'),
         validateVsSync: of('e') / of('d'),
+        validateBothVsSync: of('g') / of('d'),
         syncRowsPerSecond: rows / of('d'),
       },
     };
     ctx.log.info(`  ${benchPhasesLine(result)}`);
     for (const m of timed) ctx.log.info(`  median ${m.method}: ${m.medianSeconds.toFixed(2)} s`);
     for (const line of benchRatioLines(result)) ctx.log.info(`  ${line}`);
+    if (key === 'pgbench' && o.pgbenchScale >= 10) {
+      result.growth = await growthCurve(ctx, o, tools, { source, target }, methods, phases, result);
+      for (const line of benchGrowthLines(result)) ctx.log.info(`  ${line}`);
+    }
     return result;
   } finally {
     await Promise.all([source.cluster.destroy(), target.cluster.destroy()]);
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * The growth curve: pgbench reloaded on the same clusters at a tenth of the scale, and
+ * pg_dump | psql, sync and validate timed again the same way — 10× the rows should cost at most
+ * 10.5× the time (less, where start-up is a fixed cost).
+ */
+async function growthCurve(
+  ctx: JobContext,
+  o: BenchOptions,
+  tools: Tools,
+  clusters: { source: SupabaseCluster; target: SupabaseCluster },
+  methods: Method[],
+  phases: SyncResult['timings'][],
+  big: BenchDataset,
+): Promise<BenchGrowth> {
+  const small = datasetOf('pgbench', { ...o, pgbenchScale: Math.round(o.pgbenchScale / 10) }, tools);
+  ctx.log.info('');
+  ctx.log.info(`## growth: ${small.name} on the same clusters (not timed while loading)`);
+  await small.load(clusters.source, clusters.target);
+  const smallRows = await liveRows(clusters.source.url, small.schemas);
+  const from = phases.length;
+  const timed = await timeMethods(
+    ctx,
+    methods.filter(([id]) => id === 'a' || id === 'd' || id === 'e' || id === 'g'),
+    o.runs,
+  );
+  const smallPhases = phases.slice(from);
+  const p = (k: 'copyMs' | 'postDataMs' | 'totalMs'): [number, number] => [
+    median(smallPhases.map((x) => x[k])),
+    big.syncPhases[k],
+  ];
+  return {
+    smallName: small.name,
+    smallRows,
+    rows: big.rows,
+    methods: timed.map((m) => {
+      const seconds = big.methods.find((b) => b.id === m.id)!.medianSeconds;
+      return {
+        id: m.id,
+        method: m.method,
+        smallSeconds: m.medianSeconds,
+        seconds,
+        ratio: seconds / m.medianSeconds,
+      };
+    }),
+    syncPhases: { copyMs: p('copyMs'), postDataMs: p('postDataMs'), totalMs: p('totalMs') },
+  };
 }
 
 /** One timed way of making the target a copy of the source: its id, its label, and a run returning seconds. */
@@ -328,9 +387,13 @@ function pgcopydbMethod(
   ];
 }
 
-/** (d) envsync sync, its phases kept from sync.json, and (e) envsync validate: as a user runs them. */
+/**
+ * (d) envsync sync, its phases kept from sync.json, (e) validate against its digest as the
+ * pipeline runs it, and (g) validate reading both servers: as a user runs them.
+ */
 function envsyncMethods(tmp: string, env: NodeJS.ProcessEnv, phases: SyncResult['timings'][]): Method[] {
-  const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
+  // As package.json runs them: node with tsx's loader, not the tsx CLI (a second process, +0.25 s).
+  const tsx = `cd '${repoRoot}' && '${process.execPath}' --import tsx`;
   const script = (job: string) => path.join(repoRoot, 'scripts', `${job}.ts`);
   return [
     [
@@ -347,12 +410,22 @@ function envsyncMethods(tmp: string, env: NodeJS.ProcessEnv, phases: SyncResult[
         return s;
       },
     ],
+    // As the pipeline runs it: against the digest the sync just kept (the target's rows read).
     [
       'e',
-      '(e) envsync validate',
+      '(e) envsync validate --digest',
       () =>
         sh(
-          `${tsx} ${script('validate')} --source bench-source --target bench-target --out ${tmp}/validate`,
+          `${tsx} ${script('validate')} --source bench-source --target bench-target --digest ${tmp}/sync --out ${tmp}/validate`,
+          env,
+        ),
+    ],
+    [
+      'g',
+      '(g) envsync validate (both servers read)',
+      () =>
+        sh(
+          `${tsx} ${script('validate')} --source bench-source --target bench-target --out ${tmp}/validate-both`,
           env,
         ),
     ],
@@ -461,6 +534,12 @@ function missedTargets(d: BenchDataset): string[] {
           `${d.name}: validate takes ${r.validateVsSync.toFixed(2)}× sync (target ≤ ${BENCH_TARGETS.validateVsSync}×)`,
         ]
       : []),
+    ...(d.growth?.methods ?? [])
+      .filter((m) => m.id === 'd' && m.ratio > BENCH_TARGETS.growthPerTenfold)
+      .map(
+        (m) =>
+          `${d.name}: sync took ${m.ratio.toFixed(1)}× the time of ${d.growth!.smallName} (target ≤ ${BENCH_TARGETS.growthPerTenfold}×)`,
+      ),
     ...(r.syncRowsPerSecond < BENCH_TARGETS.syncRowsPerSecond
       ? [
           `${d.name}: sync copies ${Math.round(r.syncRowsPerSecond).toLocaleString('en-US')} rows/s (target ≥ ${BENCH_TARGETS.syncRowsPerSecond.toLocaleString('en-US')})`,
@@ -510,6 +589,14 @@ export const benchJob: Job<BenchOptions, BenchResult> = {
         [`${d.key}_sync_vs_pg_dump`, Number(d.ratios.syncVsDump.toFixed(3))],
         [`${d.key}_validate_vs_sync`, Number(d.ratios.validateVsSync.toFixed(3))],
         [`${d.key}_sync_rows_per_second`, Math.round(d.ratios.syncRowsPerSecond)],
+        ...(d.growth
+          ? [
+              [
+                `${d.key}_sync_growth_per_tenfold`,
+                Number(d.growth.methods.find((m) => m.id === 'd')!.ratio.toFixed(2)),
+              ],
+            ]
+          : []),
       ]),
     ),
 };

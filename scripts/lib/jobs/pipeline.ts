@@ -128,13 +128,15 @@ export const stagingPipeline = {
       outputs: ['applied'],
       modes: ['migrate'],
     },
-    // The target against the source: only a replica is meant to equal it.
+    // The target against the source: only a replica is meant to equal it. The rows against the
+    // sync's digest of the source's snapshot (only the target's are read).
     {
       name: 'validate',
       job: 'validate',
       role: 'work',
       needs: ['sync'],
       uploads: ['validate'],
+      reads: [{ flag: '--digest', artifact: 'sync', dir: 'sync' }],
       modes: ['replica'],
     },
     {

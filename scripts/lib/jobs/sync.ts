@@ -17,7 +17,13 @@ import {
   requireSourceAndTarget,
 } from '../cli/database-flags.ts';
 import { parseDuration } from '../cli/duration.ts';
-import { pinOutputSettings, sequenceStates } from '../db/checksum.ts';
+import {
+  fastHashAgrees,
+  type HashAgreement,
+  hashChoice,
+  pinOutputSettings,
+  sequenceStates,
+} from '../db/checksum.ts';
 import { connect, describePgError, type Sql } from '../db/connect.ts';
 import { binaryPortableTables, type CopySource, copyTable } from '../db/copy-table.ts';
 import { guardProduction } from '../db/guards.ts';
@@ -33,8 +39,9 @@ import { outsideObjectStatements } from '../replica/outside-objects.ts';
 import { clearStatements, finishStatements, grantCorrections, replicaState } from '../replica/replace.ts';
 import { dumpSchemaSections } from '../replica/schema-dump.ts';
 import { renderSyncSummary } from '../report/sync-summary.ts';
-import type { PreflightCheck, SyncPlan } from '../results/plan.ts';
-import type { CopiedTable, SyncResult } from '../results/sync.ts';
+import type { DatabaseIdentity, PreflightCheck, SyncPlan } from '../results/plan.ts';
+import type { CopiedTable, SourceDigest, SyncResult } from '../results/sync.ts';
+import { readDigest } from '../sync/digest.ts';
 import { checkPlanUsable, readPlan, schemaFingerprint } from '../sync/plan.ts';
 import { blockingSessions, describeBlocker, preflight } from '../sync/preflight.ts';
 import { openPair, type Pair, type Scope, syncScope } from '../sync/scope.ts';
@@ -260,6 +267,7 @@ function dryRunResult(
     totals: { rows: 0, bytes: 0 },
     timings: { preparationMs: ms, schemaMs: 0, copyMs: 0, postDataMs: 0, commitMs: 0, totalMs: ms },
     committed: false,
+    digest: null,
     commitConfirmedAfterLoss: false,
   };
 }
@@ -306,6 +314,9 @@ export async function runSync(ctx: JobContext, o: SyncOptions): Promise<SyncResu
           snapshot: source,
           inventory: srcInv,
           scope,
+          hashes: await fastHashAgrees(pair.src, pair.tgt),
+          identities: { source: pair.srcIdentity, target: pair.tgtIdentity },
+          takenAt: new Date(started).toISOString(),
         });
         const totalMs = ctx.now().getTime() - started;
         return { ...outline, rowDeltas: [], ...replaced, timings: { ...replaced.timings, totalMs } };
@@ -328,6 +339,10 @@ interface SourceRead {
   snapshot: Snapshot;
   inventory: Inventory;
   scope: Scope;
+  /** For the digest: the row hashes both servers agree on, both identities, the snapshot's time. */
+  hashes: HashAgreement;
+  identities: { source: DatabaseIdentity; target: DatabaseIdentity };
+  takenAt: string;
 }
 
 type Replaced = Omit<SyncResult, keyof Outline | 'rowDeltas'>;
@@ -364,6 +379,10 @@ async function replaceTarget(
     src.sequences.filter((s) => scope.schemas.includes(s.schema)),
   );
   const binary = await binaryPortableTables(source.snapshot.tx, scope.tables);
+  // Started once every row is read; awaited after the commit. Its failure never fails the sync.
+  let digesting: Promise<{ digest: SourceDigest | null; error?: unknown }> = Promise.resolve({
+    digest: null,
+  });
 
   const steps = new TimedSteps(['preparation', 'schema', 'copy', 'postData'] as const, applyError);
   const terminated: number[] = [];
@@ -400,6 +419,17 @@ async function replaceTarget(
       () => tgt`select set_config('session_replication_role', 'replica', true)`,
     );
     const copied = await copyTables(ctx, steps, tgt, copySource, src, scope, binary);
+    // The source is idle while the target builds indexes: its checksums, for validate --digest.
+    digesting = readDigest(source.snapshot.tx, {
+      tables: scope.tables,
+      kind: () => hashChoice(source.hashes),
+      sequences,
+      identities: source.identities,
+      takenAt: source.takenAt,
+    }).then(
+      (digest) => ({ digest }),
+      (error) => ({ digest: null, error }),
+    );
     const post = await steps.run(
       'building indexes, constraints, triggers and policies',
       'postData',
@@ -442,6 +472,14 @@ async function replaceTarget(
   })();
   const commitStarted = Date.now();
   const confirmedAfterLoss = await commitTarget(ctx, o, tgt, xid);
+  const commitMs = Date.now() - commitStarted;
+  const { digest, error } = await digesting;
+  if (error)
+    ctx.log.warn(
+      `the source's digest could not be read (${describePgError(error)}): validate will read the source's rows`,
+    );
+  else if (digest)
+    ctx.log.info(`  source digest: ${digest.tables.length} tables checksummed in ${digest.ms} ms`);
   return {
     tables: copied,
     sequences: sequencesSet,
@@ -456,10 +494,11 @@ async function replaceTarget(
       schemaMs: steps.ms.schema,
       copyMs: steps.ms.copy,
       postDataMs: steps.ms.postData,
-      commitMs: Date.now() - commitStarted,
+      commitMs,
       totalMs: 0,
     },
     committed: true,
+    digest,
     commitConfirmedAfterLoss: confirmedAfterLoss,
   };
 }
@@ -501,6 +540,14 @@ async function copyTables(
     ]),
   );
   const progress = progressReporter(ctx, scope);
+  // The plain tables this transaction created (the app schemas' own, not a platform table's
+  // rows or a table left alone): their rows are loaded frozen.
+  const created = await steps.run('copying data', 'copy', async () => {
+    const rows = await tgt`
+      select n.nspname || '.' || c.relname as t from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where c.relkind = 'r' and c.xmin = xid(pg_current_xact_id()) and n.nspname = any(${scope.schemas})`;
+    return new Set(rows.map((r) => String(r.t)));
+  });
   const copied: CopiedTable[] = [];
   for (const t of scope.tables) {
     const name = `${t.schema}.${t.name}`;
@@ -508,7 +555,13 @@ async function copyTables(
       copyTable(
         copySource,
         tgt,
-        { schema: t.schema, name: t.name, columns: columns.get(name) ?? [], binary: binary.has(name) },
+        {
+          schema: t.schema,
+          name: t.name,
+          columns: columns.get(name) ?? [],
+          binary: binary.has(name),
+          freeze: created.has(name),
+        },
         (bytes) => progress.bytes(name, t.bytes, bytes),
       ),
     );

@@ -17,7 +17,8 @@ import {
   checksumTables,
   compareChecksums,
   fastHashAgrees,
-  type RowHashKind,
+  type HashAgreement,
+  hashChoice,
   sequenceStates,
   withSnapshotWorkers,
 } from '../db/checksum.ts';
@@ -30,7 +31,9 @@ import { compareDumps, type DumpScript } from '../replica/dump-entries.ts';
 import { dumpSchema } from '../replica/schema-dump.ts';
 import { renderValidateSummary } from '../report/validate-summary.ts';
 import type { SequenceState, TableChecksum } from '../results/manifest.ts';
+import type { SourceDigest } from '../results/sync.ts';
 import type { ValidateResult } from '../results/validate.ts';
+import { digestKind, loadDigest } from '../sync/digest.ts';
 import { openPair, syncScope } from '../sync/scope.ts';
 import type { Job, JobContext } from './runner.ts';
 
@@ -43,6 +46,8 @@ export interface ValidateOptions {
   locate: boolean;
   /** The platform tables whose rows the sync copied (default: catalog/platform.ts's list). */
   platformTables?: string[];
+  /** A committed sync's --out: its source digest stands in for reading the source's rows. */
+  digestDir?: string;
   env: NodeJS.ProcessEnv;
 }
 
@@ -91,13 +96,15 @@ interface SideRead {
   inventoryMs: number;
 }
 
-/** One side: its inventory, then checksums of `tables` over workers sharing one snapshot. */
+/** One side: its inventory, then checksums of the agreed tables over workers sharing one snapshot. */
 async function readSide(
   db: DatabaseTarget,
   o: ValidateOptions,
-  tablesFor: (inv: Inventory) => Promise<TableList>,
-  kind: RowHashKind,
+  agreement: ReturnType<typeof tableAgreement>,
+  side: Side,
+  hashes: HashAgreement,
   pgDump: PgProgram,
+  digest: SourceDigest | null,
 ): Promise<SideRead> {
   const leader = await connect(db, { applicationName: 'envsync validate', connectTimeout: o.connectTimeout });
   try {
@@ -110,17 +117,38 @@ async function readSide(
         ? dumpSchema(pgDump, libpqEnvironment(db, 'envsync validate pg_dump', o.env), snapshot, appSchemas)
         : Promise.resolve({ preamble: '', entries: [] });
       dumping.catch(() => {}); // awaited below
-      const tables = await tablesFor(inventory);
-      const checksums = await withSnapshotWorkers(
-        () => connect(db, { applicationName: 'envsync validate checksum', connectTimeout: o.connectTimeout }),
-        snapshot,
-        o.workers,
-        (workers) => checksumTables({ workers, tables, kind }),
+      const tables = await agreement.agree(side, inventory);
+      // A digest's tables are hashed on the target as the sync hashed them on the source, and
+      // not read on the source at all; any other table is read on both, as without a digest.
+      const digested = new Map((digest?.tables ?? []).map((c) => [c.table, c]));
+      const key = (t: { schema: string; name: string }) => `${t.schema}.${t.name}`;
+      const kind = (t: { schema: string; name: string }) => {
+        const d = digested.get(key(t));
+        return d ? digestKind(d.checksum) : hashChoice(hashes);
+      };
+      const read = side === 'source' ? tables.filter((t) => !digested.has(key(t))) : tables;
+      const computed = read.length
+        ? await withSnapshotWorkers(
+            () =>
+              connect(db, { applicationName: 'envsync validate checksum', connectTimeout: o.connectTimeout }),
+            snapshot,
+            o.workers,
+            (workers) => checksumTables({ workers, tables: read, kind }),
+          )
+        : [];
+      const byTable = new Map(computed.map((c) => [c.table, c]));
+      const checksums = tables.map((t) => byTable.get(key(t)) ?? digested.get(key(t))!);
+      const recorded = new Map(
+        side === 'source' ? (digest?.sequences ?? []).map((q) => [q.sequence, q]) : [],
       );
-      const sequences = await sequenceStates(
+      const live = await sequenceStates(
         tx,
-        inventory.sequences.filter((s) => !s.platform).map((s) => ({ schema: s.schema, name: s.name })),
+        inventory.sequences
+          .filter((s) => !s.platform && !recorded.has(`${s.schema}.${s.name}`))
+          .map((s) => ({ schema: s.schema, name: s.name })),
       );
+      const present = new Set(inventory.sequences.map((s) => `${s.schema}.${s.name}`));
+      const sequences = [...live, ...[...recorded.values()].filter((q) => present.has(q.sequence))];
       return { inventory, dump: await dumping, checksums, sequences, inventoryMs };
     });
   } finally {
@@ -149,10 +177,26 @@ export async function runValidate(ctx: JobContext, o: ValidateOptions): Promise<
   ctx.log.info(`validate ${o.target.display} against ${o.source.display}`);
   // Same server+database however written: comparing a database with itself proves nothing.
   const pair = await openPair(o.source, o.target, 'validate', o.connectTimeout);
-  let kind: RowHashKind;
+  let hashes: HashAgreement;
   let pgDump: PgProgram;
+  let digest: SourceDigest | null = null;
   try {
-    kind = (await fastHashAgrees(pair.src, pair.tgt)) ? 'hte64' : 'md5x64';
+    if (o.digestDir) {
+      digest = loadDigest(
+        o.digestDir,
+        { source: pair.srcIdentity, target: pair.tgtIdentity },
+        { source: o.source.display, target: o.target.display },
+      );
+      if (digest)
+        ctx.log.info(
+          `  the source's rows as the sync read them (${o.digestDir}, ${digest.takenAt}): only the target's are read`,
+        );
+      else
+        ctx.log.warn(
+          `--digest ${o.digestDir}: that sync could not keep a digest of the source; its rows are read instead`,
+        );
+    }
+    hashes = await fastHashAgrees(pair.src, pair.tgt);
     // One pg_dump for both sides (new enough for the newer server), so the dumps compare.
     const majors = await Promise.all(
       [pair.src, pair.tgt].map(async (c) => {
@@ -164,14 +208,13 @@ export async function runValidate(ctx: JobContext, o: ValidateOptions): Promise<
   } finally {
     await pair.close();
   }
-  if (kind === 'md5x64')
-    ctx.log.info('  the servers hash differently: comparing with md5 row hashes (slower)');
+  if (!hashes.text) ctx.log.info('  the servers hash differently: comparing with md5 row hashes (slower)');
 
   const agreement = tableAgreement(o.platformTables);
   const checksumStart = ctx.now().getTime();
   const [src, tgt] = await Promise.all(
     (['source', 'target'] as const).map((side) =>
-      readSide(o[side], o, (inv) => agreement.agree(side, inv), kind, pgDump).catch((error) => {
+      readSide(o[side], o, agreement, side, hashes, pgDump, digest).catch((error) => {
         agreement.fail(error);
         throw error;
       }),
@@ -219,6 +262,14 @@ export async function runValidate(ctx: JobContext, o: ValidateOptions): Promise<
     located,
     tablesCompared: src!.checksums.length,
     rowsCompared: src!.checksums.reduce((n, c) => n + c.rows, 0),
+    digest:
+      digest && o.digestDir
+        ? {
+            dir: o.digestDir,
+            takenAt: digest.takenAt,
+            tables: src!.checksums.filter((c) => digest!.tables.some((d) => d.table === c.table)).length,
+          }
+        : null,
     identical: objects.length === 0 && schemaDump.length === 0 && data.length === 0 && sequences.length === 0,
     timings: {
       inventoryMs: Math.max(src!.inventoryMs, tgt!.inventoryMs),
@@ -240,7 +291,10 @@ export const validateJob: Job<ValidateOptions, ValidateResult> = {
     'and policies; grants and default privileges; sequences; enums; extensions; every other object kind), ' +
     '`pg_dump --schema-only` of the app schemas entry by entry, and every replicated table’s row ' +
     'count and checksum and every sequence’s state, reading both servers in parallel. Exit 1 on any difference.',
-  examples: ['npm run validate -- --source dev --target staging'],
+  examples: [
+    'npm run validate -- --source dev --target staging',
+    'npm run validate -- --source dev --target staging --digest artifacts/sync',
+  ],
   flags: {
     source: { type: 'string', value: '<env|url>', description: 'the database the target should replicate' },
     target: { type: 'string', value: '<env|url>', description: 'the replica to check' },
@@ -251,6 +305,12 @@ export const validateJob: Job<ValidateOptions, ValidateResult> = {
     'platform-tables': {
       ...platformTablesFlag,
       description: `${platformTablesFlag.description}: give the sync's --platform-tables`,
+    },
+    digest: {
+      type: 'string',
+      value: '<dir>',
+      description:
+        "a committed sync's --out directory: compare the target's rows with the checksums that sync took of the source's snapshot, instead of reading the source's rows again",
     },
     'connect-timeout': connectTimeoutFlag,
   },
@@ -263,6 +323,7 @@ export const validateJob: Job<ValidateOptions, ValidateResult> = {
     return {
       ...databases,
       ...(platformTables ? { platformTables } : {}),
+      ...(typeof flags.digest === 'string' ? { digestDir: flags.digest } : {}),
       connectTimeout,
       workers: 2,
       locate: flags.locate === true,

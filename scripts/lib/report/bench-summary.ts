@@ -16,14 +16,15 @@ export function benchRatios(d: BenchDataset): { label: string; value: string; no
     },
     { label: 'sync / (b) pg_dump -Fc + pg_restore', value: times(r.syncVsRestore), note: '' },
     {
-      label: 'validate / sync',
+      label: 'validate --digest / sync',
       value: times(r.validateVsSync),
-      note: `target ≤ ${BENCH_TARGETS.validateVsSync}×`,
+      note: `target ≤ ${BENCH_TARGETS.validateVsSync}×; as the pipeline runs it`,
     },
+    { label: 'validate (both servers read) / sync', value: times(r.validateBothVsSync), note: '' },
     {
       label: 'sync throughput',
       value: `${Math.round(r.syncRowsPerSecond).toLocaleString('en-US')} rows/s`,
-      note: `wall, tsx start included; target ≥ ${BENCH_TARGETS.syncRowsPerSecond.toLocaleString('en-US')}`,
+      note: `wall, start-up included; target ≥ ${BENCH_TARGETS.syncRowsPerSecond.toLocaleString('en-US')}`,
     },
   ];
 }
@@ -31,6 +32,21 @@ export function benchRatios(d: BenchDataset): { label: string; value: string; no
 /** The same, as plain lines for the console. */
 export function benchRatioLines(d: BenchDataset): string[] {
   return benchRatios(d).map((x) => `${x.label}: ${x.value}${x.note ? ` (${x.note})` : ''}`);
+}
+
+/** How the cost grew from a tenth of the data to all of it, per method and per sync phase. */
+export function benchGrowthLines(d: BenchDataset): string[] {
+  const g = d.growth;
+  if (!g) return [];
+  const phase = (label: string, [small, big]: [number, number]) =>
+    `sync ${label}: ${(small / 1000).toFixed(2)} s → ${(big / 1000).toFixed(2)} s (${times(big / Math.max(small, 1))})`;
+  return [
+    `growth from ${g.smallName} (${g.smallRows.toLocaleString('en-US')} rows) to ${d.name} (${times(g.rows / Math.max(g.smallRows, 1))} the rows; target ≤ ${BENCH_TARGETS.growthPerTenfold}× the time per 10×):`,
+    ...g.methods.map(
+      (m) => `  ${m.method}: ${m.smallSeconds.toFixed(2)} s → ${m.seconds.toFixed(2)} s (${times(m.ratio)})`,
+    ),
+    `  ${phase('COPY phase', g.syncPhases.copyMs)}; ${phase('indexes/constraints', g.syncPhases.postDataMs)}; ${phase('in-job total', g.syncPhases.totalMs)}`,
+  ];
 }
 
 /** sync's phases from sync.json: what dominates. */
@@ -63,6 +79,7 @@ export function renderBenchSummary(r: BenchResult): string {
       '',
       ...benchRatios(d).map((x) => `- ${cell(x.label)}: **${x.value}**${x.note ? ` (${x.note})` : ''}`),
       `- ${benchPhasesLine(d)}`,
+      ...benchGrowthLines(d).map((l) => (l.startsWith('  ') ? `  - ${l.trim()}` : `- ${l}`)),
       '',
     );
   }

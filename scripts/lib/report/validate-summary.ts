@@ -24,8 +24,14 @@ export function renderValidateSummary(r: ValidateResult): string {
       ? `**Exact replica.** ${r.tablesCompared} tables and ${formatCount(r.rowsCompared)} rows compared by count and checksum; every object and sequence matches.`
       : `**Differs:** ${counted(groups.length, 'object')}, ${r.schemaDump.length} schema dump entr${r.schemaDump.length === 1 ? 'y' : 'ies'}, ${r.data.length} table(s) of data, ${r.sequences.length} sequence(s).`,
     '',
-    `Catalogs ${formatDuration(r.timings.inventoryMs)} · both servers checksummed in parallel ${formatDuration(r.timings.checksumMs)} · total ${formatDuration(r.timings.totalMs)}`,
+    `Catalogs ${formatDuration(r.timings.inventoryMs)} · ${r.digest ? 'rows checksummed' : 'both servers checksummed in parallel'} ${formatDuration(r.timings.checksumMs)} · total ${formatDuration(r.timings.totalMs)}`,
     '',
+    ...(r.digest
+      ? [
+          `Rows compared with the source as the sync read them (${code(r.digest.dir)}, snapshot of ${r.digest.takenAt}): ${counted(r.digest.tables, 'table')} from its digest, the rest read live. Objects and the schema dump are the source's as it is now.`,
+          '',
+        ]
+      : []),
   );
   if (groups.length) {
     out.push(

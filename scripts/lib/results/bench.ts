@@ -11,6 +11,8 @@ export const BENCH_TARGETS = {
   validateVsSync: 0.35,
   /** sync's rows per second of wall time (tsx start included), at least. */
   syncRowsPerSecond: 500_000,
+  /** Time at 10× the rows over time at 1×, at most (issue 16: linear, 10.5×). */
+  growthPerTenfold: 10.5,
 } as const;
 
 export type BenchDatasetKey = 'pgbench' | 'demo';
@@ -18,7 +20,7 @@ export type BenchDatasetKey = 'pgbench' | 'demo';
 /** One method's wall times, in seconds, run after run. */
 export interface BenchMethod {
   /** `(a)` … `(f)`: how the summary and the ratios refer to it. */
-  id: 'a' | 'b' | 'c' | 'd' | 'e' | 'f';
+  id: 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g';
   method: string;
   seconds: number[];
   medianSeconds: number;
@@ -37,10 +39,32 @@ export interface BenchDataset {
     syncVsDump: number;
     /** sync / (b) pg_dump -Fc + pg_restore. */
     syncVsRestore: number;
-    /** validate / sync. */
+    /** validate --digest (as the pipeline runs it) / sync. */
     validateVsSync: number;
+    /** validate reading both servers / sync. */
+    validateBothVsSync: number;
     syncRowsPerSecond: number;
   };
+  /** The growth curve (pgbench only, at a tenth of --pgbench-scale). */
+  growth?: BenchGrowth;
+}
+
+/** The same methods on the same data set at a tenth of the scale: how the cost grows. */
+export interface BenchGrowth {
+  /** What was loaded for the small run, e.g. `pgbench -i -s 5`. */
+  smallName: string;
+  smallRows: number;
+  rows: number;
+  methods: {
+    id: BenchMethod['id'];
+    method: string;
+    smallSeconds: number;
+    seconds: number;
+    /** seconds / smallSeconds. */
+    ratio: number;
+  }[];
+  /** sync's in-job phases (medians, ms) at both sizes: COPY and index builds alone, start-up left out. */
+  syncPhases: { copyMs: [number, number]; postDataMs: [number, number]; totalMs: [number, number] };
 }
 
 export interface BenchResult {

@@ -1,7 +1,8 @@
 // sync.json: what the sync checked, changed and copied, and whether it committed.
 // A result type only: renderers read it from here, never from the job that produces it.
 
-import type { ObjectDifference, PreflightCheck } from './plan.ts';
+import type { SequenceState, TableChecksum } from './manifest.ts';
+import type { DatabaseIdentity, ObjectDifference, PreflightCheck } from './plan.ts';
 
 export interface CopiedTable {
   table: string;
@@ -15,6 +16,22 @@ export interface RowDelta {
   table: string;
   source: number | null;
   target: number | null;
+}
+
+/**
+ * What the sync read from the source: every copied table's count and checksum and every
+ * sequence's state, from the snapshot it copied. `validate --digest` compares the target with it
+ * and so reads only the target's rows.
+ */
+export interface SourceDigest {
+  source: DatabaseIdentity;
+  target: DatabaseIdentity;
+  /** When the source's snapshot was taken (the sync's start). */
+  takenAt: string;
+  tables: TableChecksum[];
+  sequences: SequenceState[];
+  /** How long the checksums took on the source (while the target built its indexes). */
+  ms: number;
 }
 
 export interface SyncResult {
@@ -45,6 +62,8 @@ export interface SyncResult {
     totalMs: number;
   };
   committed: boolean;
+  /** The source's digest (null for a dry run, or when it could not be read: the sync is unaffected). */
+  digest: SourceDigest | null;
   /** The COMMIT's reply was lost with the connection; the target said afterwards that it committed. */
   commitConfirmedAfterLoss: boolean;
 }

@@ -32,6 +32,11 @@ export interface ValidateResult {
   located: { table: string; primaryKey: string[]; keys: string[]; truncated: boolean }[];
   tablesCompared: number;
   rowsCompared: number;
+  /**
+   * With --digest: the source's rows were not read — the target was compared with the checksums
+   * the sync took from its snapshot (`tables` of them; any other table was read live).
+   */
+  digest: { dir: string; takenAt: string; tables: number } | null;
   identical: boolean;
   timings: { inventoryMs: number; checksumMs: number; totalMs: number };
 }
