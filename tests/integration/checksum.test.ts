@@ -141,7 +141,7 @@ describe('hashing by column type (hre64), each column of an inexact type as its 
     tableChecksum(tx, { schema: 'public', name }, undefined, 'hre64');
   type Change = (tx: postgres.TransactionSql) => postgres.PendingQuery<postgres.Row[]>;
   /** The checksum of `name` after `change`, which is then rolled back. */
-  const after = (name: string, change: Change) =>
+  const afterChange = (name: string, change: Change) =>
     sql.begin(async (tx) => {
       await tx`savepoint s`;
       await change(tx);
@@ -172,7 +172,7 @@ describe('hashing by column type (hre64), each column of an inexact type as its 
       (tx) => tx`update public.typed set code = 'c9' where id = 1`,
     ];
     for (const change of changes) {
-      const changed = await after('typed', change);
+      const changed = await afterChange('typed', change);
       expect(changed.rows).toBe(300);
       expect(changed.checksum).not.toBe(base.checksum);
     }
@@ -209,6 +209,6 @@ describe('hashing by column type (hre64), each column of an inexact type as its 
     ],
   ])('sees %s', async (_what, change) => {
     const base = await sql.begin((tx) => typed(tx, 'inexact'));
-    expect((await after('inexact', change)).checksum).not.toBe(base.checksum);
+    expect((await afterChange('inexact', change)).checksum).not.toBe(base.checksum);
   });
 });
