@@ -21,7 +21,11 @@ let sync: SyncResult;
 beforeAll(async () => {
   [dev, staging] = await devAndStaleStaging();
   synced = dir('sync');
-  const run = await runInProcess(syncJob, ['--source', 'dev', '--target', 'staging', '--out', synced], env());
+  const run = await runInProcess(
+    syncJob,
+    ['--source', 'dev', '--target', 'staging', '--digest', '--out', synced],
+    env(),
+  );
   expect(run.code).toBe(0);
   sync = record<SyncResult>(synced, 'sync').result!;
 });
@@ -121,18 +125,25 @@ test('the source moving on since the sync: --digest still answers what was copie
   expect(live.r!.data.map((d) => d.table)).toEqual(['public.chat_messages']);
 });
 
-test('a sync that could not keep a digest: validate reads the source instead, and says so', async () => {
+test('a sync without its digest (not asked for, or unreadable): validate reads the source instead, and says so', async () => {
   const d = dir('no-digest');
   const without = record<SyncResult>(synced, 'sync');
   without.result!.digest = null;
   writeFileSync(path.join(d, 'sync.json'), JSON.stringify(without));
   const { run, r } = await validate('--digest', d);
   expect(run.stdout + run.stderr).toContain(
-    'that sync could not keep a digest of the source; its rows are read instead',
+    "that sync kept no digest of the source (run without --digest, or it could not be read); the source's rows are read instead",
   );
   // The source as it is now, edited since the sync (the test before): read, so found.
   expect(run.code).toBe(1);
   expect(r).toMatchObject({ digest: null, data: [{ table: 'public.chat_messages' }] });
+});
+
+test('sync keeps no digest unless asked: the source is read once, by the copy', async () => {
+  const d = dir('plain-sync');
+  const run = await runInProcess(syncJob, ['--source', 'dev', '--target', 'staging', '--out', d], env());
+  expect(run.code).toBe(0);
+  expect(record<SyncResult>(d, 'sync').result!.digest).toBeNull();
 });
 
 test('bad --digest: one line, exit 2, nothing read', async () => {

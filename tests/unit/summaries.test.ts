@@ -335,6 +335,7 @@ test('bench summary: each method against sync, the ratios and their targets', ()
     { id: 'a', method: 'pg_dump | psql --single-transaction', seconds: [9.8, 9.4, 9.6], medianSeconds: 9.6 },
     { id: 'b', method: 'pg_dump -Fc + pg_restore', seconds: [11.2, 11.0, 11.3], medianSeconds: 11.2 },
     { id: 'd', method: 'envsync sync', seconds: [sync + 0.2, sync, sync - 0.1], medianSeconds: sync },
+    { id: 'h', method: 'envsync sync --digest', seconds: [8.7, 8.6, 8.8], medianSeconds: 8.7 },
     { id: 'e', method: 'envsync validate --digest', seconds: [2.1, 2.0, 2.2], medianSeconds: 2.1 },
     { id: 'g', method: 'envsync validate (both servers read)', seconds: [3.1, 3.0, 3.3], medianSeconds: 3.1 },
   ];
@@ -362,6 +363,7 @@ test('bench summary: each method against sync, the ratios and their targets', ()
           syncVsRestore: 0.71,
           validateVsSync: 0.27,
           validateBothVsSync: 0.39,
+          syncDigestVsDump: 0.9,
           syncRowsPerSecond: 632_930,
         },
         growth: {

@@ -87,7 +87,14 @@ function stepArgs(step: LocalStep, o: PipelineOptions): string[] {
     case 'prepare':
       return [...pair, ...prod, ...platform, ...timeout];
     case 'sync':
-      return [...pair, ...prod, ...(o.terminateBlockers ? ['--terminate-blockers'] : []), ...timeout];
+      // The digest: validate, next, then reads only the target's rows.
+      return [
+        ...pair,
+        ...prod,
+        '--digest',
+        ...(o.terminateBlockers ? ['--terminate-blockers'] : []),
+        ...timeout,
+      ];
     case 'validate':
       return [...pair, ...platform, ...timeout];
     case 'health-check':

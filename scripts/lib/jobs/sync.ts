@@ -59,6 +59,8 @@ export interface SyncOptions {
   /** A --plan older than this is refused. */
   maxPlanAgeMs: number;
   platformTables?: string[];
+  /** Keep a digest of the source's snapshot for `validate --digest`. */
+  digest: boolean;
   connectTimeout: number;
   env: NodeJS.ProcessEnv;
 }
@@ -420,16 +422,17 @@ async function replaceTarget(
     );
     const copied = await copyTables(ctx, steps, tgt, copySource, src, scope, binary);
     // The source is idle while the target builds indexes: its checksums, for validate --digest.
-    digesting = readDigest(source.snapshot.tx, {
-      tables: scope.tables,
-      kind: () => hashChoice(source.hashes),
-      sequences,
-      identities: source.identities,
-      takenAt: source.takenAt,
-    }).then(
-      (digest) => ({ digest }),
-      (error) => ({ digest: null, error }),
-    );
+    if (o.digest)
+      digesting = readDigest(source.snapshot.tx, {
+        tables: scope.tables,
+        kind: () => hashChoice(source.hashes),
+        sequences,
+        identities: source.identities,
+        takenAt: source.takenAt,
+      }).then(
+        (digest) => ({ digest }),
+        (error) => ({ digest: null, error }),
+      );
     const post = await steps.run(
       'building indexes, constraints, triggers and policies',
       'postData',
@@ -637,6 +640,11 @@ export const syncJob: Job<SyncOptions, SyncResult> = {
       description: 'refuse a --plan prepared longer ago than this (default 12h)',
     },
     'platform-tables': platformTablesFlag,
+    digest: {
+      type: 'boolean',
+      description:
+        'while the target builds indexes, checksum every copied table on the source (same snapshot) for validate --digest, which then reads only the target',
+    },
     'connect-timeout': connectTimeoutFlag,
   },
   parse(flags, env) {
@@ -656,6 +664,7 @@ export const syncJob: Job<SyncOptions, SyncResult> = {
       lockTimeoutMs,
       maxPlanAgeMs,
       ...(platformTables ? { platformTables } : {}),
+      digest: flags.digest === true,
       connectTimeout,
       env,
     };

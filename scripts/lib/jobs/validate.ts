@@ -193,7 +193,7 @@ export async function runValidate(ctx: JobContext, o: ValidateOptions): Promise<
         );
       else
         ctx.log.warn(
-          `--digest ${o.digestDir}: that sync could not keep a digest of the source; its rows are read instead`,
+          `--digest ${o.digestDir}: that sync kept no digest of the source (run without --digest, or it could not be read); the source's rows are read instead`,
         );
     }
     hashes = await fastHashAgrees(pair.src, pair.tgt);

@@ -20,7 +20,7 @@ export type BenchDatasetKey = 'pgbench' | 'demo';
 /** One method's wall times, in seconds, run after run. */
 export interface BenchMethod {
   /** `(a)` … `(f)`: how the summary and the ratios refer to it. */
-  id: 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g';
+  id: 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g' | 'h';
   method: string;
   seconds: number[];
   medianSeconds: number;
@@ -39,10 +39,12 @@ export interface BenchDataset {
     syncVsDump: number;
     /** sync / (b) pg_dump -Fc + pg_restore. */
     syncVsRestore: number;
-    /** validate --digest (as the pipeline runs it) / sync. */
+    /** validate --digest / sync --digest: the pipeline's pair. */
     validateVsSync: number;
     /** validate reading both servers / sync. */
     validateBothVsSync: number;
+    /** sync --digest / (a) pg_dump | psql: what keeping the digest costs the sync. */
+    syncDigestVsDump: number;
     syncRowsPerSecond: number;
   };
   /** The growth curve (pgbench only, at a tenth of --pgbench-scale). */
