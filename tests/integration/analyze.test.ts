@@ -1,10 +1,13 @@
 // analyze on the demo app's dev database, run as a user runs it.
 
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { replicaScope, scopeTables } from '../../scripts/lib/catalog/scope.ts';
+import { loadConfig } from '../../scripts/lib/cli/config.ts';
 import { analyzeJob } from '../../scripts/lib/jobs/analyze.ts';
+import { resolveMasking } from '../../scripts/lib/masking/rules.ts';
 import type { AnalyzeResult } from '../../scripts/lib/results/analyze.ts';
 import type { JobRecord } from '../../scripts/lib/results/job-record.ts';
 import { cleanEnv, runInProcess } from '../helpers/run-script.ts';
@@ -349,5 +352,105 @@ test('points at the suggestion in one line; writes no envsync.yaml, only its art
   expect(run.stdout).toMatch(
     /^content: \d+ candidate table\(s\), 12 users' table\(s\) protected; a starting envsync\.yaml is in summary\.md under "Suggested content tables"$/m,
   );
+  expect(run.stdout).toMatch(
+    /^masking: 5 personal table\(s\), 13 column\(s\) to mask; a starting envsync\.yaml masking section is in summary\.md under "Suggested masking rules"$/m,
+  );
   expect(readdirSync(out).sort()).toEqual(['analyze.json', 'summary.md']);
+});
+
+// The demo's people: Supabase Auth's users and identities, the tenants' staff, the app's profiles
+// (filled from auth.users by a trigger) and the guests named on reservations.
+test("proposes masking for auth.users, auth.identities and the demo's staff, profiles and guests", () => {
+  const m = result.masking;
+  expect(m.personal).toEqual([
+    'auth.identities',
+    'auth.users',
+    'public.guest_reservations',
+    'public.profiles',
+    'public.staff_users',
+  ]);
+  const masked = m.rules.filter((r) => r.strategy !== 'keep');
+  expect(Object.fromEntries(masked.map((r) => [r.column, r.strategy]))).toEqual({
+    'auth.identities.provider_id': 'hash',
+    'auth.identities.identity_data': 'constant:{}',
+    'auth.users.email': 'email',
+    'auth.users.encrypted_password': 'null',
+    'auth.users.confirmation_token': 'constant:',
+    'auth.users.recovery_token': 'constant:',
+    'auth.users.raw_user_meta_data': 'constant:{}',
+    'auth.users.phone': 'phone',
+    'public.guest_reservations.guest_name': 'name',
+    'public.guest_reservations.guest_email': 'email',
+    'public.profiles.email': 'email',
+    'public.profiles.display_name': 'name',
+    'public.staff_users.full_name': 'name',
+  });
+  // Every other column of those tables is kept by name (generated ones need no rule).
+  const kept = (table: string) =>
+    m.rules.filter((r) => r.strategy === 'keep' && r.column.startsWith(`${table}.`)).map((r) => r.column);
+  for (const name of m.personal) {
+    const t = table(name);
+    const rule = new Set([...masked.map((r) => r.column), ...kept(name)]);
+    expect(t.columns.filter((c) => !c.generated && !rule.has(`${name}.${c.name}`))).toEqual([]);
+  }
+  expect(kept('public.staff_users')).toEqual([
+    'public.staff_users.user_id',
+    'public.staff_users.tenant_id',
+    'public.staff_users.role',
+    'public.staff_users.permissions',
+    'public.staff_users.manager_id',
+    'public.staff_users.created_at',
+    'public.staff_users.updated_at',
+  ]);
+  expect(m.rules.find((r) => r.column === 'public.staff_users.permissions')!.why).toBe(
+    'kept — review: a text[] can hold personal data its name does not show',
+  );
+  // Generated: auth.identities.email follows identity_data; auth.users.confirmed_at is a time.
+  expect(m.skipped).toEqual([
+    {
+      column: 'auth.identities.email',
+      why: 'an email address, generated from identity_data: computed on the target from the masked value, no rule needed (a generated column cannot be masked)',
+    },
+  ]);
+  // Not people: the tenant's trade name, a unit's or a country's name, the log's table_name and
+  // job_name, the chat's token count; and no platform table a sync does not copy.
+  const named = m.rules.map((r) => r.column);
+  for (const column of [
+    'public.tenant_registry.nombre_comercial',
+    'hotels.accommodation_units.name',
+    'public.sire_countries.name',
+    'public.audit_log.table_name',
+    'public.job_logs.job_name',
+    'public.chat_messages.tokens',
+  ])
+    expect(named).not.toContain(column);
+  expect(named.filter((c) => /^(auth\.(?!users\.|identities\.)|storage\.)/.test(c))).toEqual([]);
+  const section = summary.slice(summary.indexOf('### Suggested masking rules (envsync.yaml)'));
+  expect(section).toContain(
+    [
+      '    # public.staff_users',
+      "    public.staff_users.full_name: name  # a person's name: a fake first and last name, deterministic",
+      '    public.staff_users.user_id: keep  # kept: the primary key',
+    ].join('\n'),
+  );
+});
+
+test('the proposed masking section loads with loadConfig and resolves against the demo: nothing refused, nothing uncovered', () => {
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'envsync-masking-')), 'envsync.yaml');
+  writeFileSync(file, result.masking.yaml);
+  const config = loadConfig(file).masking!;
+  expect(config.personal).toEqual(result.masking.personal);
+  expect(config.rules.map((r) => r.pattern)).toEqual(result.masking.rules.map((r) => r.column));
+  const copied = scopeTables(result, replicaScope(result)).map((t) => `${t.schema}.${t.name}`);
+  const plan = resolveMasking(config, result, copied);
+  expect(plan.bad).toEqual([]);
+  expect(plan.uncovered).toEqual([]);
+  expect(plan.tables.get('auth.users')!.map((c) => `${c.column.name}=${c.strategy.kind}`)).toEqual([
+    'email=email',
+    'encrypted_password=null',
+    'confirmation_token=constant',
+    'recovery_token=constant',
+    'raw_user_meta_data=constant',
+    'phone=phone',
+  ]);
 });

@@ -2,6 +2,8 @@
 // refused by every job that writes, however its URL is written, in an environment shaped
 // like the staging jobs on GitHub Actions (no PRODUCTION_DATABASE_URL); and an unmarked
 // database that is PRODUCTION_DATABASE_URL under another spelling is refused by identity.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { backupJob } from '../../scripts/lib/jobs/backup.ts';
 import { markProductionJob } from '../../scripts/lib/jobs/mark-production.ts';
 import { prepareJob } from '../../scripts/lib/jobs/prepare.ts';
@@ -124,11 +126,14 @@ test('--allow-production lets a job through; the marker itself is never replicat
     env,
   );
   expect(prepare.code).toBe(0);
-  // Copying the marked database elsewhere does not mark the copy.
+  // Copying the marked database elsewhere does not mark the copy. A copy of production is
+  // masked (docs/masking.md): here with no rule to apply.
   const copy = await supabaseDatabase({ migrations: false });
+  const config = path.join(dir('g-config'), 'envsync.yaml');
+  writeFileSync(config, 'masking:\n  personal: []\n  rules: {}\n');
   const sync = await runInProcess(
     syncJob,
-    ['--source', 'staging', '--target', 'copy', '--out', dir('g-copy')],
+    ['--source', 'staging', '--target', 'copy', '--config', config, '--out', dir('g-copy')],
     cleanEnv({ STAGING_DATABASE_URL: prod.url, COPY_DATABASE_URL: copy.url }),
   );
   expect(sync.stderr).toBe('');

@@ -77,14 +77,14 @@ test('envsync.yaml: every problem reported at once', () => {
   let error: unknown;
   try {
     loadConfig(
-      file('masking: {}\ncontent:\n  tables:\n    courses: { delete: always, key: id, colour: red }\n'),
+      file('palette: {}\ncontent:\n  tables:\n    courses: { delete: always, key: id, colour: red }\n'),
     );
   } catch (e) {
     error = e;
   }
   expect(error).toBeInstanceOf(InputErrors);
   expect((error as InputErrors).problems.map((p) => p.message.replace(/^\S+: /, ''))).toEqual([
-    'unknown section masking',
+    'unknown section palette',
     'content.tables.courses: name tables as schema.table',
     'content.tables.courses: unknown setting colour',
     'content.tables.courses.key: a list of column names',

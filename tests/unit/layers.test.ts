@@ -50,6 +50,9 @@ test.each([
   ['migrations', '../github/settings-plan.ts'],
   ['db', '../github/client.ts'],
   ['report', '../github/repository-settings.ts'],
+  ['masking', '../cli/config.ts'],
+  ['masking', '../sync/neutralize.ts'],
+  ['masking', '../jobs/sync.ts'],
 ])('%s/ may not import %s', (folder, target) => {
   expect(refused(folder, target)).toBe(true);
 });

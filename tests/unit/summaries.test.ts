@@ -7,6 +7,7 @@ import { compareInventories } from '../../scripts/lib/catalog/compare.ts';
 import { suggestContent } from '../../scripts/lib/catalog/content-suggestion.ts';
 import { attentionItems, countObjects } from '../../scripts/lib/catalog/summary.ts';
 import { repoRoot } from '../../scripts/lib/cli/env-file.ts';
+import { proposeMasking } from '../../scripts/lib/masking/propose.ts';
 import { renderAnalyzeSummary } from '../../scripts/lib/report/analyze-summary.ts';
 import { renderBackupSummary } from '../../scripts/lib/report/backup-summary.ts';
 import { renderBenchSummary } from '../../scripts/lib/report/bench-summary.ts';
@@ -26,6 +27,7 @@ import { renderValidateSummary } from '../../scripts/lib/report/validate-summary
 import type { AnalyzeResult } from '../../scripts/lib/results/analyze.ts';
 import type { BenchResult } from '../../scripts/lib/results/bench.ts';
 import type { DemoResult } from '../../scripts/lib/results/demo.ts';
+import { maskingInventory } from '../fixtures/results/analyze.ts';
 import {
   backupUnverified,
   backupVerified,
@@ -59,6 +61,7 @@ function sampleAnalyze(): AnalyzeResult {
     counts: countObjects(inv),
     attention: attentionItems(inv),
     contentSuggestion: suggestContent(inv),
+    masking: proposeMasking(maskingInventory()),
     durationMs: 1234,
   };
 }
@@ -181,6 +184,7 @@ test('analyze summary with planner estimates, given by URL, nothing needing atte
     counts: countObjects(inv),
     attention: attentionItems(inv),
     contentSuggestion: suggestContent(inv),
+    masking: proposeMasking(inv),
     durationMs: 480,
   };
   expect(r.attention).toEqual([]);

@@ -129,7 +129,10 @@ describe('what a workflow needs, read from the repository’s own workflows', ()
     });
     expect(fromDev.code).toBe(0);
     expect(names(fromDev)).toEqual(['DEV_DATABASE_URL']);
-    expect(fromDev.result.unmapped.map((u) => u.name)).toEqual(['STAGING_DATABASE_URL']);
+    expect(fromDev.result.unmapped.map((u) => u.name)).toEqual([
+      'STAGING_DATABASE_URL',
+      'PRODUCTION_DATABASE_URL',
+    ]);
     expect(fromDev.summary).toContain('Not mapped with these inputs');
 
     const fromStaging = await validateEnv(

@@ -230,13 +230,15 @@ test('each db-sync job sees only the secrets its script needs; no job sees produ
   // Nothing workflow-wide: a workflow-level env would hand a secret to every job.
   expect(JSON.stringify(wf.env ?? {})).not.toMatch(/secrets\./);
   const urls = ['DEV_DATABASE_URL', 'STAGING_DATABASE_URL'];
+  // Production as a source only: read-only, and the copy masked with MASKING_KEY (docs/masking.md).
+  const readsSource = [...urls, 'PRODUCTION_READONLY_DATABASE_URL'];
   const needs: Record<string, string[]> = {
-    analyze: urls,
-    backup: [...urls, 'BACKUP_ENCRYPTION_KEY'],
-    prepare: [...urls, 'BACKUP_ENCRYPTION_KEY'],
-    sync: urls,
+    analyze: readsSource,
+    backup: [...readsSource, 'BACKUP_ENCRYPTION_KEY'],
+    prepare: [...readsSource, 'BACKUP_ENCRYPTION_KEY', 'MASKING_KEY'],
+    sync: [...readsSource, 'MASKING_KEY'],
     migrate: urls,
-    validate: urls,
+    validate: readsSource,
     'health-check': [...urls, 'DEV_SUPABASE_ANON_KEY', 'STAGING_SUPABASE_ANON_KEY'],
     rollback: [...urls, 'BACKUP_ENCRYPTION_KEY'],
     report: ['NOTIFY_WEBHOOK_URL'],
@@ -250,6 +252,8 @@ test('each db-sync job sees only the secrets its script needs; no job sees produ
   const sourceOnly = JSON.stringify(wf.jobs.analyze!.env);
   expect(sourceOnly).toContain("inputs.source == 'dev' && secrets.DEV_DATABASE_URL");
   expect(sourceOnly).not.toContain('inputs.target');
+  expect(sourceOnly).toContain("inputs.source == 'production' && secrets.PRODUCTION_READONLY_DATABASE_URL");
+  expect(JSON.stringify(wf.jobs.sync!.env)).toContain("inputs.source == 'production' && secrets.MASKING_KEY");
   // Production's writing URL reaches two jobs, both behind the production approval:
   // deploy-production's deploy and restore-production's restore.
   for (const w of workflows) {

@@ -4,7 +4,7 @@
 
 import { InputError, InputErrors } from '../base/errors.ts';
 import type { ForeignKey, Inventory, Table } from '../catalog/model.ts';
-import type { ContentTableConfig } from '../cli/config.ts';
+import type { ContentTableConfig } from '../results/config.ts';
 
 export interface ContentTable {
   schema: string;

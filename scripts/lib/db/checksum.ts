@@ -15,6 +15,8 @@ import { ident, qname } from './sql-text.ts';
 export interface TableRef {
   schema: string;
   name: string;
+  /** Columns left out of the checksum (masked on the target: they are meant to differ). */
+  exclude?: string[];
 }
 
 /**
@@ -105,13 +107,29 @@ async function typedRow(tx: Query, table: TableRef): Promise<string> {
     order by a.attnum`;
   // As text: the cast, compared byte for byte (collate "C": a nondeterministic collation would
   // hash 'A' and 'a' alike) — but a bpchar's cast drops its trailing blanks, its output does not.
-  const list = columns.map((c) => {
-    const column = `_envsync_row.${ident(String(c.name))}`;
-    if (c.exact) return column;
-    return `${c.bpchar ? `bpcharout(${column})::text` : `${column}::text`} collate "C"`;
-  });
+  const list = columns
+    .filter((c) => !table.exclude?.includes(String(c.name)))
+    .map((c) => {
+      const column = `_envsync_row.${ident(String(c.name))}`;
+      if (c.exact) return column;
+      return `${c.bpchar ? `bpcharout(${column})::text` : `${column}::text`} collate "C"`;
+    });
   // A table without columns still has rows: row() of nothing hashes alike for each.
   return `row(${list.join(', ')})`;
+}
+
+/** The row the text hashes read: every column, or all but the excluded ones (in order). */
+async function textRow(tx: Query, table: TableRef): Promise<string> {
+  if (!table.exclude?.length) return 'row(_envsync_row.*)';
+  const columns = await tx`
+    select a.attname as name from pg_attribute a
+    where a.attrelid = ${qname(table.schema, table.name)}::regclass and a.attnum > 0 and not a.attisdropped
+    order by a.attnum`;
+  return `row(${columns
+    .map((c) => String(c.name))
+    .filter((c) => !table.exclude!.includes(c))
+    .map((c) => `_envsync_row.${ident(c)}`)
+    .join(', ')})`;
 }
 
 /** Checksum of one table (or of the rows `where` selects), in the caller's transaction. */
@@ -128,7 +146,7 @@ export async function tableChecksum(
   // int8 so that values swapped between rows do not cancel out in the sums.
   const hash =
     kind === 'hte64'
-      ? tx`hashtextextended(row(_envsync_row.*)::text, 0)`
+      ? tx`hashtextextended(${tx.unsafe(await textRow(tx, table))}::text, 0)`
       : tx`hashint8extended(hash_record_extended(${tx.unsafe(await typedRow(tx, table))}, 0), 0)`;
   const [r] =
     kind !== 'md5x64'
@@ -141,7 +159,7 @@ export async function tableChecksum(
     select count(*)::int8 as rows,
            coalesce(sum(('x' || substr(h, 1, 8))::bit(32)::int4::int8), 0)::text as a,
            coalesce(sum(('x' || substr(h, 9, 8))::bit(32)::int4::int8), 0)::text as b
-    from (select ${rowHash(tx)} as h from ${from}) hashed`;
+    from (select ${table.exclude?.length ? tx`md5(${tx.unsafe(await textRow(tx, table))}::text)` : rowHash(tx)} as h from ${from}) hashed`;
   return {
     table: `${table.schema}.${table.name}`,
     rows: Number(r!.rows),

@@ -2,6 +2,7 @@
 // transaction: COPY TO STDOUT piped into COPY FROM STDIN, no intermediate file. Binary
 // when every column's wire format is portable between the two servers, text otherwise.
 
+import type { Transform } from 'node:stream';
 import { JobError } from '../base/errors.ts';
 import type { CopiedTable } from '../results/sync.ts';
 import type { Query } from './connect.ts';
@@ -25,6 +26,10 @@ export interface CopySpec {
   freeze?: boolean;
   /** Where the rows go on the target, already quoted (default: the same table). */
   into?: string;
+  /** Columns read as an SQL expression of the row instead (masking's `sql:` rules). */
+  expressions?: Map<string, string>;
+  /** Rewrites the rows on their way (masking): text format only. */
+  transform?: () => Transform;
 }
 
 /**
@@ -79,10 +84,21 @@ export interface CopySource {
  */
 export function copyOutOf(
   source: CopySource,
-  spec: { schema: string; name: string; columns: string[]; binary: boolean },
+  spec: {
+    schema: string;
+    name: string;
+    columns: string[];
+    binary: boolean;
+    expressions?: Map<string, string>;
+  },
 ): RunningProgram {
   const table = `${ident(spec.schema)}.${ident(spec.name)}`;
   const format = spec.binary ? ' (format binary)' : '';
+  const exprs = spec.expressions;
+  // ONLY: an inheritance parent's own rows, as COPY of a table reads them.
+  const what = exprs?.size
+    ? `(SELECT ${spec.columns.map((c) => (exprs.has(c) ? `(${exprs.get(c)}) AS ${ident(c)}` : ident(c))).join(', ')} FROM ONLY ${table})`
+    : `${table} (${spec.columns.map(ident).join(', ')})`;
   const reader = startProgram(
     source.psql.path,
     [
@@ -101,7 +117,7 @@ export function copyOutOf(
       '--command=SET extra_float_digits = 3',
       '--command=SET bytea_output = hex',
       "--command=SET lc_monetary = 'C'",
-      `--command=COPY ${table} (${spec.columns.map(ident).join(', ')}) TO STDOUT${format}`,
+      `--command=COPY ${what} TO STDOUT${format}`,
     ],
     source.env,
     `reading ${spec.schema}.${spec.name} (psql)`,
@@ -132,11 +148,14 @@ export async function copyTable(
   const counter = new CopyRowCounter(spec.binary, onBytes);
   const data = reader.child.stdout!;
   try {
+    const masked = spec.transform ? data.pipe(spec.transform()) : data;
+    // A transform's failure fails the copy (pipe() alone would leave the target waiting).
+    if (masked !== data) masked.on('error', (e) => counter.destroy(e));
     await copyIn(
       target.unsafe(
         `copy ${spec.into ?? table} (${cols}) from stdin${options.length ? ` (${options.join(', ')})` : ''}`,
       ),
-      data.pipe(counter),
+      masked.pipe(counter),
     );
     await reader.done;
   } catch (error) {

@@ -8,6 +8,7 @@ import { attentionItems, countObjects } from '../catalog/summary.ts';
 import { connectTimeoutFlag, parseConnectTimeout, requireDatabase } from '../cli/database-flags.ts';
 import { connect } from '../db/connect.ts';
 import type { DatabaseTarget } from '../db/url.ts';
+import { proposeMasking } from '../masking/propose.ts';
 import { renderAnalyzeSummary } from '../report/analyze-summary.ts';
 import type { AnalyzeResult } from '../results/analyze.ts';
 import type { Job, JobContext } from './runner.ts';
@@ -36,12 +37,19 @@ export async function runAnalyze(ctx: JobContext, options: AnalyzeOptions): Prom
       `content: ${contentSuggestion.content.length} candidate table(s), ${contentSuggestion.users.length} users' table(s) protected; ` +
         'a starting envsync.yaml is in summary.md under "Suggested content tables"',
     );
+    const masking = proposeMasking(inventory);
+    const maskedColumns = masking.rules.filter((r) => r.strategy !== 'keep').length;
+    ctx.log.info(
+      `masking: ${masking.personal.length} personal table(s), ${maskedColumns} column(s) to mask; ` +
+        'a starting envsync.yaml masking section is in summary.md under "Suggested masking rules"',
+    );
     return {
       target: { name: options.db.name, display: options.db.display },
       ...inventory,
       counts: countObjects(inventory),
       attention: attentionItems(inventory),
       contentSuggestion,
+      masking,
       durationMs: ctx.now().getTime() - started,
     };
   } finally {

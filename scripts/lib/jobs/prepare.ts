@@ -9,6 +9,7 @@ import { InputError, readFlags } from '../base/errors.ts';
 import { diffInventories } from '../catalog/diff.ts';
 import { readInventory } from '../catalog/inventory.ts';
 import { cascadeReach } from '../catalog/platform.ts';
+import { loadConfig, maskingFlags, parseMaskingFlags } from '../cli/config.ts';
 import {
   connectTimeoutFlag,
   parseConnectTimeout,
@@ -18,6 +19,7 @@ import {
 } from '../cli/database-flags.ts';
 import { guardProduction } from '../db/guards.ts';
 import type { DatabaseTarget } from '../db/url.ts';
+import { decideMasking, maskingCheck, tryRules } from '../masking/decide.ts';
 import { renderPlanSummary } from '../report/plan-summary.ts';
 import type { SyncPlan } from '../results/plan.ts';
 import { PLAN_FORMAT } from '../results/plan.ts';
@@ -36,6 +38,9 @@ export interface PrepareOptions {
   /** Take the target's rollback snapshot (default). */
   snapshot: boolean;
   platformTables?: string[];
+  /** Mask the copy (forced when the source is production): its rules are checked here. */
+  mask: boolean;
+  config?: string;
   connectTimeout: number;
   env: NodeJS.ProcessEnv;
 }
@@ -54,6 +59,12 @@ export async function runPrepare(ctx: JobContext, o: PrepareOptions): Promise<Pr
     ]);
     const production = await guardProduction(pair.tgt, o.target, o.env, o.allowProduction, 'prepare');
     const scope = syncScope(srcInv, tgtInv, o.platformTables);
+    const masking = await decideMasking(
+      { ...o, config: () => loadConfig(o.config), src: pair.src, targetProduction: production },
+      srcInv,
+      scope.tables.map((t) => `${t.schema}.${t.name}`),
+    );
+    if (masking) await pair.src.begin((tx) => tryRules(tx, masking.plan));
     const checks = await preflight({
       tgt: pair.tgt,
       srcInv,
@@ -64,6 +75,8 @@ export async function runPrepare(ctx: JobContext, o: PrepareOptions): Promise<Pr
       identities: { source: pair.srcIdentity, target: pair.tgtIdentity },
       production: { reason: production, allowed: o.allowProduction },
     });
+    const maskCheck = maskingCheck(masking);
+    if (maskCheck) checks.push(maskCheck);
     for (const c of checks) {
       const line = `  ${c.status === 'pass' ? 'ok  ' : c.status === 'warn' ? 'warn' : 'FAIL'} ${c.name}: ${c.detail}`;
       if (c.status === 'fail') ctx.log.warn(line);
@@ -170,6 +183,7 @@ export const prepareJob: Job<PrepareOptions, PrepareResult> = {
       description: 'skip the target’s rollback snapshot (no rollback possible)',
     },
     'platform-tables': platformTablesFlag,
+    ...maskingFlags,
     'connect-timeout': connectTimeoutFlag,
   },
   parse(flags, env) {
@@ -194,6 +208,7 @@ export const prepareJob: Job<PrepareOptions, PrepareResult> = {
       allowProduction: flags['allow-production'] === true,
       snapshot,
       ...(platformTables ? { platformTables } : {}),
+      ...parseMaskingFlags(flags),
       connectTimeout,
       env,
     };

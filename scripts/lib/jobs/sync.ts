@@ -9,6 +9,7 @@ import { diffInventories } from '../catalog/diff.ts';
 import { readInventory, readInventoryIn } from '../catalog/inventory.ts';
 import { canActAs, type Inventory } from '../catalog/model.ts';
 import { readSnapshot, type Snapshot } from '../catalog/snapshot.ts';
+import { loadConfig, maskingFlags, parseMaskingFlags } from '../cli/config.ts';
 import {
   connectTimeoutFlag,
   parseConnectTimeout,
@@ -33,6 +34,9 @@ import { ENVSYNC_LOCK_KEY } from '../db/lock.ts';
 import { findClientProgram } from '../db/pg-binaries.ts';
 import { qname } from '../db/sql-text.ts';
 import type { DatabaseTarget } from '../db/url.ts';
+import { maskedRead } from '../masking/copy-masked.ts';
+import { decideMasking, type Masking, maskingCheck, tryRules } from '../masking/decide.ts';
+import { maskedColumns } from '../masking/rules.ts';
 import { applyDumpScript, applyStatements } from '../replica/apply-dump.ts';
 import { describeEntry } from '../replica/dump-entries.ts';
 import { outsideObjectStatements } from '../replica/outside-objects.ts';
@@ -42,6 +46,7 @@ import { renderSyncSummary } from '../report/sync-summary.ts';
 import type { DatabaseIdentity, PreflightCheck, SyncPlan } from '../results/plan.ts';
 import type { CopiedTable, SourceDigest, SyncResult } from '../results/sync.ts';
 import { readDigest } from '../sync/digest.ts';
+import { findSideEffects, type NeutralizedAction, neutralizeStatements } from '../sync/neutralize.ts';
 import { checkPlanUsable, readPlan, schemaFingerprint } from '../sync/plan.ts';
 import { blockingSessions, describeBlocker, preflight } from '../sync/preflight.ts';
 import { openPair, type Pair, type Scope, syncScope } from '../sync/scope.ts';
@@ -61,6 +66,10 @@ export interface SyncOptions {
   platformTables?: string[];
   /** Keep a digest of the source's snapshot for `validate --digest`. */
   digest: boolean;
+  /** Mask the copy and neutralize its side effects (forced when the source is production). */
+  mask: boolean;
+  /** envsync.yaml (masking rules, side effects); default at the repository root. */
+  config?: string;
   connectTimeout: number;
   env: NodeJS.ProcessEnv;
 }
@@ -212,6 +221,7 @@ async function checkBeforeSync(
   tgt: Inventory,
   scope: Scope,
   production: string | null,
+  extra: PreflightCheck[],
 ): Promise<PreflightCheck[]> {
   const checks = await preflight({
     tgt: pair.tgt,
@@ -223,6 +233,7 @@ async function checkBeforeSync(
     identities: { source: pair.srcIdentity, target: pair.tgtIdentity },
     production: { reason: production, allowed: o.allowProduction },
   });
+  checks.push(...extra);
   const failed = checks.filter((c) => c.status === 'fail');
   if (failed.length) {
     throw new JobError(
@@ -244,6 +255,7 @@ type Outline = Pick<
   | 'removedSchemas'
   | 'platformTables'
   | 'changes'
+  | 'masking'
 >;
 
 /** --dry-run: what would change, and every copied table whose row count differs. */
@@ -270,6 +282,7 @@ function dryRunResult(
     timings: { preparationMs: ms, schemaMs: 0, copyMs: 0, postDataMs: 0, commitMs: 0, totalMs: ms },
     committed: false,
     digest: null,
+    neutralized: [],
     commitConfirmedAfterLoss: false,
   };
 }
@@ -297,9 +310,37 @@ export async function runSync(ctx: JobContext, o: SyncOptions): Promise<SyncResu
         const srcInv = await source.inventory({ exactCounts: o.dryRun });
         const tgtBefore = await readInventory(pair.tgt, { exactCounts: o.dryRun });
         const scope = syncScope(srcInv, tgtBefore, o.platformTables ?? plan?.platformTables);
+        const masking = await decideMasking(
+          {
+            mask: o.mask,
+            config: () => loadConfig(o.config),
+            env: o.env,
+            source: o.source,
+            target: o.target,
+            src: pair.src,
+            targetProduction: production,
+          },
+          srcInv,
+          scope.tables.map((t) => `${t.schema}.${t.name}`),
+        );
+        if (masking) await tryRules(source.tx, masking.plan);
+        const maskCheck = maskingCheck(masking);
         let checks: PreflightCheck[] = [];
-        if (plan) checkPlanSchemas(ctx, o, plan, srcInv, tgtBefore);
-        else checks = await checkBeforeSync(o, pair, srcInv, tgtBefore, scope, production);
+        if (plan) {
+          checkPlanSchemas(ctx, o, plan, srcInv, tgtBefore);
+          if (maskCheck?.status === 'fail')
+            throw new JobError(`preflight failed: masking: ${maskCheck.detail}`, maskCheck.hint!);
+        } else
+          checks = await checkBeforeSync(
+            o,
+            pair,
+            srcInv,
+            tgtBefore,
+            scope,
+            production,
+            maskCheck ? [maskCheck] : [],
+          );
+        if (masking) ctx.log.info(`  masked on the way: ${maskCheck!.detail}`);
         const outline: Outline = {
           source: { name: o.source.name, display: o.source.display },
           target: { name: o.target.name, display: o.target.display },
@@ -310,6 +351,19 @@ export async function runSync(ctx: JobContext, o: SyncOptions): Promise<SyncResu
           removedSchemas: scope.targetOnlySchemas,
           platformTables: scope.platformTables,
           changes: diffInventories(srcInv, tgtBefore),
+          masking: masking
+            ? {
+                reason: masking.reason,
+                tables: [...masking.plan.tables].map(([table, masks]) => ({
+                  table,
+                  columns: masks.map((m) => ({
+                    column: m.column.name,
+                    strategy: m.strategy.kind,
+                    rule: m.rule,
+                  })),
+                })),
+              }
+            : null,
         };
         if (o.dryRun) return dryRunResult(outline, srcInv, tgtBefore, scope, ctx.now().getTime() - started);
         const replaced = await replaceTarget(ctx, o, pair.tgt, {
@@ -319,6 +373,7 @@ export async function runSync(ctx: JobContext, o: SyncOptions): Promise<SyncResu
           hashes: await fastHashAgrees(pair.src, pair.tgt),
           identities: { source: pair.srcIdentity, target: pair.tgtIdentity },
           takenAt: new Date(started).toISOString(),
+          masking,
         });
         const totalMs = ctx.now().getTime() - started;
         return { ...outline, rowDeltas: [], ...replaced, timings: { ...replaced.timings, totalMs } };
@@ -341,6 +396,8 @@ interface SourceRead {
   snapshot: Snapshot;
   inventory: Inventory;
   scope: Scope;
+  /** The copy's masking and side-effect settings (null: an exact replica). */
+  masking: Masking | null;
   /** For the digest: the row hashes both servers agree on, both identities, the snapshot's time. */
   hashes: HashAgreement;
   identities: { source: DatabaseIdentity; target: DatabaseIdentity };
@@ -390,6 +447,7 @@ async function replaceTarget(
   const terminated: number[] = [];
   let xid = '';
   let sequencesSet = 0;
+  let neutralized: NeutralizedAction[] = [];
   await tgt.unsafe('begin');
   const { copied, leftAlone } = await (async () => {
     await steps.run('locking the target', 'preparation', () => lockTarget(ctx, o, tgt, scope, terminated));
@@ -420,11 +478,17 @@ async function replaceTarget(
       'copy',
       () => tgt`select set_config('session_replication_role', 'replica', true)`,
     );
-    const copied = await copyTables(ctx, steps, tgt, copySource, src, scope, binary);
+    const copied = await copyTables(ctx, steps, tgt, copySource, src, scope, binary, source.masking);
+    const excluded = source.masking ? maskedColumns(source.masking.plan, src) : new Map<string, string[]>();
     // The source is idle while the target builds indexes: its checksums, for validate --digest.
     if (o.digest)
       digesting = readDigest(source.snapshot.tx, {
-        tables: scope.tables,
+        // Masked columns differ on the target by design: the digest leaves them out.
+        tables: scope.tables.map((t) => ({
+          schema: t.schema,
+          name: t.name,
+          exclude: excluded.get(`${t.schema}.${t.name}`) ?? [],
+        })),
         kind: () => hashChoice(source.hashes),
         sequences,
         identities: source.identities,
@@ -467,6 +531,24 @@ async function replaceTarget(
       await applyStatements(tgt, grantCorrections(src.grants, after, scope.schemas));
       await tgt`select set_config('session_replication_role', 'origin', true)`;
     });
+    // A masked copy calls nothing the source calls: webhooks, copied cron jobs, subscriptions.
+    if (source.masking) {
+      const m = source.masking;
+      neutralized = await steps.run(
+        'neutralizing webhooks, cron jobs and subscriptions',
+        'postData',
+        async () => {
+          const effects = await findSideEffects(tgt, {
+            schemas: scope.schemas,
+            cronCopied: scope.platformTables.includes('cron.job'),
+          });
+          const { statements, actions } = neutralizeStatements(effects, m.sideEffects);
+          await applyStatements(tgt, statements);
+          return actions;
+        },
+      );
+      for (const a of neutralized) ctx.log.info(`  ${a.kind} ${a.name}: ${a.action} (${a.detail})`);
+    }
     xid = await steps.run('committing', 'postData', async () => {
       const [x] = await tgt`select pg_current_xact_id()::text as xid`;
       return String(x!.xid);
@@ -502,6 +584,7 @@ async function replaceTarget(
     },
     committed: true,
     digest,
+    neutralized,
     commitConfirmedAfterLoss: confirmedAfterLoss,
   };
 }
@@ -535,6 +618,7 @@ async function copyTables(
   src: Inventory,
   scope: Scope,
   binary: Set<string>,
+  masking: Masking | null,
 ): Promise<CopiedTable[]> {
   const columns = new Map(
     src.tables.map((t) => [
@@ -554,6 +638,9 @@ async function copyTables(
   const copied: CopiedTable[] = [];
   for (const t of scope.tables) {
     const name = `${t.schema}.${t.name}`;
+    const cols = columns.get(name) ?? [];
+    // Masked columns travel as text, rewritten on the way (`sql:` ones computed by the source).
+    const masked = maskedRead(masking, name, cols);
     const c = await steps.run(`copying ${name}`, 'copy', () =>
       copyTable(
         copySource,
@@ -561,9 +648,11 @@ async function copyTables(
         {
           schema: t.schema,
           name: t.name,
-          columns: columns.get(name) ?? [],
-          binary: binary.has(name),
+          columns: cols,
+          binary: binary.has(name) && !masked.masked,
           freeze: created.has(name),
+          ...(masked.expressions.size ? { expressions: masked.expressions } : {}),
+          ...(masked.transform ? { transform: masked.transform } : {}),
         },
         (bytes) => progress.bytes(name, t.bytes, bytes),
       ),
@@ -640,6 +729,7 @@ export const syncJob: Job<SyncOptions, SyncResult> = {
       description: 'refuse a --plan prepared longer ago than this (default 12h)',
     },
     'platform-tables': platformTablesFlag,
+    ...maskingFlags,
     digest: {
       type: 'boolean',
       description:
@@ -665,6 +755,7 @@ export const syncJob: Job<SyncOptions, SyncResult> = {
       maxPlanAgeMs,
       ...(platformTables ? { platformTables } : {}),
       digest: flags.digest === true,
+      ...parseMaskingFlags(flags),
       connectTimeout,
       env,
     };

@@ -4,8 +4,10 @@
 
 import { readFlags } from '../base/errors.ts';
 import { diffInventories } from '../catalog/diff.ts';
+import { readInventory } from '../catalog/inventory.ts';
 import type { Inventory } from '../catalog/model.ts';
 import { readSnapshot } from '../catalog/snapshot.ts';
+import { loadConfig, maskingFlags } from '../cli/config.ts';
 import {
   connectTimeoutFlag,
   parseConnectTimeout,
@@ -23,10 +25,14 @@ import {
   withSnapshotWorkers,
 } from '../db/checksum.ts';
 import { connect } from '../db/connect.ts';
+import { productionReason } from '../db/guards.ts';
 import { libpqEnvironment } from '../db/libpq-env.ts';
 import { locateDifferences } from '../db/locate.ts';
 import { findClientProgram, type PgProgram } from '../db/pg-binaries.ts';
 import type { DatabaseTarget } from '../db/url.ts';
+import { decideMasking, type Masking } from '../masking/decide.ts';
+import { maskedColumns } from '../masking/rules.ts';
+import { proveMasked } from '../masking/verify.ts';
 import { compareDumps, type DumpScript } from '../replica/dump-entries.ts';
 import { dumpSchema } from '../replica/schema-dump.ts';
 import { renderValidateSummary } from '../report/validate-summary.ts';
@@ -34,7 +40,8 @@ import type { SequenceState, TableChecksum } from '../results/manifest.ts';
 import type { SourceDigest } from '../results/sync.ts';
 import type { ValidateResult } from '../results/validate.ts';
 import { digestKind, loadDigest } from '../sync/digest.ts';
-import { openPair, syncScope } from '../sync/scope.ts';
+import { findSideEffects } from '../sync/neutralize.ts';
+import { openPair, type Pair, syncScope } from '../sync/scope.ts';
 import type { Job, JobContext } from './runner.ts';
 
 export interface ValidateOptions {
@@ -48,6 +55,9 @@ export interface ValidateOptions {
   platformTables?: string[];
   /** A committed sync's --out: its source digest stands in for reading the source's rows. */
   digestDir?: string;
+  /** The copy was masked (forced when the source is production): --masked, and its --config. */
+  masked: boolean;
+  config?: string;
   env: NodeJS.ProcessEnv;
 }
 
@@ -105,6 +115,7 @@ async function readSide(
   hashes: HashAgreement,
   pgDump: PgProgram,
   digest: SourceDigest | null,
+  exclude: Map<string, string[]>,
 ): Promise<SideRead> {
   const leader = await connect(db, { applicationName: 'envsync validate', connectTimeout: o.connectTimeout });
   try {
@@ -117,7 +128,11 @@ async function readSide(
         ? dumpSchema(pgDump, libpqEnvironment(db, 'envsync validate pg_dump', o.env), snapshot, appSchemas)
         : Promise.resolve({ preamble: '', entries: [] });
       dumping.catch(() => {}); // awaited below
-      const tables = await agreement.agree(side, inventory);
+      // Masked columns differ by design: left out of both sides' checksums.
+      const tables = (await agreement.agree(side, inventory)).map((t) => ({
+        ...t,
+        exclude: exclude.get(`${t.schema}.${t.name}`) ?? [],
+      }));
       // A digest's tables are hashed on the target as the sync hashed them on the source, and
       // not read on the source at all; any other table is read on both, as without a digest.
       const digested = new Map((digest?.tables ?? []).map((c) => [c.table, c]));
@@ -172,6 +187,51 @@ function compareSequences(source: SequenceState[], target: SequenceState[]): Val
   ];
 }
 
+/** Whether the copy is masked (as sync decides it), with the source's catalog the rules resolve on. */
+async function maskingOf(
+  o: ValidateOptions,
+  pair: Pair,
+): Promise<{ masking: Masking; inventory: Inventory } | null> {
+  const sourceProduction = await productionReason(pair.src, o.source, o.env);
+  if (!o.masked && !sourceProduction) return null;
+  const inventory = await readInventory(pair.src, { exactCounts: false });
+  const masking = await decideMasking(
+    {
+      mask: o.masked,
+      config: () => loadConfig(o.config),
+      env: o.env,
+      source: o.source,
+      target: o.target,
+      src: pair.src,
+      targetProduction: await productionReason(pair.tgt, o.target, o.env),
+      needKey: false,
+    },
+    inventory,
+    inventory.tables.map((t) => `${t.schema}.${t.name}`),
+  );
+  return masking ? { masking, inventory } : null;
+}
+
+/** The masked copy's proof, and the side-effect triggers on the target (`schema.table.name`). */
+async function proveCopy(o: ValidateOptions, m: { masking: Masking; inventory: Inventory }) {
+  const [a, b] = await Promise.all(
+    [o.source, o.target].map((db) =>
+      connect(db, { applicationName: 'envsync validate masked', connectTimeout: o.connectTimeout }),
+    ),
+  );
+  try {
+    const proof = await proveMasked(a!, b!, m.inventory, m.masking.plan);
+    const schemas = m.inventory.schemas.filter((s) => !s.platform).map((s) => s.name);
+    const effects = await findSideEffects(b!, { schemas, cronCopied: false });
+    const triggers = effects.flatMap((e) =>
+      e.trigger ? [`${e.trigger.schema}.${e.trigger.table}.${e.trigger.name}`, e.trigger.name] : [],
+    );
+    return { proof, triggers };
+  } finally {
+    await Promise.all([a!.end({ timeout: 5 }), b!.end({ timeout: 5 })]);
+  }
+}
+
 export async function runValidate(ctx: JobContext, o: ValidateOptions): Promise<ValidateResult> {
   const started = ctx.now().getTime();
   ctx.log.info(`validate ${o.target.display} against ${o.source.display}`);
@@ -180,6 +240,7 @@ export async function runValidate(ctx: JobContext, o: ValidateOptions): Promise<
   let hashes: HashAgreement;
   let pgDump: PgProgram;
   let digest: SourceDigest | null = null;
+  let masking: { masking: Masking; inventory: Inventory } | null = null;
   try {
     if (o.digestDir) {
       digest = loadDigest(
@@ -197,6 +258,7 @@ export async function runValidate(ctx: JobContext, o: ValidateOptions): Promise<
         );
     }
     hashes = await fastHashAgrees(pair.src, pair.tgt);
+    masking = await maskingOf(o, pair);
     // One pg_dump for both sides (new enough for the newer server), so the dumps compare.
     const majors = await Promise.all(
       [pair.src, pair.tgt].map(async (c) => {
@@ -210,11 +272,20 @@ export async function runValidate(ctx: JobContext, o: ValidateOptions): Promise<
   }
   if (!hashes.text) ctx.log.info('  the servers hash differently: comparing with md5 row hashes (slower)');
 
+  const excluded = masking
+    ? maskedColumns(masking.masking.plan, masking.inventory)
+    : new Map<string, string[]>();
+  // Copied cron jobs are disabled or re-pointed on a masked copy: those columns differ too.
+  if (masking) excluded.set('cron.job', ['active', 'command']);
+  if (masking)
+    ctx.log.info(
+      `  a masked copy (${masking.masking.reason}): ${[...excluded.values()].flat().length} masked column(s) left out of the checksums`,
+    );
   const agreement = tableAgreement(o.platformTables);
   const checksumStart = ctx.now().getTime();
   const [src, tgt] = await Promise.all(
     (['source', 'target'] as const).map((side) =>
-      readSide(o[side], o, agreement, side, hashes, pgDump, digest).catch((error) => {
+      readSide(o[side], o, agreement, side, hashes, pgDump, digest, excluded).catch((error) => {
         agreement.fail(error);
         throw error;
       }),
@@ -222,8 +293,13 @@ export async function runValidate(ctx: JobContext, o: ValidateOptions): Promise<
   );
   const checksumMs = ctx.now().getTime() - checksumStart;
 
-  const objects = diffInventories(src!.inventory, tgt!.inventory);
-  const schemaDump = compareDumps(src!.dump, tgt!.dump);
+  const allObjects = diffInventories(src!.inventory, tgt!.inventory);
+  const allDump = compareDumps(src!.dump, tgt!.dump);
+  const proved = masking ? await proveCopy(o, masking) : null;
+  // A neutralized side effect (a webhook trigger disabled or re-pointed) is meant to differ.
+  const neutral = (object: string) => proved?.triggers.some((t) => object.includes(t)) ?? false;
+  const objects = allObjects.filter((d) => !(d.kind === 'trigger' && neutral(d.object)));
+  const schemaDump = allDump.filter((d) => !(d.kind === 'trigger' && neutral(d.object)));
   const data = compareChecksums(src!.checksums, tgt!.checksums);
   const sequences = compareSequences(src!.sequences, tgt!.sequences);
   const located: ValidateResult['located'] = [];
@@ -270,7 +346,24 @@ export async function runValidate(ctx: JobContext, o: ValidateOptions): Promise<
             tables: src!.checksums.filter((c) => digest!.tables.some((d) => d.table === c.table)).length,
           }
         : null,
-    identical: objects.length === 0 && schemaDump.length === 0 && data.length === 0 && sequences.length === 0,
+    masked:
+      masking && proved
+        ? {
+            reason: masking.masking.reason,
+            excluded: [...excluded].flatMap(([t, cs]) => cs.map((c) => `${t}.${c}`)),
+            neutralized: [
+              ...allObjects.filter((d) => !objects.includes(d)).map((d) => `${d.kind} ${d.object}`),
+              ...allDump.filter((d) => !schemaDump.includes(d)).map((d) => `pg_dump ${d.kind} ${d.object}`),
+            ],
+            proof: proved.proof,
+          }
+        : null,
+    identical:
+      objects.length === 0 &&
+      schemaDump.length === 0 &&
+      data.length === 0 &&
+      sequences.length === 0 &&
+      (proved?.proof.ok ?? true),
     timings: {
       inventoryMs: Math.max(src!.inventoryMs, tgt!.inventoryMs),
       checksumMs,
@@ -306,6 +399,12 @@ export const validateJob: Job<ValidateOptions, ValidateResult> = {
       ...platformTablesFlag,
       description: `${platformTablesFlag.description}: give the sync's --platform-tables`,
     },
+    masked: {
+      type: 'boolean',
+      description:
+        'the target is a masked copy (sync --mask; implied when the source is production): masked columns are left out of the checksums and proven changed, FKs and unique constraints proven whole, neutralized webhooks accepted',
+    },
+    config: maskingFlags.config,
     digest: {
       type: 'string',
       value: '<dir>',
@@ -324,6 +423,8 @@ export const validateJob: Job<ValidateOptions, ValidateResult> = {
       ...databases,
       ...(platformTables ? { platformTables } : {}),
       ...(typeof flags.digest === 'string' ? { digestDir: flags.digest } : {}),
+      masked: flags.masked === true,
+      ...(typeof flags.config === 'string' ? { config: flags.config } : {}),
       connectTimeout,
       workers: 2,
       locate: flags.locate === true,
@@ -356,6 +457,15 @@ export const validateJob: Job<ValidateOptions, ValidateResult> = {
           (d) =>
             `rows of ${d.table}: source ${d.expected?.rows ?? '—'}, target ${d.actual?.rows ?? '—'}${d.expected && d.actual && d.expected.rows === d.actual.rows ? ', content differs' : ''}`,
         ),
+      ...(r.masked?.proof.columns ?? [])
+        .filter((c) => c.unchanged > 0)
+        .map((c) => `masked column ${c.table}.${c.column}: ${c.unchanged} value(s) equal to the source's`),
+      ...(r.masked?.proof.foreignKeys ?? [])
+        .filter((f) => f.dangling > 0)
+        .map((f) => `FK ${f.name} on ${f.table}: ${f.dangling} row(s) reference nothing`),
+      ...(r.masked?.proof.uniques ?? [])
+        .filter((u) => u.duplicates > 0)
+        .map((u) => `unique ${u.constraint} on ${u.table}: ${u.duplicates} duplicated value(s)`),
       ...r.sequences.map(
         (x) =>
           `sequence ${x.sequence}: ${x.source ? `source ${x.source.lastValue}` : 'missing on the source'}, ${x.target ? `target ${x.target.lastValue}` : 'missing on the target'}`,

@@ -1,8 +1,14 @@
 // The analyze result for people: totals, then the tables in load order, then what
-// needs attention, then a starting envsync.yaml. Pure: result in, Markdown out (golden-file tested).
+// needs attention, then a starting envsync.yaml (content tables, masking rules). Pure: result in,
+// Markdown out (golden-file tested).
 
 import { DESCRIBED_KINDS } from '../catalog/model.ts';
-import type { AnalyzeResult, ContentSuggestion, SuggestedContentTable } from '../results/analyze.ts';
+import type {
+  AnalyzeResult,
+  ContentSuggestion,
+  MaskingProposal,
+  SuggestedContentTable,
+} from '../results/analyze.ts';
 import { cell, code, database, formatBytes, formatCount, formatDuration, table } from './markdown.ts';
 
 export function renderAnalyzeSummary(r: AnalyzeResult): string {
@@ -115,6 +121,7 @@ export function renderAnalyzeSummary(r: AnalyzeResult): string {
   for (const a of r.attention) out.push(`- **${a.kind}** — ${cell(a.message)}`);
   out.push('');
   if (app.tables) out.push(...contentSection(r.contentSuggestion));
+  out.push(...maskingSection(r.masking));
   return out.join('\n');
 }
 
@@ -122,6 +129,8 @@ export function renderAnalyzeSummary(r: AnalyzeResult): string {
 const SHOWN_CANDIDATES = 25;
 const SHOWN_PROTECTED = 20;
 const SHOWN_REFERENCES = 3;
+/** At most this many lines of masking rules, cut where a table's rules end. */
+const SHOWN_MASKING_LINES = 80;
 
 /** A `schema.table` as a YAML key: plain when it is a simple name, else double-quoted. */
 const yamlName = (name: string): string =>
@@ -175,10 +184,7 @@ function contentSection(s: ContentSuggestion): string[] {
       lines.push(
         `    # … ${s.content.length - shown.length} more in analyze.json (contentSuggestion.content)`,
       );
-    // A fence longer than any run of backticks in a table name.
-    const longest = Math.max(0, ...(lines.join('\n').match(/`+/g) ?? []).map((m) => m.length));
-    const fence = '`'.repeat(Math.max(3, longest + 1));
-    out.push(`${fence}yaml`, ...lines, fence, '');
+    out.push(...fenced(lines, 'yaml'), '');
     if (s.content.some((t) => t.referencedBy.some((f) => f.onDelete === 'cascade')))
       out.push(
         "`(cascade)`: deleting a row of that table deletes the users' rows that point at it; keep `delete: keep` there.",
@@ -193,5 +199,60 @@ function contentSection(s: ContentSuggestion): string[] {
       : "Protected, users' tables: none — no app table references `auth.users`.",
   );
   out.push('');
+  return out;
+}
+
+/** A fence longer than any run of backticks in `lines`. */
+function fenced(lines: string[], info: string): string[] {
+  const longest = Math.max(0, ...(lines.join('\n').match(/`+/g) ?? []).map((m) => m.length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return [`${fence}${info}`, ...lines, fence];
+}
+
+/**
+ * The proposed `masking` section, ready to paste. A long one is cut where a table's rules end:
+ * its personal list stays whole, so the tables cut off fail closed if pasted as shown.
+ */
+function maskingSection(m: MaskingProposal): string[] {
+  const out = ['### Suggested masking rules (envsync.yaml)', ''];
+  out.push(
+    'A starting point read from column names and types; analyze never writes `envsync.yaml`. ' +
+      'A copy masks every column a rule names, and stops at a column of a `masking.personal` table without one; ' +
+      'the columns kept are listed by name — review those keeps, and look for what names do not show ' +
+      '(free text, documents, JSON).',
+  );
+  out.push('');
+  if (m.personal.length === 0) {
+    out.push(
+      '_No column of the tables a sync copies is named like personal data (email, phone, name, address, IP, ' +
+        'birth date, identity document, secret). Names do not show free text, documents or JSON: check those by hand._',
+      '',
+    );
+    return out;
+  }
+  let lines = m.yaml.trimEnd().split('\n');
+  const starts = lines.flatMap((line, i) =>
+    m.personal.includes(line.replace(/^ {4}# /, '')) && line.startsWith('    # ') ? [i] : [],
+  );
+  const firstRule = starts[0] ?? lines.length;
+  if (lines.length - firstRule > SHOWN_MASKING_LINES) {
+    const cut =
+      starts.filter((i) => i > firstRule && i - firstRule <= SHOWN_MASKING_LINES).pop() ?? starts[1];
+    if (cut !== undefined) {
+      const more = starts.filter((i) => i >= cut).length;
+      lines = [
+        ...lines.slice(0, cut),
+        `    # … rules for ${more} more table(s) in analyze.json (masking.yaml); pasted as shown, those tables fail closed`,
+      ];
+    }
+  }
+  out.push(...fenced(lines, 'yaml'), '');
+  const skipped = m.skipped.length;
+  if (skipped)
+    out.push(
+      `${skipped} column(s) named like personal data are not masked (generated, references to data that is not ` +
+        'masked, or a type no strategy fits): the comments in the snippet say why.',
+      '',
+    );
   return out;
 }

@@ -2,7 +2,7 @@
 // removals first), then the rows, the phases and every table copied.
 
 import type { SyncResult } from '../results/sync.ts';
-import { code, counted, formatBytes, formatCount, formatDuration, route, table } from './markdown.ts';
+import { cell, code, counted, formatBytes, formatCount, formatDuration, route, table } from './markdown.ts';
 import { groupObjectChanges, objectChangesHeadline, objectChangesTable } from './object-changes.ts';
 import { preflightSection } from './preflight-checks.ts';
 
@@ -48,6 +48,32 @@ export function renderSyncSummary(r: SyncResult): string {
       `### Schema ${r.dryRun ? 'differences' : 'changes applied'}`,
       '',
       objectChangesTable(r.changes, { wording: 'sync', json: 'sync.json', relations }),
+      '',
+    );
+  }
+  if (r.masking) {
+    const columns = r.masking.tables.flatMap((t) => t.columns.map((c) => ({ table: t.table, ...c })));
+    out.push(
+      '### Masked on the way',
+      '',
+      `${r.masking.reason === '--mask' ? 'With --mask' : `Forced: ${r.masking.reason}`}: ${counted(columns.length, 'column')} in ${counted(r.masking.tables.length, 'table')} ${r.dryRun ? 'would be' : 'were'} masked on their way to the target — the source's values never reach it.`,
+      '',
+      table(
+        ['Column', 'Strategy', 'Rule'],
+        columns.slice(0, 40).map((c) => [code(`${c.table}.${c.column}`), c.strategy, code(c.rule)]),
+      ),
+      ...(columns.length > 40 ? ['', `… and ${columns.length - 40} more (see sync.json).`] : []),
+      '',
+    );
+  }
+  if (r.neutralized.length) {
+    out.push(
+      '### Side effects neutralized',
+      '',
+      table(
+        ['Kind', 'What', 'Action', 'Detail'],
+        r.neutralized.map((n) => [n.kind, code(n.name), n.action, cell(n.detail)]),
+      ),
       '',
     );
   }

@@ -33,6 +33,35 @@ export function renderValidateSummary(r: ValidateResult): string {
         ]
       : []),
   );
+  if (r.masked) {
+    const m = r.masked;
+    const leaks = m.proof.columns.filter((c) => c.unchanged > 0);
+    const dangling = m.proof.foreignKeys.filter((f) => f.dangling > 0);
+    const dupes = m.proof.uniques.filter((u) => u.duplicates > 0);
+    out.push(
+      '### Masked copy',
+      '',
+      `${m.reason === '--mask' ? 'With --masked' : `Masked because ${m.reason}`}: ${counted(m.excluded.length, 'column')} left out of the checksums (masked, or generated from masked ones)${m.neutralized.length ? `; ${counted(m.neutralized.length, 'difference')} accepted as neutralized side effects` : ''}.`,
+      '',
+      table(
+        ['Masked column', 'Strategy', 'Compared', 'Equal to the source'],
+        m.proof.columns
+          .slice(0, MAX_ROWS)
+          .map((c) => [
+            code(`${c.table}.${c.column}`),
+            c.strategy,
+            c.note
+              ? cell(c.note)
+              : `${formatCount(c.compared)}${c.sampled ? ' (random sample)' : ' (every row)'}`,
+            c.unchanged ? `**${formatCount(c.unchanged)}**` : '0',
+          ]),
+      ),
+      ...more(m.proof.columns.length, 'columns'),
+      '',
+      `FKs into or out of masked tables: ${m.proof.foreignKeys.length} checked, ${dangling.length ? `**${dangling.map((f) => `${f.name} (${formatCount(f.dangling)} dangling)`).join(', ')}**` : 'all resolve'}. Unique constraints over masked columns: ${m.proof.uniques.length} checked, ${dupes.length ? `**${dupes.map((u) => `${u.constraint} (${formatCount(u.duplicates)} duplicated)`).join(', ')}**` : 'all hold'}.${leaks.length ? ` **${counted(leaks.length, 'masked column')} still hold source values.**` : ''}`,
+      '',
+    );
+  }
   if (groups.length) {
     out.push(
       '### Objects',

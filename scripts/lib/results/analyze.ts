@@ -63,11 +63,37 @@ export interface ContentSuggestion {
   users: string[];
 }
 
+/** One proposed masking rule, as envsync.yaml spells it. */
+export interface ProposedMaskingRule {
+  /** `schema.table.column`. */
+  column: string;
+  /** `email`, `phone`, `name`, `fake`, `hash`, `null`, `keep`, `constant:<value>`. */
+  strategy: string;
+  /** What the column looks like and why this strategy (also the rule's comment in `yaml`). */
+  why: string;
+}
+
+/** A starting `masking` section for envsync.yaml; analyze proposes it and never writes the file. */
+export interface MaskingProposal {
+  /** Tables with at least one masked column (`schema.table`, sorted): they fail closed. */
+  personal: string[];
+  /** Per personal table: its masked columns, then every other column kept by name (column order). */
+  rules: ProposedMaskingRule[];
+  /**
+   * Columns named like personal data that are not masked, and why: generated (no rule), references
+   * to data that is not masked (kept), a type no strategy fits (no rule: the team writes one).
+   */
+  skipped: { column: string; why: string }[];
+  /** The section, ready to paste, with a comment giving each rule's reason. */
+  yaml: string;
+}
+
 export interface AnalyzeResult extends Inventory {
   /** The database analyzed, as shown to people (never with its password). */
   target: { name: string; display: string };
   counts: InventoryCounts;
   attention: AttentionItem[];
   contentSuggestion: ContentSuggestion;
+  masking: MaskingProposal;
   durationMs: number;
 }

@@ -34,6 +34,21 @@ export interface SourceDigest {
   ms: number;
 }
 
+/** What a masked copy did to personal data: each masked column, its strategy and the rule that chose it. */
+export interface SyncMasking {
+  /** `--mask`, or why the source counts as production. */
+  reason: string;
+  tables: { table: string; columns: { column: string; strategy: string; rule: string }[] }[];
+}
+
+/** A side effect of the copy neutralized (or knowingly kept) on the target. */
+export interface NeutralizedSideEffect {
+  kind: 'webhook' | 'cron' | 'subscription';
+  name: string;
+  action: 'disabled' | 'rewritten' | 'kept';
+  detail: string;
+}
+
 export interface SyncResult {
   source: { name: string; display: string };
   target: { name: string; display: string };
@@ -45,6 +60,10 @@ export interface SyncResult {
   platformTables: string[];
   /** Schema differences before the sync (what it changed, or would change with --dry-run). */
   changes: ObjectDifference[];
+  /** The masking applied on the way (null: an exact replica). */
+  masking: SyncMasking | null;
+  /** The side effects neutralized on the target (masked copies only). */
+  neutralized: NeutralizedSideEffect[];
   /** --dry-run: every copied table's row count on both sides. */
   rowDeltas: RowDelta[];
   tables: CopiedTable[];

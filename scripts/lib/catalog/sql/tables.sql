@@ -1,5 +1,6 @@
--- Ordinary and partitioned tables (not extension members), with RLS flags, size, planner estimate,
--- and for a partition its parent and bound.
+-- Ordinary and partitioned tables (not extension members — but an extension's configuration
+-- tables, whose rows are data: pg_cron's cron.job), with RLS flags, size, planner estimate, and
+-- for a partition its parent and bound.
 select c.oid::int8 as oid, n.nspname as schema, c.relname as name,
        case c.relkind when 'p' then 'partitioned' else 'table' end as kind,
        pg_get_userbyid(c.relowner) as owner,
@@ -18,5 +19,6 @@ from pg_class c
 join pg_namespace n on n.oid = c.relnamespace
 where c.relkind in ('r', 'p')
   and n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
-  and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
+  and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e'
+                  and not exists (select 1 from pg_extension x where x.oid = d.refobjid and c.oid = any(x.extconfig)))
 order by 2, 3
