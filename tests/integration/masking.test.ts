@@ -3,8 +3,6 @@
 // with the masking rules of an envsync.yaml. Real clusters, real sync; the source is production
 // because PRODUCTION_DATABASE_URL says so, which forces masking on.
 
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type postgres from 'postgres';
 import { tableChecksum } from '../../scripts/lib/db/checksum.ts';
 import { prepareJob } from '../../scripts/lib/jobs/prepare.ts';
@@ -14,48 +12,22 @@ import type { PrepareResult } from '../../scripts/lib/results/prepare.ts';
 import type { SyncResult } from '../../scripts/lib/results/sync.ts';
 import type { ValidateResult } from '../../scripts/lib/results/validate.ts';
 import { dir, record } from '../helpers/backups.ts';
+import { configFile, demoMaskingRules, MASKING_KEY } from '../helpers/masking.ts';
 import { cleanEnv, runInProcess } from '../helpers/run-script.ts';
 import { closeAll, type TestDatabase } from '../helpers/supabase-db.ts';
 import { devAndStaleStaging, fingerprint } from '../helpers/sync.ts';
 
 let production: TestDatabase;
 let staging: TestDatabase;
-const KEY = 'a-masking-key-for-tests-only-0123456789';
+const KEY = MASKING_KEY;
 
-/** The masked columns; every other column of the personal tables is kept by name (fail closed). */
-const MASKED: Record<string, Record<string, string>> = {
-  'auth.users': {
-    email: 'email',
-    phone: 'phone',
-    encrypted_password: '"null"',
-    confirmation_token: '"null"',
-    recovery_token: '"null"',
-    raw_user_meta_data: `"sql:'{}'::jsonb"`,
-  },
-  'auth.identities': { identity_data: `"sql:jsonb_build_object('sub', identity_data ->> 'sub')"` },
-  'public.profiles': { email: 'email', display_name: 'name' },
-  'public.staff_users': { full_name: 'name' },
-  'public.guest_reservations': { guest_name: 'name', guest_email: 'email' },
-};
 let RULES = '';
 
-const config = (text: string) => {
-  const file = path.join(dir('masking-config'), 'envsync.yaml');
-  writeFileSync(file, text);
-  return file;
-};
+const config = configFile;
 
 beforeAll(async () => {
   [production, staging] = await devAndStaleStaging();
-  // Kept columns named one by one, as a reviewed config has them (analyze proposes it so).
-  const columns = await production.superuser()`
-    select table_schema || '.' || table_name as t, column_name as c from information_schema.columns
-    where table_schema || '.' || table_name = any(${Object.keys(MASKED)}) and is_generated = 'NEVER'
-    order by t, ordinal_position`;
-  const lines = columns.map(({ t, c }) => `    ${t}.${c}: ${MASKED[t]![c] ?? 'keep'}`);
-  RULES = `masking:\n  personal: [${Object.keys(MASKED).join(', ')}]\n  rules:\n${lines.join('\n')}\n`;
-  // Phones, as real users have them (the seed has none).
-  await production.superuser()`update auth.users u set phone = '+5730' || lpad(x.n::text, 8, '0') from (select id, row_number() over (order by id) as n from auth.users) x where x.id = u.id`;
+  RULES = await demoMaskingRules(production);
 });
 afterAll(closeAll);
 

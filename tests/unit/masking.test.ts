@@ -7,11 +7,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { InputErrors } from '../../scripts/lib/base/errors.ts';
-import type { Inventory } from '../../scripts/lib/catalog/model.ts';
+import type { Column, Inventory } from '../../scripts/lib/catalog/model.ts';
 import { loadConfig, type MaskingConfig } from '../../scripts/lib/cli/config.ts';
 import { maskedColumns, resolveMasking } from '../../scripts/lib/masking/rules.ts';
 import { type ColumnKind, masker, unsupported } from '../../scripts/lib/masking/strategies.ts';
 import { MaskTransform } from '../../scripts/lib/masking/transform.ts';
+import { col, tableOf } from '../fixtures/results/inventory.ts';
 
 const KEY = 'unit-test-masking-key-0123456789';
 const text = (name: string, type = 'text', notNull = false): ColumnKind => ({ name, type, notNull });
@@ -180,29 +181,9 @@ describe('the COPY stream rewrite', () => {
 });
 
 describe('rules against a catalog', () => {
-  const column = (name: string, type = 'text', extra: Record<string, unknown> = {}) => ({
-    name,
-    type,
-    notNull: false,
-    default: null,
-    generated: null,
-    identity: null,
-    collation: null,
-    ...extra,
-  });
-  const table = (
-    schema: string,
-    name: string,
-    columns: ReturnType<typeof column>[],
-    generated: string[] = [],
-  ) => ({
-    schema,
-    name,
-    columns,
-    generatedColumns: generated,
-    primaryKey: [columns[0]!.name],
-    constraints: [],
-  });
+  const column = (name: string, type = 'text', extra: Partial<Column> = {}) => col(name, { type, ...extra });
+  const table = (schema: string, name: string, columns: Column[], generatedColumns: string[] = []) =>
+    tableOf(schema, name, { columns, generatedColumns, primaryKey: [columns[0]!.name] });
   const inv = {
     tables: [
       table('auth', 'users', [

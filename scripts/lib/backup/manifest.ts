@@ -82,6 +82,18 @@ export function checkPlatformTables(
   }
 }
 
+/**
+ * A masked dump (`backup --mask`) holds other values than the database had: restoring it would
+ * replace real rows with masked ones. Bad input (exit 2), before anything is read or touched.
+ */
+export function refuseMaskedDump(m: Partial<BackupManifest> | null, dir: string): void {
+  if (m?.masked === undefined || m.masked === null) return;
+  throw new InputError(
+    `${dir} holds a masked dump (masked.sql), not a backup of ${m.source?.display ?? 'the database'}: rollback never restores it`,
+    'roll back from a backup taken without --mask; a masked dump is restored by hand into an empty database (docs/masking.md)',
+  );
+}
+
 /** Reads and checks a manifest; anything malformed is bad input (a corrupt artifact). */
 export function readManifest(dir: string): BackupManifest {
   const file = path.join(dir, 'manifest.json');
@@ -90,6 +102,7 @@ export function readManifest(dir: string): BackupManifest {
     'pass the directory a backup (or prepare’s target snapshot) wrote, with its manifest.json',
   );
   const m = raw as Partial<BackupManifest>;
+  refuseMaskedDump(m, dir);
   const problems: string[] = [];
   if (m.format !== MANIFEST_FORMAT)
     problems.push(`format is ${JSON.stringify(m.format)}, expected ${MANIFEST_FORMAT}`);

@@ -19,6 +19,7 @@ import { DumpStream, MetaCommandError } from '../replica/dump-stream.ts';
 import { clearStatements, finishStatements } from '../replica/replace.ts';
 import type { BackupManifest } from '../results/manifest.ts';
 import { readArchive } from './archive.ts';
+import { refuseMaskedDump } from './manifest.ts';
 
 export interface RestoreOptions {
   target: DatabaseTarget;
@@ -42,6 +43,7 @@ export function schemasAfterBackup(current: Inventory, manifest: BackupManifest)
 
 /** Runs the whole restore in one transaction; resolves when psql has committed it. */
 export async function restoreBackup(o: RestoreOptions): Promise<void> {
+  refuseMaskedDump(o.manifest, o.dir);
   const file = (role: string) => o.manifest.files.find((f) => f.role === role);
   const app = file('app');
   if (!app) throw new JobError(`the backup in ${o.dir} has no app archive`, 'take a new backup');

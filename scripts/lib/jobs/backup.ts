@@ -1,22 +1,25 @@
 // backup: a verified pg_dump -Fc of what a sync could change — the app schemas (DDL
 // + data), the rows of the platform tables the sync writes, and the app's objects on
 // platform tables — taken from ONE snapshot, with every table's count and checksum
-// and every sequence's state from that same snapshot in manifest.json.
+// and every sequence's state from that same snapshot in manifest.json. With --mask, a
+// masked dump instead: one plain SQL script whose rows are masked on their way to the file.
 
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { readArchive, writeArchive } from '../backup/archive.ts';
 import { signManifest } from '../backup/manifest.ts';
+import { type MaskedDumpScript, readMaskedDumpBack, writeMaskedDump } from '../backup/masked-dump.ts';
 import { restoreBackup } from '../backup/restore.ts';
 import { compareWithManifest } from '../backup/verify.ts';
 import { InputError, JobError, readFlags } from '../base/errors.ts';
 import { readInventory } from '../catalog/inventory.ts';
-import type { Inventory } from '../catalog/model.ts';
+import { canActAs, type Inventory } from '../catalog/model.ts';
 import { cascadeReach, isPlatformSchema } from '../catalog/platform.ts';
-import { type ReplicaScope, replicaScope } from '../catalog/scope.ts';
+import { type ReplicaScope, replicaScope, type ScopedTable, scopeTables } from '../catalog/scope.ts';
 import { readSnapshot, type Snapshot } from '../catalog/snapshot.ts';
+import { loadConfig, maskingFlags, parseMaskingFlags } from '../cli/config.ts';
 import {
   connectTimeoutFlag,
   parseConnectTimeout,
@@ -26,22 +29,30 @@ import {
 } from '../cli/database-flags.ts';
 import { checksumTables, sequenceStates, type TableRef, withSnapshotWorkers } from '../db/checksum.ts';
 import { connect, type Sql } from '../db/connect.ts';
+import type { CopySource } from '../db/copy-table.ts';
 import { guardProduction, refuseKnownProduction } from '../db/guards.ts';
 import { databaseIdentity, sameDatabase } from '../db/identity.ts';
 import { libpqEnvironment } from '../db/libpq-env.ts';
 import { findClientProgram, type PgProgram } from '../db/pg-binaries.ts';
 import { ignoreClosedPipe, startProgram } from '../db/run-program.ts';
-import { ident } from '../db/sql-text.ts';
+import { ident, literal, qname } from '../db/sql-text.ts';
 import { type DatabaseTarget, resolveDatabase } from '../db/url.ts';
+import { readMaskedRows } from '../masking/copy-masked.ts';
+import { decideMasking, type Masking, maskingCheck, tryRules } from '../masking/decide.ts';
 import { outsideObjectStatements } from '../replica/outside-objects.ts';
-import { replicaState } from '../replica/replace.ts';
+import { publicationStatements, replicaState } from '../replica/replace.ts';
+import { dumpSchemaSections } from '../replica/schema-dump.ts';
 import { renderBackupSummary } from '../report/backup-summary.ts';
 import type { BackupResult } from '../results/backup.ts';
 import type { BackupFile, BackupManifest, SequenceState, TableChecksum } from '../results/manifest.ts';
 import { MANIFEST_FORMAT } from '../results/manifest.ts';
 import type { DatabaseIdentity } from '../results/plan.ts';
 import type { ManifestComparison } from '../results/rollback.ts';
+import { findSideEffects, type NeutralizedAction, neutralizeStatements } from '../sync/neutralize.ts';
 import type { Job, JobContext } from './runner.ts';
+
+/** The one file of a masked dump. */
+const MASKED_DUMP = 'masked.sql';
 
 export interface BackupOptions {
   db: DatabaseTarget;
@@ -57,6 +68,10 @@ export interface BackupOptions {
   workers?: number;
   /** A scratch database to restore into and prove the checksums on (it is replaced). */
   verifyRestore?: DatabaseTarget;
+  /** A masked dump instead of a backup: one plain SQL script, masked on the way (docs/masking.md). */
+  mask?: boolean;
+  /** envsync.yaml (masking rules, side effects); default at the repository root. */
+  config?: string;
 }
 
 /** Takes a backup into `options.out`; the core other jobs (prepare's target snapshot) call too. */
@@ -67,6 +82,11 @@ export async function runBackup(ctx: JobContext, o: BackupOptions): Promise<Back
   try {
     const server = await serverOf(leader);
     const pgDump = findClientProgram('pg_dump', server.major, o.env);
+    if (o.mask) {
+      return await takeMaskedDump(ctx, o, leader, server, pgDump, () => {
+        writing = true;
+      });
+    }
     const pgRestore = findClientProgram('pg_restore', server.major, o.env);
     mkdirSync(o.out, { recursive: true });
     ctx.log.info(`backup ${o.db.display} with ${path.basename(pgDump.path)} ${pgDump.version}`);
@@ -97,7 +117,7 @@ export async function runBackup(ctx: JobContext, o: BackupOptions): Promise<Back
   } catch (error) {
     // Never leave a file that looks like a good backup — but a failure before this run
     // wrote anything (bad input) must not destroy an earlier backup in the same directory.
-    if (writing) removeBackupFiles(o.out);
+    if (writing) removeBackupFiles(o.out, o.mask ? MASKED_FILES : BACKUP_FILES);
     throw error;
   } finally {
     await leader.end({ timeout: 5 });
@@ -108,6 +128,264 @@ interface Server {
   major: number;
   version: string;
   versionNum: number;
+}
+
+/** A masked dump refuses a directory holding a backup: writing its manifest there would orphan that backup. */
+function refuseBackupDirectory(dir: string): void {
+  const manifest = path.join(dir, 'manifest.json');
+  if (!existsSync(manifest)) return;
+  let masked = false;
+  try {
+    masked = Boolean((JSON.parse(readFileSync(manifest, 'utf8')) as { masked?: unknown }).masked);
+  } catch {
+    // unreadable: treated as a backup's, never overwritten
+  }
+  if (!masked) {
+    throw new InputError(
+      `--out ${dir} holds a backup (manifest.json): a masked dump would replace its manifest`,
+      'give the masked dump a directory of its own, e.g. --out artifacts/masked',
+    );
+  }
+}
+
+/**
+ * backup --mask: the masking decided as sync decides it (rules checked, fail closed), then ONE
+ * plain SQL script of the app schemas and the platform rows a sync copies, every row masked on
+ * its way to the file — never the verified archives, which would hold the source's values.
+ */
+async function takeMaskedDump(
+  ctx: JobContext,
+  o: BackupOptions,
+  leader: Sql,
+  server: Server,
+  pgDump: PgProgram,
+  writing: () => void,
+): Promise<BackupResult> {
+  const started = ctx.now().getTime();
+  const psql = findClientProgram('psql', server.major, o.env);
+  refuseBackupDirectory(o.out);
+  mkdirSync(o.out, { recursive: true });
+  ctx.log.info(`masked dump of ${o.db.display} with ${path.basename(pgDump.path)} ${pgDump.version}`);
+  const file = path.join(o.out, MASKED_DUMP);
+  const taken = await readSnapshot(leader, async (snapshot) => {
+    const identity = await databaseIdentity(snapshot.tx);
+    const inventory = await snapshot.inventory({ exactCounts: false });
+    const scope = selectScope(inventory, o);
+    const tables = scopeTables(inventory, scope);
+    const masking = await maskingOf(ctx, o, leader, snapshot, inventory, tables);
+    const script = await maskedScript(o, pgDump, psql, snapshot, inventory, scope, tables, masking);
+    ctx.log.info(
+      `snapshot ${snapshot.id}: ${scope.schemas.length} app schema(s), ${scope.platformTables.length} platform table(s), ${tables.length} tables`,
+    );
+    writing();
+    removeBackupFiles(o.out, MASKED_FILES);
+    const t0 = Date.now();
+    let last = Date.now();
+    const written = await writeMaskedDump(file, script.script, {
+      ...(o.encryptionKey ? { secret: o.encryptionKey } : {}),
+      onBytes: (bytes) => {
+        if (Date.now() - last < 5000) return;
+        last = Date.now();
+        ctx.log.info(`  ${MASKED_DUMP}: ${(bytes / 1048576).toFixed(1)} MB written`);
+      },
+    });
+    ctx.log.info(
+      `  ${MASKED_DUMP}: ${written.tables.reduce((n, t) => n + t.rows, 0).toLocaleString('en-US')} rows, ${(written.bytes / 1048576).toFixed(1)} MB in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
+    return { identity, scope, masking, script, written, dumpMs: Date.now() - t0 };
+  });
+  const verifyStart = Date.now();
+  await readMaskedDumpBack(file, !!o.encryptionKey, o.encryptionKey);
+  const dumped: BackupFile = {
+    name: MASKED_DUMP,
+    role: 'masked-dump',
+    bytes: taken.written.bytes,
+    sha256: taken.written.sha256,
+    encrypted: !!o.encryptionKey,
+  };
+  writeFileSync(path.join(o.out, `${MASKED_DUMP}.sha256`), `${dumped.sha256}  ${dumped.name}\n`);
+  const verifyMs = Date.now() - verifyStart;
+  const manifest: BackupManifest = {
+    format: MANIFEST_FORMAT,
+    createdAt: new Date(started).toISOString(),
+    durationMs: ctx.now().getTime() - started,
+    source: {
+      display: o.db.display,
+      identity: taken.identity,
+      serverVersion: server.version,
+      serverVersionNum: server.versionNum,
+    },
+    pgDump: { version: pgDump.version },
+    snapshot: taken.script.snapshot,
+    schemas: taken.scope.schemas,
+    allAppSchemas: o.schemas === undefined,
+    platformTables: taken.scope.platformTables,
+    files: [dumped],
+    tables: taken.written.tables,
+    sequences: taken.script.sequences,
+    verification: { archivesRead: true, restoredInto: null, checksumsMatch: null },
+    masked: {
+      reason: taken.masking.reason,
+      columns: Object.fromEntries(
+        [...taken.masking.plan.tables].flatMap(([table, masks]) =>
+          masks.map((m) => [`${table}.${m.column.name}`, m.strategy.kind]),
+        ),
+      ),
+      neutralized: taken.script.neutralized.map((a) => ({
+        name: a.name,
+        action: a.action,
+        detail: a.detail,
+      })),
+    },
+  };
+  return {
+    database: { name: o.db.name, display: o.db.display },
+    dir: o.out,
+    manifest: storeManifest(ctx, o, manifest),
+    timings: { dumpMs: taken.dumpMs, checksumMs: 0, verifyMs, totalMs: ctx.now().getTime() - started },
+  };
+}
+
+/** The masking, decided as sync decides it (here only with --mask): bad rules exit 2, uncovered personal columns exit 1. */
+async function maskingOf(
+  ctx: JobContext,
+  o: BackupOptions,
+  leader: Sql,
+  snapshot: Snapshot,
+  inventory: Inventory,
+  tables: ScopedTable[],
+): Promise<Masking> {
+  const masking = await decideMasking(
+    {
+      mask: true,
+      config: () => loadConfig(o.config),
+      env: o.env,
+      source: o.db,
+      // No target: a file. decideMasking names the target only when it is production.
+      target: o.db,
+      src: leader,
+      targetProduction: null,
+    },
+    inventory,
+    tables.map((t) => `${t.schema}.${t.name}`),
+  );
+  if (!masking) throw new Error('--mask always masks'); // decideMasking returns null only without a reason
+  await tryRules(snapshot.tx, masking.plan);
+  const check = maskingCheck(masking)!;
+  if (check.status === 'fail') {
+    throw new JobError(`masking: ${check.detail}`, check.hint ?? 'nothing was written');
+  }
+  ctx.log.info(`  masked on the way: ${check.detail}`);
+  return masking;
+}
+
+interface MaskedScript {
+  script: MaskedDumpScript;
+  snapshot: string;
+  sequences: SequenceState[];
+  neutralized: NeutralizedAction[];
+}
+
+/**
+ * What goes into the file, read from the snapshot: pg_dump's pre- and post-data of the app
+ * schemas (entries the connecting role could not restore itself left out, as sync leaves them),
+ * each table's masked reader, and the statements after the data.
+ */
+async function maskedScript(
+  o: BackupOptions,
+  pgDump: PgProgram,
+  psql: PgProgram,
+  snapshot: Snapshot,
+  inv: Inventory,
+  scope: ReplicaScope,
+  tables: ScopedTable[],
+  masking: Masking,
+): Promise<MaskedScript> {
+  const restorable = (owner: string | null) => owner === null || canActAs(inv, owner);
+  const sections = await dumpSchemaSections(
+    pgDump,
+    libpqEnvironment(o.db, 'envsync backup pg_dump', o.env),
+    snapshot.id,
+    scope.schemas,
+  );
+  const sequences = await sequenceStates(
+    snapshot.tx,
+    inv.sequences.filter((s) => scope.schemas.includes(s.schema) && restorable(s.owner)),
+  );
+  // What calls out of the restored database (webhooks; copied cron jobs) is neutralized as a
+  // masked sync neutralizes it; subscriptions are not in a dump.
+  const effects = await findSideEffects(snapshot.tx, {
+    schemas: scope.schemas,
+    cronCopied: scope.platformTables.includes('cron.job'),
+  });
+  const neutralized = neutralizeStatements(
+    effects.filter((e) => e.kind !== 'subscription'),
+    masking.sideEffects,
+  );
+  const copySource: CopySource = {
+    psql,
+    env: libpqEnvironment(o.db, 'envsync backup', o.env),
+    snapshot: snapshot.id,
+  };
+  const columns = new Map(
+    inv.tables.map((t) => [
+      `${t.schema}.${t.name}`,
+      t.columns.filter((c) => !c.generated).map((c) => c.name),
+    ]),
+  );
+  // Supabase's own publication is on every project: only the app's tables are added to it.
+  const everywhere = inv.publications.filter((p) => p.name === 'supabase_realtime');
+  const maskedCount = [...masking.plan.tables.values()].reduce((n, cs) => n + cs.length, 0);
+  return {
+    snapshot: snapshot.id,
+    sequences,
+    neutralized: neutralized.actions,
+    script: {
+      about: [
+        `envsync masked dump of ${o.db.display}, snapshot ${snapshot.id}`,
+        `Masked on the way (${masking.reason}): ${maskedCount} column(s) in ${masking.plan.tables.size} table(s); not a backup of the database.`,
+        'Restore into an empty Supabase-shaped database (platform present, app schemas absent), as postgres:',
+        `  psql "$DATABASE_URL" --single-transaction --file ${MASKED_DUMP}`,
+      ],
+      preData: { ...sections.preData, entries: sections.preData.entries.filter((e) => restorable(e.owner)) },
+      before: inv.extensions
+        .filter((e) => scope.schemas.includes(e.schema))
+        .flatMap((e) => [
+          `CREATE SCHEMA IF NOT EXISTS ${ident(e.schema)}`,
+          `CREATE EXTENSION IF NOT EXISTS ${ident(e.name)} WITH SCHEMA ${ident(e.schema)} VERSION ${literal(e.version)}`,
+        ]),
+      tables: tables.map((t) => ({
+        schema: t.schema,
+        name: t.name,
+        columns: columns.get(`${t.schema}.${t.name}`) ?? [],
+        rows: () =>
+          readMaskedRows(
+            copySource,
+            { schema: t.schema, name: t.name, columns: columns.get(`${t.schema}.${t.name}`) ?? [] },
+            masking,
+          ),
+      })),
+      postData: {
+        ...sections.postData,
+        entries: sections.postData.entries.filter((e) => restorable(e.owner)),
+      },
+      after: [
+        ...inv.views
+          .filter(
+            (v) =>
+              v.kind === 'matview' && v.populated && scope.schemas.includes(v.schema) && restorable(v.owner),
+          )
+          .map((v) => `REFRESH MATERIALIZED VIEW ${qname(v.schema, v.name)}`),
+        ...sequences.map((s) => {
+          const [schema, name] = s.sequence.split(/\.(.+)/) as [string, string];
+          return `SELECT pg_catalog.setval(${literal(qname(schema, name))}::regclass, ${s.lastValue}, ${s.isCalled})`;
+        }),
+        ...outsideObjectStatements(inv, scope.schemas),
+        ...publicationStatements(inv.publications, everywhere, scope.schemas),
+        ...neutralized.statements,
+      ],
+    },
+  };
 }
 
 async function serverOf(sql: Sql): Promise<Server> {
@@ -276,8 +554,11 @@ function storeManifest(ctx: JobContext, o: BackupOptions, manifest: BackupManife
   return stored;
 }
 
-function removeBackupFiles(dir: string): void {
-  for (const f of ['app.dump', 'platform-data.dump', 'platform-objects.sql', 'manifest.json']) {
+const BACKUP_FILES = ['app.dump', 'platform-data.dump', 'platform-objects.sql', 'manifest.json'];
+const MASKED_FILES = ['masked.sql', 'manifest.json'];
+
+function removeBackupFiles(dir: string, files: string[]): void {
+  for (const f of files) {
     rmSync(path.join(dir, f), { force: true });
     rmSync(path.join(dir, `${f}.sha256`), { force: true });
   }
@@ -329,7 +610,8 @@ async function verifyByRestore(
   }
 }
 
-function selectContents(inv: Inventory, o: BackupOptions): ReplicaScope {
+/** The app schemas (`--schemas` checked) and the platform tables a sync copies. */
+function selectScope(inv: Inventory, o: BackupOptions): ReplicaScope {
   const scope = replicaScope(inv, o.platformTables, o.db.display);
   const present = new Set(inv.schemas.map((s) => s.name));
   const schemas = o.schemas ?? scope.schemas;
@@ -347,13 +629,18 @@ function selectContents(inv: Inventory, o: BackupOptions): ReplicaScope {
       'the rows of auth.users, auth.identities and the migration history are kept automatically',
     );
   }
+  return { schemas, platformTables: scope.platformTables };
+}
+
+function selectContents(inv: Inventory, o: BackupOptions): ReplicaScope {
+  const { schemas, platformTables } = selectScope(inv, o);
   // What a restore's deletes would take with them (auth.users → sessions, refresh tokens, MFA
   // factors…) is kept too, so a rollback puts it back instead of reporting "identical" without it.
   const readable = new Set(inv.tables.filter((t) => t.readable).map((t) => `${t.schema}.${t.name}`));
-  const reached = cascadeReach(inv.foreignKeys, scope.platformTables, (t) =>
+  const reached = cascadeReach(inv.foreignKeys, platformTables, (t) =>
     schemas.includes(t.split('.')[0]!),
   ).filter((t) => readable.has(t));
-  return { schemas, platformTables: [...scope.platformTables, ...reached] };
+  return { schemas, platformTables: [...platformTables, ...reached] };
 }
 
 async function dumpArchives(
@@ -441,8 +728,13 @@ export const backupJob: Job<BackupOptions, BackupResult> = {
     'auth.identities and the migration history, plus the app’s triggers/policies on platform tables, all from ONE ' +
     'snapshot; every table’s row count and checksum and every sequence state from that snapshot in manifest.json; ' +
     'sha256 files; pg_restore --list reads every archive before success is reported. Encrypted (AES-256-GCM) when ' +
-    'BACKUP_ENCRYPTION_KEY is set.',
-  examples: ['npm run backup -- --db dev', 'npm run backup -- --db production --out backups/prod-2026-11-21'],
+    'BACKUP_ENCRYPTION_KEY is set. With --mask: a masked dump instead — one plain SQL script (DDL, rows masked on ' +
+    'the way by envsync.yaml’s rules, sequences) to restore with psql -1 -f into an empty database; not a backup.',
+  examples: [
+    'npm run backup -- --db dev',
+    'npm run backup -- --db production --out backups/prod-2026-11-21',
+    'npm run backup -- --db production --mask --out artifacts/masked',
+  ],
   flags: {
     db: { type: 'string', value: '<env|url>', description: 'database: dev, staging, production or a URL' },
     'verify-restore': {
@@ -456,9 +748,16 @@ export const backupJob: Job<BackupOptions, BackupResult> = {
       description: 'app schemas to dump (default: every non-platform schema)',
     },
     'platform-tables': platformTablesFlag,
+    mask: {
+      type: 'boolean',
+      description:
+        'write a masked dump (masked.sql: DDL and every row masked by envsync.yaml’s rules, MASKING_KEY) instead of a backup — to hand over, never to roll back to',
+    },
+    config: maskingFlags.config,
     'connect-timeout': connectTimeoutFlag,
   },
   parse(flags, env) {
+    const masking = parseMaskingFlags(flags);
     const schemas = parseList(flags.schemas);
     const platformTables = parseList(flags['platform-tables']);
     // Empty means unset: in Actions an undefined secret expands to ''.
@@ -481,6 +780,12 @@ export const backupJob: Job<BackupOptions, BackupResult> = {
         }
       },
     });
+    if (masking.mask && verifyRestore) {
+      throw new InputError(
+        '--verify-restore proves a backup; --mask writes a masked dump, which holds other values than the database',
+        'leave out --verify-restore: a masked dump is read back in full and restored by hand (docs/masking.md)',
+      );
+    }
     if (verifyRestore?.display === db.display) {
       throw new InputError(
         '--verify-restore is the database being backed up',
@@ -494,6 +799,7 @@ export const backupJob: Job<BackupOptions, BackupResult> = {
       ...(schemas ? { schemas } : {}),
       ...(platformTables ? { platformTables } : {}),
       ...(key ? { encryptionKey: key } : {}),
+      ...(masking.mask ? masking : {}),
       connectTimeout,
       env,
     };
@@ -502,7 +808,7 @@ export const backupJob: Job<BackupOptions, BackupResult> = {
   render: renderBackupSummary,
   verdict: (r) => ({
     ok: r.manifest.verification.archivesRead && r.manifest.verification.checksumsMatch !== false,
-    headline: `${r.manifest.tables.length} tables, ${r.manifest.tables.reduce((s, t) => s + t.rows, 0).toLocaleString('en-US')} rows, ${(r.manifest.files.reduce((s, f) => s + f.bytes, 0) / 1048576).toFixed(1)} MB in ${(r.timings.totalMs / 1000).toFixed(1)} s, verified`,
+    headline: `${r.manifest.masked ? `masked dump (${Object.keys(r.manifest.masked.columns).length} columns masked): ` : ''}${r.manifest.tables.length} tables, ${r.manifest.tables.reduce((s, t) => s + t.rows, 0).toLocaleString('en-US')} rows, ${(r.manifest.files.reduce((s, f) => s + f.bytes, 0) / 1048576).toFixed(1)} MB in ${(r.timings.totalMs / 1000).toFixed(1)} s, verified`,
     problems: [],
     warnings: [],
   }),
@@ -511,5 +817,6 @@ export const backupJob: Job<BackupOptions, BackupResult> = {
     tables: r.manifest.tables.length,
     bytes: r.manifest.files.reduce((s, f) => s + f.bytes, 0),
     encrypted: r.manifest.files.some((f) => f.encrypted),
+    ...(r.manifest.masked ? { masked_columns: Object.keys(r.manifest.masked.columns).length } : {}),
   }),
 };

@@ -58,14 +58,9 @@ export function readMaskedRows(
   });
   reader.done.catch(() => {}); // the caller awaits it
   const raw = reader.child.stdout!;
-  let data: Readable = raw;
-  if (read.transform) {
-    const transform = read.transform();
-    // pipe() does not pass a source's error on: the reader's failure shows through `done`.
-    data = raw.pipe(transform);
-  }
   return {
-    data,
+    // pipe() does not pass the reader's failure on: it shows through `done`.
+    data: read.transform ? raw.pipe(read.transform()) : raw,
     done: reader.done,
     stop: () => {
       if (reader.child.exitCode === null) reader.child.kill('SIGKILL');

@@ -5,6 +5,7 @@ import { suggestContent } from '../catalog/content-suggestion.ts';
 import type { Column, Inventory, Table } from '../catalog/model.ts';
 import { PLATFORM_DATA_TABLES } from '../catalog/platform.ts';
 import type { MaskingProposal, ProposedMaskingRule } from '../results/analyze.ts';
+import { globToRegex } from './rules.ts';
 import { parseStrategy, unsupported } from './strategies.ts';
 
 /** What a column's name says it holds. */
@@ -506,13 +507,6 @@ const AUTH_COLUMNS: Record<string, Record<string, { strategy: string; why: strin
 
 /** A name part envsync.yaml can spell as it is (config.ts: no dots, spaces or `*` in a part). */
 const PLAIN_PART = /^[^.\s*]+$/;
-const globToRegex = (part: string) =>
-  new RegExp(
-    `^${part
-      .split('*')
-      .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*')}$`,
-  );
 
 /**
  * `schema.table.column` as envsync.yaml can write it: a part with a dot, a space or a `*` becomes

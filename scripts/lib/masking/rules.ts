@@ -39,7 +39,8 @@ export function maskedColumns(plan: MaskPlan, inv: Inventory): Map<string, strin
   return out;
 }
 
-const globToRegex = (part: string) =>
+/** One part of a rule's pattern (`*` anywhere in it) as a whole-name regular expression. */
+export const globToRegex = (part: string) =>
   new RegExp(
     `^${part
       .split('*')

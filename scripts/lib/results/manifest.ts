@@ -8,7 +8,10 @@ export interface TableChecksum {
   /** `schema.table` */
   table: string;
   rows: number;
-  /** `md5x64:<sum of hash bits 0-31>:<sum of bits 32-63>` */
+  /**
+   * `md5x64:<sum of hash bits 0-31>:<sum of bits 32-63>`; in a masked dump, `sha256:<hex>` of the
+   * table's COPY data as written (the source's checksum would describe values the dump lacks).
+   */
   checksum: string;
 }
 
@@ -37,8 +40,11 @@ export const MANIFEST_FORMAT = 'envsync-backup/1';
 
 export interface BackupFile {
   name: string;
-  /** app: DDL + data of the app schemas; platform-data: rows of platform tables; platform-objects: the app's DDL on platform tables. */
-  role: 'app' | 'platform-data' | 'platform-objects';
+  /**
+   * app: DDL + data of the app schemas; platform-data: rows of platform tables; platform-objects: the
+   * app's DDL on platform tables; masked-dump: one plain SQL script of all that, masked (not a backup).
+   */
+  role: 'app' | 'platform-data' | 'platform-objects' | 'masked-dump';
   bytes: number;
   sha256: string;
   encrypted: boolean;
@@ -70,8 +76,23 @@ export interface BackupManifest {
   sequences: SequenceState[];
   verification: { archivesRead: boolean; restoredInto: string | null; checksumsMatch: boolean | null };
   /**
+   * Present when this is a masked dump (`backup --mask`): a copy to hand over, never a backup of the
+   * database — rollback refuses it. `tables` then holds the masked copy's rows, not the source's.
+   */
+  masked?: MaskedDump;
+  /**
    * HMAC-SHA256 of everything above, keyed from BACKUP_ENCRYPTION_KEY: with every file's sha256
    * in it, it authenticates the whole backup. Absent when the backup was taken without a key.
    */
   mac?: string;
+}
+
+/** What a masked dump changed on the way (docs/masking.md, "A masked dump for a contractor"). */
+export interface MaskedDump {
+  /** Why it is masked: `--mask`. */
+  reason: string;
+  /** `schema.table.column` → the strategy that replaced its values (`email`, `null`, `sql` …). */
+  columns: Record<string, string>;
+  /** Triggers (and copied cron jobs) that call out, as the dump leaves them: disabled, rewritten or kept. */
+  neutralized: { name: string; action: 'disabled' | 'rewritten' | 'kept'; detail: string }[];
 }
