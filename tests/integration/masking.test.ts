@@ -3,6 +3,8 @@
 // with the masking rules of an envsync.yaml. Real clusters, real sync; the source is production
 // because PRODUCTION_DATABASE_URL says so, which forces masking on.
 
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type postgres from 'postgres';
 import { tableChecksum } from '../../scripts/lib/db/checksum.ts';
 import { prepareJob } from '../../scripts/lib/jobs/prepare.ts';
@@ -43,7 +45,7 @@ const pair = ['--source', 'production', '--target', 'staging'];
 async function sync(args: string[] = [], extra: Record<string, string> = {}) {
   const d = dir('masked-sync');
   const run = await runInProcess(syncJob, [...pair, '--out', d, ...args], env(extra));
-  return { run, r: record<SyncResult>(d, 'sync').result };
+  return { run, r: record<SyncResult>(d, 'sync').result, dir: d };
 }
 
 /** Every email-like and phone-like token anywhere in `db`'s app and auth tables. */
@@ -84,10 +86,13 @@ describe('a masked copy of production', () => {
     const before = await tokens(production);
     expect([...before].filter((t) => t.includes('@')).length).toBeGreaterThan(100);
     expect([...before].filter((t) => t.startsWith('+')).length).toBeGreaterThan(100);
-    const { run, r } = await sync(['--config', rules()]);
+    const { run, r, dir: out } = await sync(['--config', rules()]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     first = r!;
+    // The key is a secret: in no line printed and no file written.
+    const written = readdirSync(out).map((f) => readFileSync(path.join(out, f), 'utf8'));
+    for (const text of [run.stdout, ...written]) expect(text).not.toContain(KEY);
     expect(first.masking!.reason).toMatch(/^the source is production/);
     const masked = Object.fromEntries(
       first.masking!.tables.map((t) => [t.table, t.columns.map((c) => c.column)]),
