@@ -191,7 +191,7 @@ async function benchDataset(
     const phases: SyncResult['timings'][] = [];
     const methods = [
       ...baselineMethods(ds, tools, urls, tmp, env),
-      ...(pgcopydbInstalled(o.env) ? [pgcopydbMethod(urls, tmp, env)] : []),
+      ...(pgcopydbInstalled(o.env) ? [pgcopydbMethod(tools, urls, tmp, env)] : []),
       ...envsyncMethods(tmp, env, phases),
     ];
     if (!pgcopydbInstalled(o.env)) ctx.log.info('(c) pgcopydb: skipped');
@@ -199,6 +199,12 @@ async function benchDataset(
     const timed = await timeMethods(ctx, methods, o.runs);
     const p = (k: keyof SyncResult['timings']) => median(phases.map((x) => x[k]));
     const of = (id: BenchMethod['id']) => timed.find((m) => m.id === id)!.medianSeconds;
+    // Each ratio is the median of the rounds' own ratios: the two ran in the same round, so a slow
+    // moment of the machine hits both (the runs are interleaved, round by round).
+    const paired = (x: BenchMethod['id'], y: BenchMethod['id']) => {
+      const [a, b] = [x, y].map((id) => timed.find((m) => m.id === id)!.seconds);
+      return median(a!.map((s, i) => s / b![i]!));
+    };
     const result: BenchDataset = {
       key,
       name: ds.name,
@@ -213,11 +219,11 @@ async function benchDataset(
         totalMs: p('totalMs'),
       },
       ratios: {
-        syncVsDump: of('d') / of('a'),
-        syncVsRestore: of('d') / of('b'),
-        validateVsSync: of('e') / of('h'),
-        validateBothVsSync: of('g') / of('d'),
-        syncDigestVsDump: of('h') / of('a'),
+        syncVsDump: paired('d', 'a'),
+        syncVsRestore: paired('d', 'b'),
+        validateVsSync: paired('e', 'h'),
+        validateBothVsSync: paired('g', 'd'),
+        syncDigestVsDump: paired('h', 'a'),
         syncRowsPerSecond: rows / of('d'),
       },
     };
@@ -364,23 +370,37 @@ function baselineMethods(
   ];
 }
 
+/**
+ * (c) pgcopydb clone, into a database of its own on the target's server made from the target
+ * (`CREATE DATABASE … TEMPLATE`, not timed): the same older copy to replace, and when pgcopydb
+ * fails halfway — its pg_restore --clean drops Supabase's platform objects, auth.users among
+ * them, before it stops — the damage stays out of the target every other method uses.
+ */
 function pgcopydbMethod(
+  tools: Tools,
   urls: { source: string; target: string },
   tmp: string,
   env: NodeJS.ProcessEnv,
 ): Method {
-  const withoutPassword = (url: string) => {
+  const withoutPassword = (url: string, database?: string) => {
     const u = new URL(url);
     u.password = '';
+    if (database) u.pathname = `/${database}`;
     return u.toString();
   };
+  const scratch = 'envsync_bench_pgcopydb';
+  const admin = libpqConn(tools, urls.target);
   return [
     'c',
     '(c) pgcopydb clone',
-    () => {
+    async () => {
       rmSync(`${tmp}/pgcopydb`, { recursive: true, force: true });
+      await sh(
+        `${tools.bin}/psql -q -v ON_ERROR_STOP=1 '${admin}' -c 'DROP DATABASE IF EXISTS ${scratch}' -c 'CREATE DATABASE ${scratch} TEMPLATE postgres'`,
+        env,
+      );
       return sh(
-        `pgcopydb clone --source '${withoutPassword(urls.source)}' --target '${withoutPassword(urls.target)}' --dir ${tmp}/pgcopydb --drop-if-exists --no-owner`,
+        `pgcopydb clone --source '${withoutPassword(urls.source)}' --target '${withoutPassword(urls.target, scratch)}' --dir ${tmp}/pgcopydb --drop-if-exists --no-owner`,
         env,
         true,
       );
