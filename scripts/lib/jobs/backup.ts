@@ -206,20 +206,14 @@ async function takeMaskedDump(
   writeFileSync(path.join(o.out, `${MASKED_DUMP}.sha256`), `${dumped.sha256}  ${dumped.name}\n`);
   const verifyMs = Date.now() - verifyStart;
   const manifest: BackupManifest = {
-    format: MANIFEST_FORMAT,
-    createdAt: new Date(started).toISOString(),
-    durationMs: ctx.now().getTime() - started,
-    source: {
-      display: o.db.display,
-      identity: taken.identity,
-      serverVersion: server.version,
-      serverVersionNum: server.versionNum,
-    },
-    pgDump: { version: pgDump.version },
-    snapshot: taken.script.snapshot,
-    schemas: taken.scope.schemas,
-    allAppSchemas: o.schemas === undefined,
-    platformTables: taken.scope.platformTables,
+    ...manifestHead(
+      o,
+      { ...taken, snapshot: taken.script.snapshot },
+      server,
+      pgDump,
+      started,
+      ctx.now().getTime(),
+    ),
     files: [dumped],
     tables: taken.written.tables,
     sequences: taken.script.sequences,
@@ -490,15 +484,26 @@ async function writeOutsideObjects(o: BackupOptions, taken: Taken): Promise<Back
   return { name, role: 'platform-objects', ...written, encrypted: !!o.encryptionKey };
 }
 
-function manifestOf(
+/** What every manifest says of where and when it was taken: a backup's and a masked dump's alike. */
+function manifestHead(
   o: BackupOptions,
-  taken: Taken,
-  files: BackupFile[],
+  taken: { identity: DatabaseIdentity; snapshot: string; scope: ReplicaScope },
   server: Server,
   pgDump: PgProgram,
   started: number,
   now: number,
-): BackupManifest {
+): Pick<
+  BackupManifest,
+  | 'format'
+  | 'createdAt'
+  | 'durationMs'
+  | 'source'
+  | 'pgDump'
+  | 'snapshot'
+  | 'schemas'
+  | 'allAppSchemas'
+  | 'platformTables'
+> {
   return {
     format: MANIFEST_FORMAT,
     createdAt: new Date(started).toISOString(),
@@ -513,8 +518,22 @@ function manifestOf(
     snapshot: taken.snapshot,
     schemas: taken.scope.schemas,
     allAppSchemas: o.schemas === undefined,
-    state: replicaState(taken.inventory, taken.scope.schemas),
     platformTables: taken.scope.platformTables,
+  };
+}
+
+function manifestOf(
+  o: BackupOptions,
+  taken: Taken,
+  files: BackupFile[],
+  server: Server,
+  pgDump: PgProgram,
+  started: number,
+  now: number,
+): BackupManifest {
+  return {
+    ...manifestHead(o, taken, server, pgDump, started, now),
+    state: replicaState(taken.inventory, taken.scope.schemas),
     files,
     tables: taken.checksums,
     sequences: taken.sequences,
