@@ -56,6 +56,22 @@ const copied = (inv: Inventory) =>
     )
     .map((t) => `${t.schema}.${t.name}`);
 
+/** An analyze count with nothing in it. */
+const NO_OBJECTS = {
+  schemas: 0,
+  tables: 0,
+  rows: 0,
+  sizeBytes: 0,
+  views: 0,
+  matviews: 0,
+  functions: 0,
+  triggers: 0,
+  policies: 0,
+  sequences: 0,
+  enums: 0,
+  grants: 0,
+};
+
 test('a column is what its name ends in, read word by word (snake_case and camelCase), never by substring', () => {
   const kinds = (names: string[]) => Object.fromEntries(names.map((n) => [n, kindOfName(n)?.kind ?? null]));
   expect(
@@ -425,34 +441,8 @@ test('the summary shows the YAML; a long one is cut where a table ends, its pers
     ...many,
     target: { name: 'dev', display: 'postgres://postgres@db.example.test:5432/postgres' },
     counts: {
-      app: {
-        schemas: 1,
-        tables: 0,
-        rows: 0,
-        sizeBytes: 0,
-        views: 0,
-        matviews: 0,
-        functions: 0,
-        triggers: 0,
-        policies: 0,
-        sequences: 0,
-        enums: 0,
-        grants: 0,
-      },
-      platform: {
-        schemas: 0,
-        tables: 0,
-        rows: 0,
-        sizeBytes: 0,
-        views: 0,
-        matviews: 0,
-        functions: 0,
-        triggers: 0,
-        policies: 0,
-        sequences: 0,
-        enums: 0,
-        grants: 0,
-      },
+      app: { ...NO_OBJECTS, schemas: 1 },
+      platform: NO_OBJECTS,
       extensions: 0,
       eventTriggers: 0,
       defaultPrivileges: 0,
