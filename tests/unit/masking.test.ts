@@ -12,6 +12,7 @@ import { loadConfig, type MaskingConfig } from '../../scripts/lib/cli/config.ts'
 import { maskedColumns, resolveMasking } from '../../scripts/lib/masking/rules.ts';
 import { type ColumnKind, masker, unsupported } from '../../scripts/lib/masking/strategies.ts';
 import { MaskTransform } from '../../scripts/lib/masking/transform.ts';
+import { shownUrls } from '../../scripts/lib/sync/neutralize.ts';
 import { col, tableOf } from '../fixtures/results/inventory.ts';
 
 const KEY = 'unit-test-masking-key-0123456789';
@@ -286,4 +287,17 @@ describe('rules against a catalog', () => {
       ].sort(),
     );
   });
+});
+
+test("a neutralized side effect's detail shows its URLs without credentials or query values", () => {
+  expect(
+    shownUrls(
+      'POST https://hooks:s3cret@api.example.com/v1/hook?apikey=abc123&x=1 (database webhook) → https://staging.example.com/h?token=t0k',
+    ),
+  ).toBe(
+    'POST https://***@api.example.com/v1/hook?apikey=***&x=*** (database webhook) → https://staging.example.com/h?token=***',
+  );
+  expect(shownUrls('https://api.example.com/plain → http://127.0.0.1:8080/x')).toBe(
+    'https://api.example.com/plain → http://127.0.0.1:8080/x',
+  );
 });

@@ -64,7 +64,8 @@ export async function runPrepare(ctx: JobContext, o: PrepareOptions): Promise<Pr
       srcInv,
       scope.tables.map((t) => `${t.schema}.${t.name}`),
     );
-    if (masking) await pair.src.begin((tx) => tryRules(tx, masking.plan));
+    // Read only: a rule's expression is tried on the source, never allowed to write there.
+    if (masking) await pair.src.begin('read only', (tx) => tryRules(tx, masking.plan));
     const checks = await preflight({
       tgt: pair.tgt,
       srcInv,

@@ -517,6 +517,17 @@ function neutralizeSubscription(s: SubscriptionSideEffect, config: SideEffectsCo
 }
 
 /** The statements that neutralize them as `config` says, and what each does; statements are run in the caller's transaction, in order. */
+/**
+ * A detail as summaries and sync.json show it: a webhook's or job's URL may carry a credential
+ * (`https://user:secret@…`, `?apikey=…`), which is the app's secret, not one envsync was given
+ * and could mask — so every URL in it loses its user info and its query values.
+ */
+export function shownUrls(text: string): string {
+  return text.replace(URL_PATTERN, (url) =>
+    url.replace(/^(https?:\/\/)[^/@]*@/i, '$1***@').replace(/([?&][^=&#]+)=[^&#]*/g, '$1=***'),
+  );
+}
+
 export function neutralizeStatements(
   effects: SideEffect[],
   config: SideEffectsConfig,
@@ -547,7 +558,7 @@ export function neutralizeStatements(
       }
     } else continue;
     statements.push(...done.statements);
-    actions.push({ kind: e.kind, name: e.name, ...done.action });
+    actions.push({ kind: e.kind, name: e.name, ...done.action, detail: shownUrls(done.action.detail) });
   }
   if (updates.length)
     statements.push(
