@@ -287,3 +287,15 @@ describe('bad input: one line each, exit 2, nothing written', () => {
     expect(run.stderr).toMatch(/is production .*: envsync never masks or neutralizes production/);
   });
 });
+
+test('a --config that does not exist is bad input for prepare, sync and validate, before anything is read', async () => {
+  for (const job of [prepareJob, syncJob, validateJob] as const) {
+    const run = await runInProcess(
+      job as typeof syncJob,
+      [...pair, '--config', '/nonexistent/envsync.yaml', '--out', dir('missing-config')],
+      env(),
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--config /nonexistent/envsync.yaml does not exist');
+  }
+});

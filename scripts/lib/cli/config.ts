@@ -198,7 +198,10 @@ export const maskingFlags: Record<'mask' | 'config', FlagSpec> = {
   config: { type: 'string', value: '<file>', description: 'the configuration (default envsync.yaml)' },
 };
 
-export const parseMaskingFlags = (flags: Record<string, unknown>): { mask: boolean; config?: string } => ({
-  mask: flags.mask === true,
-  ...(typeof flags.config === 'string' ? { config: flags.config } : {}),
-});
+/** --mask and --config; a --config that does not exist is bad input even when nothing reads it this run. */
+export function parseMaskingFlags(flags: Record<string, unknown>): { mask: boolean; config?: string } {
+  const config = typeof flags.config === 'string' ? flags.config : undefined;
+  if (config !== undefined && !existsSync(config))
+    throw new InputError(`--config ${config} does not exist`, `give the path of an ${CONFIG_FILE}`);
+  return { mask: flags.mask === true, ...(config !== undefined ? { config } : {}) };
+}

@@ -7,7 +7,7 @@ import { diffInventories } from '../catalog/diff.ts';
 import { readInventory } from '../catalog/inventory.ts';
 import type { Inventory } from '../catalog/model.ts';
 import { readSnapshot } from '../catalog/snapshot.ts';
-import { loadConfig, maskingFlags } from '../cli/config.ts';
+import { loadConfig, maskingFlags, parseMaskingFlags } from '../cli/config.ts';
 import {
   connectTimeoutFlag,
   parseConnectTimeout,
@@ -424,7 +424,7 @@ export const validateJob: Job<ValidateOptions, ValidateResult> = {
       ...(platformTables ? { platformTables } : {}),
       ...(typeof flags.digest === 'string' ? { digestDir: flags.digest } : {}),
       masked: flags.masked === true,
-      ...(typeof flags.config === 'string' ? { config: flags.config } : {}),
+      ...(parseMaskingFlags(flags).config ? { config: flags.config as string } : {}),
       connectTimeout,
       workers: 2,
       locate: flags.locate === true,
